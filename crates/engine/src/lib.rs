@@ -1,1 +1,15 @@
-//! Check and run.
+//! Checking a protocol and running it for a patient into a day-by-day plan.
+//!
+//! This crate never reads files, prints or exits: it takes parsed documents and returns
+//! values and diagnostics. The command line owns all input and output.
+
+mod check;
+pub mod model;
+mod patient;
+pub mod plan;
+mod run;
+mod suggest;
+
+pub use check::check_protocol;
+pub use patient::check_patient;
+pub use run::{MAX_PLAN_DAYS, RunConfig, run};

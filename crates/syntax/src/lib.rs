@@ -1,1 +1,17 @@
-//! Protocol files.
+//! Protocol and patient files: YAML text to a spanned model, and the diagnostics type
+//! every later stage reports with.
+//!
+//! This crate knows YAML and places in files; it does not know what a protocol means.
+//! Checking references, doses and periods is the engine's job.
+
+pub mod codes;
+mod diagnostic;
+mod load;
+pub mod patient;
+pub mod protocol;
+mod source;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use load::{MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol};
+pub use serde_saphyr::{Location, Spanned};
+pub use source::{FileId, LineCol, SourceFile, Sources, Span};

@@ -1,0 +1,73 @@
+//! Command-line arguments: parsing and validation only; `main` turns them into engine
+//! configuration.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "engine",
+    version,
+    about = "Write, check and run rehabilitation protocols as code",
+    long_about = "Write, check and run rehabilitation protocols as code.\n\n\
+                  Protocols are YAML files (protocols/<id>.yaml); patients are YAML files \
+                  with inputs and a journal. Every plan carries the protocol's disclaimer: \
+                  it supports a clinician's judgement and does not replace it."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a protocol for a patient and print the day-by-day plan
+    Run(RunArgs),
+    /// Check protocol files (and optionally a patient file) and report every problem
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The protocol file, such as protocols/morra.yaml
+    pub protocol: PathBuf,
+    /// A patient file; without it, the protocol's own example patient is run
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show every decision with its reason, the values it saw and its source
+    #[arg(long)]
+    pub explain: bool,
+    /// First day of the plan, instead of the date input the protocol starts on (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<Date>,
+    /// The day the plan is read on: before the last day the outcome is "in progress"
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<Date>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Protocol files to check
+    #[arg(required = true)]
+    pub protocols: Vec<PathBuf>,
+    /// Also check this patient file against each protocol
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Readable in a terminal
+    Text,
+    /// The JSON plan contract
+    Json,
+    /// The same data as JSON, in YAML
+    Yaml,
+    /// Markdown, for handouts and reviews
+    Md,
+}

@@ -1,0 +1,76 @@
+//! Rendering a plan for people (text, Markdown) and for programs (JSON, YAML).
+
+mod markdown;
+mod text;
+
+use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan};
+
+pub use markdown::markdown;
+pub use text::text;
+
+pub fn json(plan: &Plan) -> Result<String, String> {
+    serde_json::to_string_pretty(plan)
+        .map(|s| s + "\n")
+        .map_err(|e| format!("cannot write the plan as JSON: {e}"))
+}
+
+pub fn yaml(plan: &Plan) -> Result<String, String> {
+    serde_saphyr::to_string(plan).map_err(|e| format!("cannot write the plan as YAML: {e}"))
+}
+
+/// `6-10 min`, or `20 min` when both ends agree.
+fn minutes(m: MinuteRange) -> String {
+    if m.min == m.max {
+        format!("{} min", m.min)
+    } else {
+        format!("{}-{} min", m.min, m.max)
+    }
+}
+
+fn outcome_words(status: OutcomeStatus) -> &'static str {
+    match status {
+        OutcomeStatus::Completed => "completed",
+        OutcomeStatus::InProgress => "in progress, projected to complete",
+        OutcomeStatus::Referred => "referred",
+    }
+}
+
+fn plural(n: u32, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// Greedy word wrap to lines of at most `width` characters (not counting `indent`), every
+/// line after the first indented by `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut out = String::new();
+    let mut line_len = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if line_len > 0 && line_len + 1 + len > width {
+            out.push('\n');
+            out.push_str(indent);
+            line_len = 0;
+        } else if line_len > 0 {
+            out.push(' ');
+            line_len += 1;
+        }
+        out.push_str(word);
+        line_len += len;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_between_words_and_indents() {
+        assert_eq!(wrap("aa bb cc dd", 5, "  "), "aa bb\n  cc\n  dd");
+        assert_eq!(wrap("", 5, "  "), "");
+    }
+}

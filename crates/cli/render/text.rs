@@ -1,0 +1,275 @@
+//! The plan as plain text for a terminal: a header, a phase overview, then each phase
+//! with its guidance and every day, week by week.
+
+use std::fmt::Write as _;
+
+use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Status, WeekSummary};
+
+use super::{minutes, outcome_words, plural, wrap};
+
+const WIDTH: usize = 88;
+
+pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
+    let mut o = String::new();
+    let p = &plan.protocol;
+    let _ = writeln!(o, "{} ({} v{})", p.title, p.id, p.version);
+    let inputs: Vec<String> = plan
+        .patient
+        .inputs
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let who = plan.patient.name.as_deref().unwrap_or("patient");
+    let _ = writeln!(o, "Patient: {who} ({})", inputs.join(", "));
+    let last = plan.days.last().map(|d| d.date);
+    if let Some(last) = last {
+        let _ = writeln!(
+            o,
+            "Plan: {} to {last}, {} days",
+            plan.start,
+            plan.days.len()
+        );
+    }
+    let _ = writeln!(
+        o,
+        "Outcome: {} {}",
+        outcome_words(plan.outcome.status),
+        plan.outcome.date
+    );
+    if let Some(as_of) = plan.as_of {
+        let _ = writeln!(o, "As of: {as_of}");
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "{}",
+        wrap(&format!("Disclaimer: {}", plan.disclaimer), WIDTH, "  ")
+    );
+    let _ = writeln!(
+        o,
+        "{}",
+        wrap(
+            &format!("Scheduling: {}", plan.scheduling.explanation),
+            WIDTH,
+            "  "
+        )
+    );
+    let _ = writeln!(o);
+
+    let _ = writeln!(o, "Phases");
+    let id_width = plan.phases.iter().map(|ph| ph.id.len()).max().unwrap_or(0);
+    for ph in &plan.phases {
+        let _ = writeln!(
+            o,
+            "  {:<id_width$}  {} to {}  {:>4} days  {}",
+            ph.id, ph.start, ph.end, ph.days, ph.title
+        );
+    }
+    for (i, ph) in plan.phases.iter().enumerate() {
+        let _ = writeln!(o);
+        phase(&mut o, plan, i + 1, ph, explain);
+    }
+    if !plan.notes.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Throughout");
+        notes(&mut o, &plan.notes);
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "Sources");
+    for s in &plan.protocol.sources {
+        let _ = writeln!(
+            o,
+            "  {}",
+            wrap(&format!("[{}] {}", s.id, s.citation), WIDTH - 4, "    ")
+        );
+    }
+    Ok(o)
+}
+
+fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
+    let heading = format!(
+        "Phase {n}: {} ({}), {} to {}, {}",
+        ph.title,
+        ph.id,
+        ph.start,
+        ph.end,
+        plural(ph.days, "day")
+    );
+    let _ = writeln!(o, "{heading}");
+    let _ = writeln!(o, "{}", "=".repeat(heading.chars().count()));
+    if let Some(purpose) = &ph.purpose {
+        let _ = writeln!(o, "{}", wrap(purpose, WIDTH, ""));
+    }
+    let _ = writeln!(
+        o,
+        "{}",
+        wrap(
+            &format!("Length: {}. [{}]", ph.length, ph.length_source),
+            WIDTH,
+            "  "
+        )
+    );
+    if let Some(i) = &ph.interpretation {
+        let _ = writeln!(o, "{}", wrap(&format!("Interpretation: {i}"), WIDTH, "  "));
+    }
+    if !ph.allowed.is_empty() {
+        let _ = writeln!(o, "Allowed:");
+        notes(o, &ph.allowed);
+    }
+    if !ph.avoided.is_empty() {
+        let _ = writeln!(o, "Avoid:");
+        notes(o, &ph.avoided);
+    }
+    if let Some(c) = &ph.strength {
+        let line = format!(
+            "Strength circuit {} ({}): {} [{}]",
+            c.id, c.title, c.exercises, c.source
+        );
+        let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
+        if let Some(i) = &c.interpretation {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&format!("  Interpretation: {i}"), WIDTH, "    ")
+            );
+        }
+    }
+    for a in &ph.on_entry {
+        let _ = writeln!(o, "On entry, {} [{}]:", a.title, a.source);
+        for item in a.checklist.iter().chain(&a.questions) {
+            let _ = writeln!(o, "  - {}", wrap(item, WIDTH - 4, "    "));
+        }
+    }
+    for pat in &ph.patterns {
+        let weeks = if pat.weeks == "all" {
+            "every week".to_string()
+        } else {
+            format!("weeks {}", pat.weeks)
+        };
+        let line = format!(
+            "Week pattern, {weeks}: {} [{}]",
+            pat.days.join(", "),
+            pat.source
+        );
+        let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
+        if let Some(i) = &pat.interpretation {
+            let _ = writeln!(
+                o,
+                "{}",
+                wrap(&format!("  Interpretation: {i}"), WIDTH, "    ")
+            );
+        }
+    }
+    if !ph.gates.is_empty() {
+        let _ = writeln!(o, "To move on:");
+        for g in &ph.gates {
+            let _ = writeln!(
+                o,
+                "  - {}",
+                wrap(&format!("{} [{}]", g.title, g.source), WIDTH - 4, "    ")
+            );
+        }
+    }
+    if !ph.notes.is_empty() {
+        let _ = writeln!(o, "Notes:");
+        notes(o, &ph.notes);
+    }
+    let days: Vec<&Day> = plan.days.iter().filter(|d| d.phase == ph.id).collect();
+    for w in plan.weeks.iter().filter(|w| w.phase == ph.id) {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "  {}", week_line(w));
+        for d in days.iter().filter(|d| d.week == w.week) {
+            let mark = match d.status {
+                Status::Off => "off",
+                Status::Planned => "",
+                Status::Done => "done",
+                Status::Partial => "partial",
+                Status::Skipped => "skipped",
+            };
+            let what = match d.status {
+                Status::Off => "rest day".to_string(),
+                _ => day_text(d),
+            };
+            let _ = writeln!(
+                o,
+                "    {}  {:<7} {}",
+                d.date.strftime("%a %Y-%m-%d"),
+                mark,
+                wrap(&what, WIDTH - 28, &" ".repeat(28))
+            );
+            if explain {
+                for dec in &d.decisions {
+                    decision(o, dec);
+                }
+            }
+        }
+    }
+}
+
+/// The day's prescription, naming strength circuits instead of listing their exercises
+/// again (the phase heading lists them).
+fn day_text(d: &Day) -> String {
+    d.session
+        .parts
+        .iter()
+        .map(|p| match &p.circuit {
+            Some(c) => format!("circuit {c}"),
+            None => p.text.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+fn week_line(w: &WeekSummary) -> String {
+    let mut parts = vec![format!("Week {} ({} to {})", w.week, w.start, w.end)];
+    if w.run_minutes.max > 0.0 {
+        parts.push(format!("running {}", minutes(w.run_minutes)));
+    }
+    if w.sessions > 0 {
+        parts.push(plural(w.sessions, "session"));
+    }
+    if w.cross_days > 0 {
+        parts.push(format!("{} cross-training", plural(w.cross_days, "day")));
+    }
+    if w.strength_days > 0 {
+        parts.push(format!("{} strength", plural(w.strength_days, "day")));
+    }
+    parts.push(format!("{} off", plural(w.off_days, "day")));
+    parts.join(", ")
+}
+
+fn decision(o: &mut String, d: &Decision) {
+    let source = d
+        .source
+        .as_deref()
+        .map(|s| format!(" [{s}]"))
+        .unwrap_or_default();
+    let line = format!("{} -> {}: {}{source}", d.rule, d.action, d.reason);
+    let _ = writeln!(
+        o,
+        "{:>30}{}",
+        "why: ",
+        wrap(&line, WIDTH - 30, &" ".repeat(30))
+    );
+    if !d.values.is_empty() {
+        let seen: Vec<String> = d.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let _ = writeln!(o, "{:>30}{}", "saw: ", seen.join(", "));
+    }
+}
+
+fn notes(o: &mut String, list: &[NoteOut]) {
+    for n in list {
+        let _ = writeln!(
+            o,
+            "  - {}",
+            wrap(&format!("{} [{}]", n.text, n.source), WIDTH - 4, "    ")
+        );
+        if let Some(i) = &n.interpretation {
+            let _ = writeln!(
+                o,
+                "    {}",
+                wrap(&format!("Interpretation: {i}"), WIDTH - 4, "    ")
+            );
+        }
+    }
+}

@@ -1,0 +1,803 @@
+//! Checking a protocol file: resolve every reference, parse every dose and period, and
+//! report every problem found (not only the first) as located diagnostics.
+
+use std::collections::HashMap;
+
+use rehab_dose::{Amount, Dimension, Dose};
+use rehab_syntax::protocol::{self as doc, InputKind, S};
+use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
+
+use crate::model::*;
+use crate::suggest::did_you_mean;
+
+/// The diagnostics of one checking pass, with the file they belong to.
+pub(crate) struct Ctx<'a> {
+    pub sources: &'a Sources,
+    pub file: FileId,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(sources: &'a Sources, file: FileId) -> Self {
+        Ctx {
+            sources,
+            file,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn span(&self, at: &Location) -> Span {
+        Span::from_location(self.file, at)
+    }
+
+    pub fn error(&mut self, code: &'static str, at: &Location, message: impl Into<String>) {
+        let d = Diagnostic::error(code, message).at(self.span(at));
+        self.diagnostics.push(d);
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.diagnostics.push(d);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Parses a dose written in a YAML scalar; an error points inside the scalar.
+    pub fn dose(&mut self, text: &S<String>) -> Option<Dose> {
+        match Dose::parse(&text.value) {
+            Ok(d) => Some(d),
+            Err(e) => {
+                let span = self.scalar_span(&text.referenced, e.start, e.end);
+                self.push(Diagnostic::error(codes::DOSE, e.message).at(span));
+                None
+            }
+        }
+    }
+
+    /// Parses a period (`6-8wk`, `up to 2wk`) written in a YAML scalar.
+    pub fn period(&mut self, text: &S<String>) -> Option<Amount> {
+        let amount = match Amount::parse(&text.value) {
+            Ok(a) => a,
+            Err(e) => {
+                let span = self.scalar_span(&text.referenced, e.start, e.end);
+                self.push(Diagnostic::error(codes::DOSE, e.message).at(span));
+                return None;
+            }
+        };
+        if amount.unit.dimension() != Dimension::Time || amount.to_days().is_none() {
+            self.push(
+                Diagnostic::error(
+                    codes::WRONG_UNIT,
+                    format!("`{amount}` is not a period of whole days or weeks"),
+                )
+                .at(self.span(&text.referenced))
+                .with_help("write the period in days or weeks, such as `10d` or `6-8wk`"),
+            );
+            return None;
+        }
+        Some(amount)
+    }
+
+    fn scalar_span(&self, at: &Location, start: usize, end: usize) -> Span {
+        match self.sources.get(self.file) {
+            Some(f) => f.span_in_scalar(self.file, at, start, end),
+            None => self.span(at),
+        }
+    }
+}
+
+/// Ids declared in one namespace, with where each was first declared.
+struct Ids {
+    kind: &'static str,
+    seen: HashMap<String, usize>,
+    order: Vec<String>,
+}
+
+impl Ids {
+    fn new(kind: &'static str) -> Self {
+        Ids {
+            kind,
+            seen: HashMap::new(),
+            order: Vec::new(),
+        }
+    }
+
+    /// Declares `id`; a second declaration is an error.
+    fn declare(&mut self, ctx: &mut Ctx, id: &S<String>) {
+        if self.seen.contains_key(&id.value) {
+            ctx.error(
+                codes::DUPLICATE_ID,
+                &id.referenced,
+                format!("{} `{}` is declared twice", self.kind, id.value),
+            );
+            return;
+        }
+        self.seen.insert(id.value.clone(), self.order.len());
+        self.order.push(id.value.clone());
+    }
+
+    /// The index of `id`, or an error naming the closest declared id.
+    fn resolve(&self, ctx: &mut Ctx, id: &S<String>) -> Option<usize> {
+        if let Some(&i) = self.seen.get(&id.value) {
+            return Some(i);
+        }
+        let mut d = Diagnostic::error(
+            codes::UNDEFINED,
+            format!("no {} named `{}` is declared", self.kind, id.value),
+        )
+        .at(ctx.span(&id.referenced));
+        if let Some(s) = did_you_mean(&id.value, &self.order) {
+            d = d.with_help(format!("did you mean `{s}`?"));
+        } else if self.order.is_empty() {
+            d = d.with_help(format!("the protocol declares no {}", self.kind));
+        }
+        ctx.push(d);
+        None
+    }
+}
+
+/// Checks a parsed protocol file. Returns the checked protocol when there is no error,
+/// and every diagnostic (errors and warnings) found.
+pub fn check_protocol(
+    sources: &Sources,
+    file: FileId,
+    p: &doc::ProtocolDoc,
+) -> (Option<Protocol>, Vec<Diagnostic>) {
+    let mut ctx = Ctx::new(sources, file);
+    let protocol = lower(&mut ctx, p);
+    let ok = !ctx.has_errors();
+    (protocol.filter(|_| ok), ctx.diagnostics)
+}
+
+fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
+    let mut source_ids = Ids::new("source");
+    for s in &p.sources {
+        source_ids.declare(ctx, &s.id);
+    }
+    let mut src = |ctx: &mut Ctx, s: &S<String>| {
+        source_ids.resolve(ctx, s);
+        s.value.clone()
+    };
+
+    // Inputs.
+    let mut input_ids = Ids::new("input");
+    let mut inputs = Vec::new();
+    for i in &p.inputs {
+        input_ids.declare(ctx, &i.id);
+        let kind = i.kind.value;
+        if kind == InputKind::Choice && i.choices.is_empty() {
+            ctx.error(
+                codes::BAD_VALUE,
+                &i.kind.referenced,
+                format!("choice input `{}` lists no `choices`", i.id.value),
+            );
+        }
+        if kind != InputKind::Choice && !i.choices.is_empty() {
+            ctx.error(
+                codes::BAD_VALUE,
+                &i.kind.referenced,
+                format!(
+                    "only a choice input has `choices`; `{}` is not one",
+                    i.id.value
+                ),
+            );
+        }
+        let mut choice_ids = Ids::new("choice");
+        for c in &i.choices {
+            choice_ids.declare(ctx, &c.value);
+        }
+        inputs.push(Input {
+            id: i.id.value.clone(),
+            label: i.label.clone(),
+            kind,
+            choices: i
+                .choices
+                .iter()
+                .map(|c| (c.value.value.clone(), c.label.clone()))
+                .collect(),
+        });
+    }
+    let input_of = |ctx: &mut Ctx, id: &S<String>| -> Option<Input> {
+        input_ids
+            .resolve(ctx, id)
+            .and_then(|i| inputs.get(i).cloned())
+    };
+    if let Some(input) = input_of(ctx, &p.starts_on)
+        && input.kind != InputKind::Date
+    {
+        ctx.error(
+            codes::BAD_VALUE,
+            &p.starts_on.referenced,
+            format!(
+                "`starts_on` must name a date input; `{}` is a {:?} input",
+                input.id, input.kind
+            )
+            .to_lowercase(),
+        );
+    }
+
+    // Tables.
+    let mut table_ids = Ids::new("table");
+    let mut tables = Vec::new();
+    for t in &p.tables {
+        table_ids.declare(ctx, &t.id);
+        let source = src(ctx, &t.source);
+        let by = input_of(ctx, &t.by);
+        if let Some(input) = &by
+            && input.kind != InputKind::Choice
+        {
+            ctx.error(
+                codes::BAD_VALUE,
+                &t.by.referenced,
+                format!(
+                    "table `{}` is keyed by `{}`, which is not a choice input",
+                    t.id.value, input.id
+                ),
+            );
+        }
+        let mut rows = Vec::new();
+        let mut keys = Ids::new("row");
+        for r in &t.rows {
+            keys.declare(ctx, &r.key);
+            if let Some(input) = &by
+                && !input.choices.is_empty()
+                && !input.choices.iter().any(|(v, _)| *v == r.key.value)
+            {
+                let names: Vec<String> = input.choices.iter().map(|(v, _)| v.clone()).collect();
+                let mut d = Diagnostic::error(
+                    codes::TABLE_ROW,
+                    format!("`{}` is not a choice of input `{}`", r.key.value, input.id),
+                )
+                .at(ctx.span(&r.key.referenced));
+                if let Some(s) = did_you_mean(&r.key.value, &names) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                ctx.push(d);
+            }
+            if let Some(value) = ctx.period(&r.value) {
+                rows.push(Row {
+                    key: r.key.value.clone(),
+                    value,
+                    note: r.note.clone(),
+                });
+            }
+        }
+        if let Some(input) = &by {
+            for (choice, _) in &input.choices {
+                if !t.rows.iter().any(|r| r.key.value == *choice) {
+                    ctx.error(
+                        codes::TABLE_ROW,
+                        &t.id.referenced,
+                        format!(
+                            "table `{}` has no row for `{choice}`, a choice of `{}`",
+                            t.id.value, input.id
+                        ),
+                    );
+                }
+            }
+        }
+        tables.push(Table {
+            id: t.id.value.clone(),
+            label: t.label.clone(),
+            by: t.by.value.clone(),
+            source,
+            interpretation: t.interpretation.clone(),
+            rows,
+        });
+    }
+
+    // Circuits, assessments, events.
+    let mut circuit_ids = Ids::new("circuit");
+    let mut circuits = Vec::new();
+    for c in &p.circuits {
+        circuit_ids.declare(ctx, &c.id);
+        let source = src(ctx, &c.source);
+        let notes = lower_notes(ctx, &c.notes, &mut src, &input_of);
+        if let Some(exercises) = ctx.dose(&c.exercises) {
+            circuits.push(Circuit {
+                id: c.id.value.clone(),
+                title: c.title.clone(),
+                exercises,
+                source,
+                interpretation: c.interpretation.clone(),
+                notes,
+            });
+        }
+    }
+    let mut assessment_ids = Ids::new("assessment");
+    let mut assessments = Vec::new();
+    for a in &p.assessments {
+        assessment_ids.declare(ctx, &a.id);
+        let source = src(ctx, &a.source);
+        let mut question_ids = Ids::new("question");
+        for q in &a.questions {
+            question_ids.declare(ctx, &q.id);
+        }
+        assessments.push(Assessment {
+            id: a.id.value.clone(),
+            title: a.title.clone(),
+            source,
+            interpretation: a.interpretation.clone(),
+            questions: a
+                .questions
+                .iter()
+                .map(|q| (q.id.value.clone(), q.text.clone()))
+                .collect(),
+            checklist: a.checklist.clone(),
+        });
+    }
+    let mut event_ids = Ids::new("event");
+    let mut events = Vec::new();
+    for e in &p.events {
+        event_ids.declare(ctx, &e.id);
+        if let Some(s) = &e.source {
+            src(ctx, s);
+        }
+        events.push(Event {
+            id: e.id.value.clone(),
+            title: e.title.clone(),
+        });
+    }
+
+    // Phases.
+    let mut phase_ids = Ids::new("phase");
+    let mut phases = Vec::new();
+    if p.phases.is_empty() {
+        ctx.push(
+            Diagnostic::error(codes::PHASE, "the protocol has no phases")
+                .at(ctx.span(&p.id.referenced)),
+        );
+    }
+    for ph in &p.phases {
+        phase_ids.declare(ctx, &ph.id);
+        let source = src(ctx, &ph.source);
+        let weeks = lower_weeks(ctx, ph);
+        let length = lower_length(ctx, ph, &weeks, &table_ids, &tables, &mut src, &input_of);
+        let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
+        let strength = ph
+            .strength
+            .as_ref()
+            .and_then(|c| circuit_ids.resolve(ctx, c));
+        let pattern = lower_pattern(ctx, ph, &mut src);
+        check_pattern_doses(
+            ctx,
+            ph,
+            &pattern,
+            &weeks,
+            cross.is_some(),
+            strength.is_some(),
+        );
+        let on_entry = ph
+            .on_entry
+            .iter()
+            .filter_map(|a| assessment_ids.resolve(ctx, a))
+            .collect();
+        let mut gate_ids = Ids::new("gate");
+        let mut gates = Vec::new();
+        for g in &ph.gates {
+            gate_ids.declare(ctx, &g.id);
+            gates.push(Gate {
+                id: g.id.value.clone(),
+                title: g.title.clone(),
+                assessment: g
+                    .assessment
+                    .as_ref()
+                    .and_then(|a| assessment_ids.resolve(ctx, a)),
+                event: g.event.as_ref().and_then(|e| event_ids.resolve(ctx, e)),
+                source: src(ctx, &g.source),
+                interpretation: g.interpretation.clone(),
+            });
+        }
+        let allowed = lower_notes(ctx, &ph.allowed, &mut src, &input_of);
+        let avoided = lower_notes(ctx, &ph.avoided, &mut src, &input_of);
+        let notes = lower_notes(ctx, &ph.notes, &mut src, &input_of);
+        if let Some(length) = length {
+            phases.push(Phase {
+                id: ph.id.value.clone(),
+                title: ph.title.clone(),
+                source,
+                interpretation: ph.interpretation.clone(),
+                purpose: ph.purpose.clone(),
+                length,
+                allowed,
+                avoided,
+                cross,
+                strength,
+                pattern,
+                weeks,
+                on_entry,
+                gates,
+                notes,
+            });
+        }
+    }
+    let notes = lower_notes(ctx, &p.notes, &mut src, &input_of);
+
+    Some(Protocol {
+        id: p.id.value.clone(),
+        title: p.title.clone(),
+        version: p.version.value.clone(),
+        summary: p.summary.clone(),
+        authors: p
+            .authors
+            .iter()
+            .map(|a| Author {
+                name: a.name.clone(),
+                role: a.role.clone(),
+            })
+            .collect(),
+        sources: p
+            .sources
+            .iter()
+            .map(|s| Source {
+                id: s.id.value.clone(),
+                citation: s.citation.trim().to_string(),
+                note: s.note.clone(),
+            })
+            .collect(),
+        disclaimer: p.disclaimer.trim().to_string(),
+        range_policy: p.scheduling.ranges,
+        inputs,
+        starts_on: p.starts_on.value.clone(),
+        tables,
+        circuits,
+        assessments,
+        events,
+        phases,
+        notes,
+    })
+}
+
+fn lower_notes(
+    ctx: &mut Ctx,
+    notes: &[doc::Note],
+    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
+) -> Vec<Note> {
+    notes
+        .iter()
+        .map(|n| Note {
+            text: n.text.trim().to_string(),
+            source: src(ctx, &n.source),
+            interpretation: n.interpretation.as_ref().map(|s| s.trim().to_string()),
+            when: n
+                .when
+                .as_ref()
+                .and_then(|c| lower_condition(ctx, c, input_of)),
+        })
+        .collect()
+}
+
+fn lower_condition(
+    ctx: &mut Ctx,
+    c: &doc::Condition,
+    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
+) -> Option<Condition> {
+    let input = input_of(ctx, &c.input)?;
+    let (values, negated) = match (&c.any_of, &c.not_in) {
+        (Some(v), None) => (v, false),
+        (None, Some(v)) => (v, true),
+        _ => {
+            ctx.error(
+                codes::BAD_VALUE,
+                &c.input.referenced,
+                "a condition needs exactly one of `in` and `not_in`",
+            );
+            return None;
+        }
+    };
+    if input.kind != InputKind::Choice {
+        ctx.error(
+            codes::BAD_VALUE,
+            &c.input.referenced,
+            format!(
+                "a condition can test only a choice input; `{}` is not one",
+                input.id
+            ),
+        );
+        return None;
+    }
+    let names: Vec<String> = input.choices.iter().map(|(v, _)| v.clone()).collect();
+    for v in values {
+        if !names.contains(&v.value) {
+            let mut d = Diagnostic::error(
+                codes::UNDEFINED,
+                format!("`{}` is not a choice of input `{}`", v.value, input.id),
+            )
+            .at(ctx.span(&v.referenced));
+            if let Some(s) = did_you_mean(&v.value, &names) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            ctx.push(d);
+        }
+    }
+    Some(Condition {
+        input: input.id,
+        values: values.iter().map(|v| v.value.clone()).collect(),
+        negated,
+    })
+}
+
+fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
+    let mut weeks: Vec<WeekPlan> = Vec::new();
+    let mut next = 1;
+    for w in &ph.weeks {
+        let span = w.week.value;
+        if span.first != next {
+            ctx.error(
+                codes::PATTERN,
+                &w.week.referenced,
+                format!(
+                    "weeks must be listed in order without gaps or overlaps: expected week {next}, found {span}"
+                ),
+            );
+        }
+        next = span.last.saturating_add(1);
+        weeks.push(WeekPlan {
+            weeks: span,
+            session: w.session.as_ref().and_then(|d| ctx.dose(d)),
+            cross: w.cross.as_ref().and_then(|d| ctx.dose(d)),
+            note: w.note.clone(),
+            interpretation: w.interpretation.clone(),
+        });
+    }
+    weeks
+}
+
+#[allow(clippy::too_many_arguments)]
+fn lower_length(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    weeks: &[WeekPlan],
+    table_ids: &Ids,
+    tables: &[Table],
+    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
+) -> Option<Length> {
+    let listed_weeks = weeks.last().map(|w| w.weeks.last);
+    let Some(d) = &ph.duration else {
+        return match listed_weeks {
+            Some(n) => Some(Length {
+                basis: LengthBasis::Weeks(n),
+                since: None,
+                source: None,
+                interpretation: None,
+            }),
+            None => {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::PHASE,
+                        format!(
+                            "phase `{}` has neither a `duration` nor `weeks`",
+                            ph.id.value
+                        ),
+                    )
+                    .at(ctx.span(&ph.id.referenced))
+                    .with_help("add `duration: { period: 2wk }` or list the phase's weeks"),
+                );
+                None
+            }
+        };
+    };
+    let source = d.source.as_ref().map(|s| src(ctx, s));
+    let since = match &d.since {
+        Some(s) => match input_of(ctx, s) {
+            Some(i) if i.kind == InputKind::Date => Some(i.id),
+            Some(i) => {
+                ctx.error(
+                    codes::BAD_VALUE,
+                    &s.referenced,
+                    format!("`since` must name a date input; `{}` is not one", i.id),
+                );
+                None
+            }
+            None => None,
+        },
+        None => None,
+    };
+    let basis = match (&d.period, &d.table) {
+        (Some(p), None) => LengthBasis::Period(ctx.period(p)?),
+        (None, Some(t)) => {
+            let i = table_ids.resolve(ctx, t)?;
+            // A table that failed to lower is absent; its own error was reported.
+            if i >= tables.len() {
+                return None;
+            }
+            LengthBasis::Table(i)
+        }
+        _ => {
+            ctx.push(
+                Diagnostic::error(
+                    codes::PHASE,
+                    format!(
+                        "the duration of phase `{}` needs exactly one of `period` and `table`",
+                        ph.id.value
+                    ),
+                )
+                .at(ctx.span(&ph.id.referenced)),
+            );
+            return None;
+        }
+    };
+    Some(Length {
+        basis,
+        since,
+        source,
+        interpretation: d.interpretation.as_ref().map(|s| s.trim().to_string()),
+    })
+}
+
+fn lower_pattern(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+) -> Vec<PatternRule> {
+    if ph.pattern.is_empty() {
+        ctx.push(
+            Diagnostic::error(
+                codes::PATTERN,
+                format!("phase `{}` has no weekly `pattern`", ph.id.value),
+            )
+            .at(ctx.span(&ph.id.referenced))
+            .with_help(
+                "add `pattern: [{ days: [off, off, off, off, off, off, off], source: ... }]`",
+            ),
+        );
+    }
+    let mut rules: Vec<PatternRule> = Vec::new();
+    for rule in &ph.pattern {
+        let source = src(ctx, &rule.source);
+        if rule.days.value.len() != 7 {
+            ctx.error(
+                codes::PATTERN,
+                &rule.days.referenced,
+                format!(
+                    "a weekly pattern has 7 days; this one has {}",
+                    rule.days.value.len()
+                ),
+            );
+            continue;
+        }
+        let weeks = rule.weeks.as_ref().map(|w| w.value);
+        if let (Some(w), Some(at)) = (weeks, &rule.weeks)
+            && let Some(other) = rules.iter().find(|r| {
+                r.weeks
+                    .is_none_or(|o| o.first <= w.last && w.first <= o.last)
+            })
+        {
+            let other = other
+                .weeks
+                .map_or("every week".to_string(), |o| format!("weeks {o}"));
+            ctx.error(
+                codes::PATTERN,
+                &at.referenced,
+                format!("weeks {w} overlap an earlier pattern for {other}"),
+            );
+        }
+        let mut days = [DayKind::default(); 7];
+        for (slot, text) in days.iter_mut().zip(&rule.days.value) {
+            if let Some(kind) = day_kind(ctx, text) {
+                *slot = kind;
+            }
+        }
+        rules.push(PatternRule {
+            weeks,
+            days,
+            source,
+            interpretation: rule.interpretation.as_ref().map(|s| s.trim().to_string()),
+        });
+    }
+    rules
+}
+
+const DAY_KINDS: &[&str] = &["session", "cross", "strength", "off"];
+
+fn day_kind(ctx: &mut Ctx, text: &S<String>) -> Option<DayKind> {
+    let mut kind = DayKind::default();
+    let parts: Vec<&str> = text.value.split('+').map(str::trim).collect();
+    for part in &parts {
+        match *part {
+            "session" => kind.session = true,
+            "cross" => kind.cross = true,
+            "strength" => kind.strength = true,
+            "off" if parts.len() == 1 => {}
+            "off" => {
+                ctx.error(
+                    codes::PATTERN,
+                    &text.referenced,
+                    "`off` cannot be combined with other day kinds",
+                );
+                return None;
+            }
+            other => {
+                let names: Vec<String> = DAY_KINDS.iter().map(|s| s.to_string()).collect();
+                let mut d = Diagnostic::error(
+                    codes::PATTERN,
+                    format!("unknown day kind `{other}`: expected session, cross, strength or off"),
+                )
+                .at(ctx.span(&text.referenced));
+                if let Some(s) = did_you_mean(other, &names) {
+                    d = d.with_help(format!("did you mean `{s}`?"));
+                }
+                ctx.push(d);
+                return None;
+            }
+        }
+    }
+    Some(kind)
+}
+
+/// Every day kind the pattern uses must have a dose in every week it falls in.
+fn check_pattern_doses(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    pattern: &[PatternRule],
+    weeks: &[WeekPlan],
+    phase_cross: bool,
+    phase_strength: bool,
+) {
+    let last_week = weeks
+        .last()
+        .map(|w| w.weeks.last)
+        .into_iter()
+        .chain(pattern.iter().filter_map(|r| r.weeks.map(|w| w.last)))
+        .max()
+        .unwrap_or(1);
+    let mut reported = [false; 3];
+    for week in 1..=last_week {
+        let Some(rule) = rule_for_week(pattern, week) else {
+            continue;
+        };
+        let plan = week_plan(weeks, week);
+        let uses = |f: fn(&DayKind) -> bool| rule.days.iter().any(f);
+        let problems = [
+            (
+                uses(|d| d.session) && plan.and_then(|p| p.session.as_ref()).is_none(),
+                "session",
+                "a `session` dose in `weeks`",
+            ),
+            (
+                uses(|d| d.cross) && !phase_cross && plan.and_then(|p| p.cross.as_ref()).is_none(),
+                "cross",
+                "a `cross` dose on the phase or the week",
+            ),
+            (
+                uses(|d| d.strength) && !phase_strength,
+                "strength",
+                "a `strength` circuit on the phase",
+            ),
+        ];
+        for (i, (missing, kind, needs)) in problems.into_iter().enumerate() {
+            if missing && !reported[i] {
+                reported[i] = true;
+                ctx.push(
+                    Diagnostic::error(
+                        codes::PATTERN,
+                        format!("phase `{}` schedules `{kind}` days in week {week} but has no dose for them", ph.id.value),
+                    )
+                    .at(ctx.span(&ph.id.referenced))
+                    .with_help(format!("give the phase {needs}")),
+                );
+            }
+        }
+    }
+}
+
+/// The pattern rule for `week`: the one whose weeks hold it, else the one for every
+/// week, else the rule for the latest weeks (a pattern continues past its last week).
+pub(crate) fn rule_for_week(pattern: &[PatternRule], week: u32) -> Option<&PatternRule> {
+    pattern
+        .iter()
+        .find(|r| r.weeks.is_some_and(|w| w.contains(week)))
+        .or_else(|| pattern.iter().find(|r| r.weeks.is_none()))
+        .or_else(|| pattern.iter().max_by_key(|r| r.weeks.map_or(0, |w| w.last)))
+}
+
+/// The week plan for `week`; past the last listed week, the last one continues.
+pub(crate) fn week_plan(weeks: &[WeekPlan], week: u32) -> Option<&WeekPlan> {
+    weeks
+        .iter()
+        .find(|w| w.weeks.contains(week))
+        .or_else(|| weeks.last().filter(|w| w.weeks.last < week))
+}

@@ -1,0 +1,80 @@
+//! The stable diagnostic codes, in one list so that documentation and tests can see them all.
+
+/// Every code the engine can emit, with a one-line summary.
+pub const ALL: &[(&str, &str)] = &[
+    (
+        YAML,
+        "the file is not well-formed YAML, or is too large or too deeply nested",
+    ),
+    (UNKNOWN_FIELD, "a field the format does not have"),
+    (MISSING_FIELD, "a required field is absent"),
+    (BAD_VALUE, "a value of the wrong type or out of range"),
+    (DUPLICATE_KEY, "the same key twice in one mapping"),
+    (IO, "the file cannot be read"),
+    (
+        DOSE,
+        "a dose or period that does not follow the dose notation",
+    ),
+    (
+        WRONG_UNIT,
+        "an amount in the wrong kind of unit, such as a distance where a period is needed",
+    ),
+    (
+        UNDEFINED,
+        "a reference to a phase, table, input, circuit, source or assessment that is not declared",
+    ),
+    (DUPLICATE_ID, "two items of one kind share an id"),
+    (
+        TABLE_ROW,
+        "a table has no row for a value its key input allows, or a row for no such value",
+    ),
+    (
+        PATTERN,
+        "a weekly pattern that is not seven days, or weeks that do not line up",
+    ),
+    (PHASE, "a phase whose length cannot be worked out"),
+    (
+        MISSING_INPUT,
+        "the patient file lacks an input the protocol declares",
+    ),
+    (
+        INPUT_VALUE,
+        "a patient input of the wrong type or not among the allowed choices",
+    ),
+    (
+        UNDECLARED_INPUT,
+        "warning: the patient file gives an input this protocol does not declare",
+    ),
+    (
+        JOURNAL_IGNORED,
+        "warning: the patient journal is not applied by this run",
+    ),
+    (
+        NO_PATIENT,
+        "no patient file given and the protocol embeds no example patient",
+    ),
+    (
+        BAD_OPTION,
+        "a command-line option with a value the engine cannot use",
+    ),
+];
+
+pub const YAML: &str = "E001";
+pub const UNKNOWN_FIELD: &str = "E002";
+pub const MISSING_FIELD: &str = "E003";
+pub const BAD_VALUE: &str = "E004";
+pub const DUPLICATE_KEY: &str = "E005";
+pub const IO: &str = "E006";
+pub const DOSE: &str = "E010";
+pub const WRONG_UNIT: &str = "E011";
+pub const UNDEFINED: &str = "E020";
+pub const DUPLICATE_ID: &str = "E021";
+pub const TABLE_ROW: &str = "E022";
+pub const PATTERN: &str = "E030";
+pub const PHASE: &str = "E031";
+pub const MISSING_INPUT: &str = "E040";
+pub const INPUT_VALUE: &str = "E041";
+pub const UNDECLARED_INPUT: &str = "W042";
+pub const JOURNAL_IGNORED: &str = "W043";
+pub const NO_PATIENT: &str = "E044";
+pub const BAD_OPTION: &str = "E050";

@@ -1,0 +1,143 @@
+//! Diagnostics: a stable code, a message, a place, and an optional help line.
+//!
+//! Every layer returns these as values; only the command line prints them.
+
+use std::fmt::Write as _;
+
+use crate::source::{Sources, Span};
+
+/// How bad a finding is. Errors stop a command; warnings are reported and it goes on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// One problem found in a file, with the place that shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// A stable code from [`crate::codes`], such as `E010`.
+    pub code: &'static str,
+    pub message: String,
+    /// Where it is; `None` only for problems with no place, such as an unreadable file.
+    pub span: Option<Span>,
+    /// The path of the file, kept for diagnostics that have no span.
+    pub path: Option<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            path: None,
+            help: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Self {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn in_file(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Renders the diagnostic as plain text with a code frame: the line, and a row of
+    /// carets under the offending text.
+    pub fn render(&self, sources: &Sources) -> String {
+        let mut out = String::new();
+        let level = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{level}[{}]: {}", self.code, self.message);
+        let file = self.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
+        match file {
+            Some((span, file)) => {
+                let start = file.line_col(span.start);
+                let end = file.line_col(span.end);
+                let line_text = file.line_text(start.line);
+                let gutter = start.line.to_string().len();
+                let pad = " ".repeat(gutter);
+                let _ = writeln!(
+                    out,
+                    "{pad}--> {}:{}:{}",
+                    file.path, start.line, start.column
+                );
+                let _ = writeln!(out, "{pad} |");
+                let _ = writeln!(out, "{} | {}", start.line, line_text.replace('\t', " "));
+                let line_chars = line_text.chars().count();
+                let width = if end.line == start.line {
+                    end.column.saturating_sub(start.column)
+                } else {
+                    line_chars.saturating_sub(start.column - 1)
+                }
+                .max(1);
+                let _ = writeln!(
+                    out,
+                    "{pad} | {}{}",
+                    " ".repeat(start.column - 1),
+                    "^".repeat(width)
+                );
+                if let Some(help) = &self.help {
+                    let _ = writeln!(out, "{pad} = help: {help}");
+                }
+            }
+            None => {
+                if let Some(path) = &self.path {
+                    let _ = writeln!(out, " --> {path}");
+                }
+                if let Some(help) = &self.help {
+                    let _ = writeln!(out, "  = help: {help}");
+                }
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn renders_a_code_frame_under_the_span() {
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new("p.yaml", "id: x\nsession: walk 2 minz\n"));
+        let d = Diagnostic::error("E010", "expected a unit")
+            .at(Span::new(id, 22, 26))
+            .with_help("write 2min");
+        insta::assert_snapshot!(d.render(&sources), @r"
+        error[E010]: expected a unit
+         --> p.yaml:2:17
+          |
+        2 | session: walk 2 minz
+          |                 ^^^^
+          = help: write 2min
+        ");
+    }
+}

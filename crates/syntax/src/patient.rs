@@ -1,0 +1,122 @@
+//! The patient file as written: inputs and a journal, with spans.
+//!
+//! The journal vocabulary is shared by every protocol, so one patient file can be run
+//! under several protocols; which inputs, assessments and events exist is checked
+//! against a protocol later, by the engine.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::protocol::S;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatientDoc {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub inputs: Option<S<SpannedMap<S<Scalar>>>>,
+    #[serde(default)]
+    pub journal: Vec<S<JournalEntry>>,
+}
+
+/// A scalar as YAML typed it; the protocol's declaration says what it must be.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Text(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// One journal line: a check-in, an assessment, or an event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalEntry {
+    pub date: S<String>,
+    #[serde(default)]
+    pub session: Option<S<SessionStatus>>,
+    #[serde(default)]
+    pub pain: Option<Pain>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub assessment: Option<S<String>>,
+    #[serde(default)]
+    pub result: Option<SpannedMap<S<Scalar>>>,
+    #[serde(default)]
+    pub event: Option<S<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Done,
+    Partial,
+    Skipped,
+}
+
+/// Pain on a 0-10 numeric rating scale, at the four times the check-in asks about.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pain {
+    #[serde(default)]
+    pub before: Option<S<i64>>,
+    #[serde(default)]
+    pub during: Option<S<i64>>,
+    #[serde(default)]
+    pub after: Option<S<i64>>,
+    #[serde(default)]
+    pub next_day: Option<S<i64>>,
+}
+
+/// A mapping whose keys keep their places and their order in the file.
+#[derive(Debug)]
+pub struct SpannedMap<V>(pub Vec<(S<String>, V)>);
+
+impl<V> Default for SpannedMap<V> {
+    fn default() -> Self {
+        SpannedMap(Vec::new())
+    }
+}
+
+impl<V> SpannedMap<V> {
+    pub fn get(&self, key: &str) -> Option<&V> {
+        self.0.iter().find(|(k, _)| k.value == key).map(|(_, v)| v)
+    }
+}
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit<V>(std::marker::PhantomData<V>);
+        impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Visit<V> {
+            type Value = SpannedMap<V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a mapping")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(SpannedMap(entries))
+            }
+        }
+        d.deserialize_map(Visit(std::marker::PhantomData))
+    }
+}

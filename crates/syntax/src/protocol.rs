@@ -1,0 +1,382 @@
+//! The protocol file as written: a serde model of `protocols/<id>.yaml`, with spans.
+//!
+//! Nothing here is checked beyond its YAML shape; references, doses and periods are
+//! still text. The engine's `check` turns this into a checked protocol.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::patient::PatientDoc;
+
+/// A value with the place it was written.
+pub type S<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtocolDoc {
+    /// Short identifier, also the file's name (`morra` for `protocols/morra.yaml`).
+    pub id: S<String>,
+    pub title: String,
+    pub version: S<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    pub authors: Vec<Author>,
+    pub sources: Vec<SourceRef>,
+    /// Printed with every plan.
+    pub disclaimer: String,
+    #[serde(default)]
+    pub scheduling: Scheduling,
+    pub inputs: Vec<InputDecl>,
+    /// The date input that the first day of the plan is anchored to.
+    pub starts_on: S<String>,
+    #[serde(default)]
+    pub tables: Vec<Table>,
+    #[serde(default)]
+    pub circuits: Vec<Circuit>,
+    #[serde(default)]
+    pub assessments: Vec<Assessment>,
+    #[serde(default)]
+    pub events: Vec<EventDecl>,
+    pub phases: Vec<Phase>,
+    /// Guidance that holds across the whole protocol.
+    #[serde(default)]
+    pub notes: Vec<Note>,
+    /// A patient to run when no patient file is given.
+    #[serde(default)]
+    pub example_patient: Option<PatientDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Author {
+    pub name: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+/// A published source the protocol's facts come from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceRef {
+    pub id: S<String>,
+    pub citation: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// How ranges in phase lengths are turned into dates.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scheduling {
+    #[serde(default)]
+    pub ranges: RangePolicy,
+}
+
+/// Which end of a range (`6-8wk`, `up to 2wk`) a phase's length is scheduled at.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RangePolicy {
+    /// The longer end: more time to heal before load rises. The default.
+    #[default]
+    Upper,
+    /// The shorter end; "up to" periods have no lower end and keep their upper bound.
+    Lower,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputDecl {
+    pub id: S<String>,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub kind: S<InputKind>,
+    /// The allowed values of a `choice` input.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputKind {
+    Choice,
+    Date,
+    Number,
+    Text,
+    Bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub value: S<String>,
+    pub label: String,
+}
+
+/// A lookup table keyed by the value of one input, such as healing time by site.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    pub id: S<String>,
+    pub label: String,
+    /// The input whose value selects the row.
+    pub by: S<String>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    pub rows: Vec<Row>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    pub key: S<String>,
+    /// A period in the dose notation: `6-8wk`, `up to 12wk`.
+    pub value: S<String>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A named set of exercises done together, written as a dose.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Circuit {
+    pub id: S<String>,
+    pub title: String,
+    pub exercises: S<String>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// A test or evaluation a clinician performs, such as the single-leg hop test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assessment {
+    pub id: S<String>,
+    pub title: String,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    /// Questions the result answers (the patient file's `result` keys).
+    #[serde(default)]
+    pub questions: Vec<Question>,
+    /// Topics the clinician reviews, for evaluations without a pass mark.
+    #[serde(default)]
+    pub checklist: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    pub id: S<String>,
+    pub text: String,
+    /// The answer that passes, for yes/no questions.
+    #[serde(default)]
+    pub pass: Option<bool>,
+}
+
+/// A named event the protocol may wait for, such as clearance by a physician.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventDecl {
+    pub id: S<String>,
+    pub title: String,
+    #[serde(default)]
+    pub source: Option<S<String>>,
+}
+
+/// A piece of guidance with its provenance.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    pub text: String,
+    pub source: S<String>,
+    /// Present when the file reads a vague source one particular way; says how and why.
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    /// Limits the note to patients whose inputs match.
+    #[serde(default)]
+    pub when: Option<Condition>,
+}
+
+/// A condition on one input's value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    pub input: S<String>,
+    /// Holds when the input's value is one of these.
+    #[serde(default, rename = "in")]
+    pub any_of: Option<Vec<S<String>>>,
+    /// Holds when the input's value is none of these.
+    #[serde(default)]
+    pub not_in: Option<Vec<S<String>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub id: S<String>,
+    pub title: String,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    #[serde(default)]
+    pub purpose: Option<String>,
+    /// How long the phase lasts. Absent for a phase whose `weeks` set its length.
+    #[serde(default)]
+    pub duration: Option<DurationSpec>,
+    #[serde(default)]
+    pub allowed: Vec<Note>,
+    #[serde(default)]
+    pub avoided: Vec<Note>,
+    /// The dose of a cross-training day, unless a week gives its own.
+    #[serde(default)]
+    pub cross: Option<S<String>>,
+    /// The circuit done on strength days.
+    #[serde(default)]
+    pub strength: Option<S<String>>,
+    /// Which kind of day falls on each of the seven days of a phase week.
+    #[serde(default)]
+    pub pattern: Vec<PatternRule>,
+    /// Week-by-week sessions.
+    #[serde(default)]
+    pub weeks: Vec<WeekPlan>,
+    /// Assessments done when the phase begins.
+    #[serde(default)]
+    pub on_entry: Vec<S<String>>,
+    /// Conditions to leave the phase; a nominal plan assumes they pass on its last day.
+    #[serde(default)]
+    pub gates: Vec<Gate>,
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// A phase length: a fixed period or one looked up in a table, optionally counted from
+/// a date input instead of from the phase's first day.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DurationSpec {
+    #[serde(default)]
+    pub period: Option<S<String>>,
+    #[serde(default)]
+    pub table: Option<S<String>>,
+    /// A date input: the phase ends when the period has passed since that date.
+    #[serde(default)]
+    pub since: Option<S<String>>,
+    #[serde(default)]
+    pub source: Option<S<String>>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PatternRule {
+    /// The weeks of the phase this pattern covers (`1-8`, `9`); all weeks when absent.
+    #[serde(default)]
+    pub weeks: Option<S<WeekSpan>>,
+    /// Seven day kinds: `session`, `cross`, `strength`, `off`, or several joined by `+`.
+    pub days: S<Vec<S<String>>>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeekPlan {
+    pub week: S<WeekSpan>,
+    /// The dose on session days.
+    #[serde(default)]
+    pub session: Option<S<String>>,
+    /// The dose on cross-training days, when it differs from the phase's.
+    #[serde(default)]
+    pub cross: Option<S<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// A gate out of a phase, by name; what it requires is written for the clinician.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    pub id: S<String>,
+    pub title: String,
+    #[serde(default)]
+    pub assessment: Option<S<String>>,
+    #[serde(default)]
+    pub event: Option<S<String>>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// One week (`3`) or an inclusive run of weeks (`1-8`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekSpan {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl WeekSpan {
+    pub fn contains(&self, week: u32) -> bool {
+        (self.first..=self.last).contains(&week)
+    }
+
+    fn parse(text: &str) -> Result<WeekSpan, String> {
+        let number = |s: &str| {
+            s.trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or_else(|| format!("expected a week number (1 or more), found `{}`", s.trim()))
+        };
+        let (first, last) = match text.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => {
+                let n = number(text)?;
+                (n, n)
+            }
+        };
+        if first > last {
+            return Err(format!("week range is inverted: {first} is after {last}"));
+        }
+        Ok(WeekSpan { first, last })
+    }
+}
+
+impl std::fmt::Display for WeekSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for WeekSpan {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = WeekSpan;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a week number or a range of weeks such as 1-8")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<WeekSpan, E> {
+                WeekSpan::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<WeekSpan, E> {
+                WeekSpan::parse(&v.to_string()).map_err(E::custom)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<WeekSpan, E> {
+                WeekSpan::parse(v).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
