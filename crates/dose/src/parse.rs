@@ -79,8 +79,9 @@ impl Activity {
     /// [`Activity::Run`], `Planks` is the exercise `planks`. `None` if the text is not one
     /// activity word or is a keyword (`then`, `easy`, …).
     pub fn from_name(name: &str) -> Option<Activity> {
-        let pair = top_pair(name, Rule::activity_input).ok()?;
-        let activity = first_inner(pair, "an activity").ok()?;
+        // No error translation here: `translate` itself asks this question.
+        let mut pairs = DoseParser::parse(Rule::activity_input, name).ok()?;
+        let activity = pairs.next()?.into_inner().next()?;
         build_activity(activity).ok()
     }
 }
@@ -589,7 +590,7 @@ fn translate(input: &str, error: PestError<Rule>) -> DoseError {
         .any(|rule| describe(*rule) == Some(UNITS_HINT));
     if unit_expected {
         if let Some(number) = number_before(input, pos) {
-            let or_times = if repeat_before(input, pos, number) {
+            let or_times = if !number.contains('-') && repeat_before(input, pos, number) {
                 " or x"
             } else {
                 ""
@@ -681,8 +682,10 @@ fn activity_word(token: &str, activity: &Activity) -> String {
     }
 }
 
+/// Letters, possibly joined by hyphens: the shape of a keyword or an exercise name.
 fn is_word(token: &str) -> bool {
-    token.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
+    token.starts_with(|c: char| c.is_ascii_alphabetic())
+        && token.chars().all(|c| c.is_ascii_alphabetic() || c == '-')
 }
 
 /// The end of the token starting at `pos`: a run of word characters (letters, digits,

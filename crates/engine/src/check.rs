@@ -360,14 +360,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
             .as_ref()
             .and_then(|c| circuit_ids.resolve(ctx, c));
         let pattern = lower_pattern(ctx, ph, &mut src);
-        check_pattern_doses(
-            ctx,
-            ph,
-            &pattern,
-            &weeks,
-            cross.is_some(),
-            strength.is_some(),
-        );
+        check_pattern_doses(ctx, ph, &pattern, ph.cross.is_some(), ph.strength.is_some());
         let on_entry = ph
             .on_entry
             .iter()
@@ -729,17 +722,26 @@ fn day_kind(ctx: &mut Ctx, text: &S<String>) -> Option<DayKind> {
 }
 
 /// Every day kind the pattern uses must have a dose in every week it falls in.
+///
+/// Doses are looked for in the file as written, so that a dose with a syntax error
+/// (reported already) does not also count as missing.
 fn check_pattern_doses(
     ctx: &mut Ctx,
     ph: &doc::Phase,
     pattern: &[PatternRule],
-    weeks: &[WeekPlan],
     phase_cross: bool,
     phase_strength: bool,
 ) {
-    let last_week = weeks
+    let listed = |week: u32| {
+        ph.weeks
+            .iter()
+            .find(|w| w.week.value.contains(week))
+            .or_else(|| ph.weeks.last().filter(|w| w.week.value.last < week))
+    };
+    let last_week = ph
+        .weeks
         .last()
-        .map(|w| w.weeks.last)
+        .map(|w| w.week.value.last)
         .into_iter()
         .chain(pattern.iter().filter_map(|r| r.weeks.map(|w| w.last)))
         .max()
@@ -749,7 +751,7 @@ fn check_pattern_doses(
         let Some(rule) = rule_for_week(pattern, week) else {
             continue;
         };
-        let plan = week_plan(weeks, week);
+        let plan = listed(week);
         let uses = |f: fn(&DayKind) -> bool| rule.days.iter().any(f);
         let problems = [
             (
@@ -774,7 +776,10 @@ fn check_pattern_doses(
                 ctx.push(
                     Diagnostic::error(
                         codes::PATTERN,
-                        format!("phase `{}` schedules `{kind}` days in week {week} but has no dose for them", ph.id.value),
+                        format!(
+                            "phase `{}` schedules `{kind}` days in week {week} but has no dose for them",
+                            ph.id.value
+                        ),
                     )
                     .at(ctx.span(&ph.id.referenced))
                     .with_help(format!("give the phase {needs}")),
