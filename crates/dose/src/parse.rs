@@ -58,7 +58,8 @@ impl Amount {
     /// (unit [`Unit::Reps`]). Callers that need a time check [`Amount::dimension`].
     pub fn parse(input: &str) -> Result<Amount, DoseError> {
         let pair = top_pair(input, Rule::amount_input)?;
-        let inner = first_inner(pair, "an amount")?;
+        let lone = first_inner(pair, "an amount")?;
+        let inner = first_inner(lone, "an amount")?;
         match inner.as_rule() {
             Rule::amount => build_amount(inner),
             _ => build_count(inner, "a count"),
@@ -88,15 +89,15 @@ impl Activity {
 
 /// Runs the parser from `rule` and returns the top pair (the entry rule's own pair).
 fn top_pair(input: &str, rule: Rule) -> Built<Pair<'_, Rule>> {
+    let noun = match rule {
+        Rule::amount_input => "amount",
+        _ => "dose",
+    };
     if input.trim().is_empty() {
-        let message = match rule {
-            Rule::amount_input => "the amount is empty",
-            _ => "the dose is empty",
-        };
-        return Err(DoseError::new(0, input.len(), message));
+        return Err(DoseError::new(0, input.len(), format!("the {noun} is empty")));
     }
     let mut pairs: Pairs<'_, Rule> =
-        DoseParser::parse(rule, input).map_err(|error| translate(input, error))?;
+        DoseParser::parse(rule, input).map_err(|error| translate(input, noun, error))?;
     pairs
         .next()
         .ok_or_else(|| DoseError::new(0, input.len(), "internal error: nothing was parsed"))
@@ -525,7 +526,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::exact
         | Rule::count
         | Rule::range_count
-        | Rule::between_count => "an amount",
+        | Rule::between_count
+        | Rule::lone_amount
+        | Rule::amount_input => "an amount",
+        Rule::dose_input => "a dose",
+        Rule::activity_input => "an activity",
         Rule::number => "a number",
         Rule::unit
         | Rule::u_seconds
@@ -551,11 +556,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::i_comfortable
         | Rule::i_tempo
         | Rule::i_pain_free => "an intensity word",
-        Rule::EOI => "the end of the dose",
+        Rule::EOI => "the end of the text",
         Rule::off
-        | Rule::dose_input
-        | Rule::amount_input
-        | Rule::activity_input
         | Rule::ws
         | Rule::wb
         | Rule::ub
@@ -568,7 +570,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
 }
 
 /// Turns a pest failure into a [`DoseError`] with a span over the offending text.
-fn translate(input: &str, error: PestError<Rule>) -> DoseError {
+fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
     let pos = match error.location {
         InputLocation::Pos(pos) => pos,
         InputLocation::Span((start, _)) => start,
@@ -578,9 +580,10 @@ fn translate(input: &str, error: PestError<Rule>) -> DoseError {
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { message } => {
             // pest's own limits (call or stack limit); not expected for this grammar.
-            return DoseError::new(pos, pos, format!("cannot read the dose: {message}"));
+            return DoseError::new(pos, pos, format!("cannot read the {noun}: {message}"));
         }
     };
+    if std::env::var("DOSE_DEBUG").is_ok() { std::println!("positives {positives:?} at {pos}"); }
     let has = |rule: Rule| positives.contains(&rule);
     let token_end = token_end(input, pos);
     let token = input.get(pos..token_end).unwrap_or("");
@@ -624,7 +627,7 @@ fn translate(input: &str, error: PestError<Rule>) -> DoseError {
             );
         }
         let end = input.trim_end().len().max(token_end);
-        return DoseError::new(pos, end, "unexpected text after the dose");
+        return DoseError::new(pos, end, format!("unexpected text after the {noun}"));
     }
 
     let expects_activity = positives
@@ -658,7 +661,7 @@ fn translate(input: &str, error: PestError<Rule>) -> DoseError {
         }
     }
     let message = if kept.is_empty() {
-        "this text is not a dose".to_owned()
+        format!("this text is not {}", if noun == "dose" { "a dose" } else { "an amount" })
     } else {
         let renamed = PestError::new_from_pos(
             ErrorVariant::ParsingError {
