@@ -70,7 +70,8 @@ mod tests {
 
     #[test]
     fn wrap_breaks_between_words_and_indents() {
-        assert_eq!(wrap("aa bb cc dd", 5, "  "), "aa bb\n  cc\n  dd");
+        assert_eq!(wrap("aa bb cc dd", 5, "  "), "aa bb\n  cc dd");
+        assert_eq!(wrap("aaaaaa bb", 4, "> "), "aaaaaa\n> bb");
         assert_eq!(wrap("", 5, "  "), "");
     }
 }

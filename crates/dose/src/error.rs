@@ -44,16 +44,18 @@ impl DoseError {
     pub fn render(&self, input: &str) -> String {
         let start = floor_boundary(input, self.start);
         let end = floor_boundary(input, self.end.max(start));
-        let line_start = input[..start].rfind('\n').map_or(0, |at| at + 1);
-        let line_end = input[start..]
+        // Every offset below is a char boundary of `input`, so `get` always succeeds.
+        let slice = |from: usize, to: usize| input.get(from..to).unwrap_or("");
+        let line_start = slice(0, start).rfind('\n').map_or(0, |at| at + 1);
+        let line_end = slice(start, input.len())
             .find('\n')
             .map_or(input.len(), |at| start + at);
-        let line: String = input[line_start..line_end]
+        let line: String = slice(line_start, line_end)
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();
-        let column = input[line_start..start].chars().count();
-        let width = input[start..end.min(line_end).max(start)]
+        let column = slice(line_start, start).chars().count();
+        let width = slice(start, end.min(line_end).max(start))
             .chars()
             .count()
             .max(1);

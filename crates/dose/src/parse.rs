@@ -36,12 +36,6 @@ impl Dose {
         let dose = first_inner(pair, "a dose")?;
         build_dose(dose)
     }
-
-    /// The time, in milliseconds, spent on activities for which `pred` is true.
-    /// See [`crate::time`] for the counting rules.
-    pub fn time_in(&self, pred: impl Fn(&Activity) -> bool) -> Option<(u64, u64)> {
-        crate::time::time_in(self, &pred)
-    }
 }
 
 impl std::str::FromStr for Dose {
@@ -94,7 +88,11 @@ fn top_pair(input: &str, rule: Rule) -> Built<Pair<'_, Rule>> {
         _ => "dose",
     };
     if input.trim().is_empty() {
-        return Err(DoseError::new(0, input.len(), format!("the {noun} is empty")));
+        return Err(DoseError::new(
+            0,
+            input.len(),
+            format!("the {noun} is empty"),
+        ));
     }
     let mut pairs: Pairs<'_, Rule> =
         DoseParser::parse(rule, input).map_err(|error| translate(input, noun, error))?;
@@ -318,6 +316,12 @@ fn build_load(pair: Pair<'_, Rule>) -> Built<Load> {
                 .next()
                 .ok_or_else(|| span_error(&inner, "internal error: expected a set here"))?;
             let sets = build_count(sets_pair.clone(), "the number of sets")?;
+            if matches!(sets.range, Range::UpTo(_)) {
+                return Err(span_error(
+                    &sets_pair,
+                    "the number of sets is a number or a range, not \"up to\"",
+                ));
+            }
             if sets.range.lo() == 0 {
                 return Err(span_error(
                     &sets_pair,
@@ -344,26 +348,29 @@ fn build_amount(pair: Pair<'_, Rule>) -> Built<Amount> {
         .next()
         .ok_or_else(|| span_error(&pair, "internal error: expected a unit here"))?;
     let unit = build_unit(unit_pair)?;
-    let range = build_range(range, unit)?;
+    let range = build_range(range, unit, &pair)?;
     Ok(Amount { range, unit })
 }
 
-/// `count`: a whole number or a range of whole numbers, with no unit.
+/// `count`: a whole number, a range of whole numbers or "up to" one, with no unit.
 fn build_count(pair: Pair<'_, Rule>, what: &str) -> Built<Amount> {
     let range_count = first_inner(pair, "a count")?;
     let inner = first_inner(range_count, "a count")?;
-    let numbers: Vec<Pair<'_, Rule>> = inner.clone().into_inner().collect();
+    let numbers: Vec<Pair<'_, Rule>> = inner
+        .clone()
+        .into_inner()
+        .filter(|part| part.as_rule() == Rule::number)
+        .collect();
     for number in &numbers {
         whole_number(number, what)?;
     }
+    let first = numbers
+        .first()
+        .ok_or_else(|| span_error(&inner, "internal error: expected a number here"))?;
     let range = match inner.as_rule() {
         Rule::between_count => between(&inner, &numbers)?,
-        _ => {
-            let number = numbers
-                .first()
-                .ok_or_else(|| span_error(&inner, "internal error: expected a number here"))?;
-            Range::Exact(number_value(number)?)
-        }
+        Rule::up_to => Range::UpTo(number_value(first)?),
+        _ => Range::Exact(number_value(first)?),
     };
     Ok(Amount {
         range,
@@ -371,8 +378,8 @@ fn build_count(pair: Pair<'_, Rule>, what: &str) -> Built<Amount> {
     })
 }
 
-/// `range` of an amount whose (last) unit is `unit`.
-fn build_range(pair: Pair<'_, Rule>, unit: Unit) -> Built<Range> {
+/// `range` of the amount `whole`, whose (last) unit is `unit`.
+fn build_range(pair: Pair<'_, Rule>, unit: Unit, whole: &Pair<'_, Rule>) -> Built<Range> {
     let inner = first_inner(pair, "a range")?;
     match inner.as_rule() {
         Rule::up_to => {
@@ -392,7 +399,7 @@ fn build_range(pair: Pair<'_, Rule>, unit: Unit) -> Built<Range> {
                         let first_unit = build_unit(part.clone())?;
                         if first_unit != unit {
                             return Err(span_error(
-                                &inner,
+                                whole,
                                 format!(
                                     "both ends of a range need the same unit, not {first_unit} and {unit}"
                                 ),
@@ -583,7 +590,6 @@ fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
             return DoseError::new(pos, pos, format!("cannot read the {noun}: {message}"));
         }
     };
-    if std::env::var("DOSE_DEBUG").is_ok() { std::println!("positives {positives:?} at {pos}"); }
     let has = |rule: Rule| positives.contains(&rule);
     let token_end = token_end(input, pos);
     let token = input.get(pos..token_end).unwrap_or("");
@@ -591,19 +597,29 @@ fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
     let unit_expected = positives
         .iter()
         .any(|rule| describe(*rule) == Some(UNITS_HINT));
-    if unit_expected {
-        if let Some(number) = number_before(input, pos) {
-            let or_times = if !number.contains('-') && repeat_before(input, pos, number) {
-                " or x"
-            } else {
-                ""
-            };
-            return DoseError::new(
-                pos,
-                token_end,
-                format!("expected {UNITS_HINT}{or_times} after {number}"),
-            );
-        }
+    if unit_expected && let Some(number) = number_before(input, pos) {
+        let or_times = if !number.contains('-') && repeat_before(input, pos, number) {
+            " or x"
+        } else {
+            ""
+        };
+        return DoseError::new(
+            pos,
+            token_end,
+            format!("expected {UNITS_HINT}{or_times} after {number}"),
+        );
+    }
+
+    if let Some(digits) = token
+        .strip_prefix('.')
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        let digits: String = digits.chars().take_while(char::is_ascii_digit).collect();
+        return DoseError::new(
+            pos,
+            token_end,
+            format!("a number needs a digit before its point: write 0.{digits}"),
+        );
     }
 
     if has(Rule::EOI) {
@@ -653,15 +669,22 @@ fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
     // deduplicated first because several rules share one name.
     let mut kept: Vec<Rule> = Vec::new();
     for rule in &positives {
-        if let Some(name) = describe(*rule) {
-            if !wanted.contains(&name) {
-                wanted.push(name);
-                kept.push(*rule);
-            }
+        if let Some(name) = describe(*rule)
+            && !wanted.contains(&name)
+        {
+            wanted.push(name);
+            kept.push(*rule);
         }
     }
     let message = if kept.is_empty() {
-        format!("this text is not {}", if noun == "dose" { "a dose" } else { "an amount" })
+        format!(
+            "this text is not {}",
+            if noun == "dose" {
+                "a dose"
+            } else {
+                "an amount"
+            }
+        )
     } else {
         let renamed = PestError::new_from_pos(
             ErrorVariant::ParsingError {

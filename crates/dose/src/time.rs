@@ -98,8 +98,24 @@ fn item_millis(item: &Item) -> Option<(u128, u128)> {
     }
 }
 
+impl Dose {
+    /// Bounds, in milliseconds, of the time spent over the whole session in the
+    /// activities for which `pred` is true: `Some((0, 0))` if none of them appears,
+    /// `None` if they appear but none has a time (`jog 2mi`). See the [module
+    /// documentation](self) for the counting rules.
+    ///
+    /// ```
+    /// # use rehab_dose::{Activity, Dose};
+    /// let dose = Dose::parse("walk 1min, run 5min; repeat 20-25min").unwrap();
+    /// assert_eq!(dose.time_in(Activity::is_running), Some((16 * 60_000, 20 * 60_000)));
+    /// ```
+    pub fn time_in(&self, pred: impl Fn(&Activity) -> bool) -> Option<(u64, u64)> {
+        time_in(self, &pred)
+    }
+}
+
 /// See the module documentation for the rules.
-pub(crate) fn time_in(dose: &Dose, pred: &dyn Fn(&Activity) -> bool) -> Option<(u64, u64)> {
+fn time_in(dose: &Dose, pred: &dyn Fn(&Activity) -> bool) -> Option<(u64, u64)> {
     let mut any_match = false;
     let mut any_timed_match = false;
     for item in dose.items() {
@@ -208,4 +224,165 @@ fn matching_until(total: u128, items: &[(bool, u128)]) -> u128 {
         left -= spent;
     }
     matching
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: u64 = 60_000;
+
+    fn running(text: &str) -> Option<(u64, u64)> {
+        Dose::parse(text).unwrap().time_in(Activity::is_running)
+    }
+
+    fn days(text: &str) -> Option<(u64, u64)> {
+        Amount::parse(text).unwrap().to_days()
+    }
+
+    #[test]
+    fn repeat_to_a_total_time_cuts_the_last_pass() {
+        // run 1: six passes of 3min, then 2min of walking; run 2: five passes of 4min.
+        assert_eq!(
+            running("walk 2min, run 1-2min; repeat 20min"),
+            Some((6 * MIN, 10 * MIN))
+        );
+        // 20min: three passes of 6 (15 running), then walk 1 and run 1 -> 16;
+        // 25min: four passes (20 running), then 1min of walking -> 20.
+        assert_eq!(
+            running("walk 1min, run 5min; repeat 20-25min"),
+            Some((16 * MIN, 20 * MIN))
+        );
+        assert_eq!(
+            running("walk 1min, run 10-15min; repeat 30-45min"),
+            Some((27 * MIN, 42 * MIN))
+        );
+        assert_eq!(
+            running("walk 1min, run 8min; repeat 30min"),
+            Some((26 * MIN, 26 * MIN))
+        );
+    }
+
+    #[test]
+    fn plain_and_counted_segments() {
+        assert_eq!(running("run 30-45min"), Some((30 * MIN, 45 * MIN)));
+        assert_eq!(
+            running("run 90s, walk 90s, run 3min, walk 3min; repeat 2x"),
+            Some((9 * MIN, 9 * MIN))
+        );
+        assert_eq!(
+            running("walk 5min brisk then run 60s, walk 90s; repeat 20min"),
+            Some((8 * MIN, 8 * MIN))
+        );
+        assert_eq!(
+            running("jog 10min then run 5min; repeat 2x"),
+            Some((20 * MIN, 20 * MIN))
+        );
+        assert_eq!(running("run up to 30min"), Some((0, 30 * MIN)));
+    }
+
+    #[test]
+    fn doses_without_matching_or_without_time() {
+        assert_eq!(running("off"), Some((0, 0)));
+        assert_eq!(running("bike 20min easy"), Some((0, 0)));
+        // Running is there but has no time: unknown.
+        assert_eq!(running("jog 2mi"), None);
+        assert_eq!(running("walk 0.1mi, jog 0.2mi; repeat 2mi"), None);
+        assert_eq!(running("walk 2min, jog 0.1mi; repeat 20min"), None);
+        // An untimed running item beside a timed one counts as zero.
+        assert_eq!(running("run 20min, jog 2mi"), Some((20 * MIN, 20 * MIN)));
+        // A repeat to a distance counts one pass.
+        assert_eq!(
+            running("walk 1min, run 2min; repeat 2mi"),
+            Some((2 * MIN, 2 * MIN))
+        );
+    }
+
+    #[test]
+    fn sets_of_a_time_count() {
+        let dose = Dose::parse("planks 3x30s, side-planks 2-3x20-30s, squats 3x10").unwrap();
+        assert_eq!(
+            dose.time_in(|_| true),
+            Some((90_000 + 40_000, 90_000 + 90_000))
+        );
+    }
+
+    #[test]
+    fn a_pass_without_time_adds_nothing_and_does_not_loop() {
+        // Least running: run takes no time and nothing else does either.
+        assert_eq!(running("run up to 5min; repeat 20min"), Some((0, 20 * MIN)));
+        assert_eq!(running("run 0s, walk 0s; repeat 1000000wk"), Some((0, 0)));
+    }
+
+    #[test]
+    fn huge_values_saturate_instead_of_overflowing() {
+        let huge =
+            Dose::parse("run 1000000wk; repeat 1000000x then run 1000000wk; repeat 1000000x")
+                .unwrap();
+        let (lo, hi) = huge.time_in(Activity::is_running).unwrap();
+        assert!(lo <= hi);
+        let made = Dose::Session(vec![Segment {
+            items: vec![Item {
+                activity: Activity::Run,
+                load: Some(Load::Sets {
+                    sets: Amount::new(crate::Range::Exact(u64::MAX), Unit::Reps),
+                    each: Amount::new(crate::Range::Exact(u64::MAX), Unit::Weeks),
+                }),
+                intensity: Vec::new(),
+            }],
+            repeat: Some(Repeat::Times(u32::MAX)),
+        }]);
+        assert_eq!(
+            made.time_in(Activity::is_running),
+            Some((u64::MAX, u64::MAX))
+        );
+        // A whole-number-of-weeks repeat with one-second items: computed, not iterated.
+        let many = Dose::parse("walk 1s, run 1s; repeat 1000000wk").unwrap();
+        assert_eq!(
+            many.time_in(Activity::is_running),
+            Some((302_400_000_000_000, 302_400_000_000_000))
+        );
+    }
+
+    #[test]
+    fn periods_in_days_round_up() {
+        assert_eq!(days("2wk"), Some((14, 14)));
+        assert_eq!(days("6-8wk"), Some((42, 56)));
+        assert_eq!(days("up to 12wk"), Some((0, 84)));
+        assert_eq!(days("18-20wk"), Some((126, 140)));
+        assert_eq!(days("10d"), Some((10, 10)));
+        assert_eq!(days("up to 2wk"), Some((0, 14)));
+        assert_eq!(days("2.5wk"), Some((18, 18)));
+        assert_eq!(days("36h"), Some((2, 2)));
+        assert_eq!(days("20min"), Some((1, 1)));
+        assert_eq!(days("0d"), Some((0, 0)));
+        assert_eq!(days("2mi"), None);
+        assert_eq!(days("12"), None);
+    }
+
+    #[test]
+    fn millis_and_conversions() {
+        let amount = Amount::parse("1-2min").unwrap();
+        assert_eq!(amount.to_millis(), Some((60_000, 120_000)));
+        assert_eq!(amount.lo_in(Unit::Seconds), Some(60_000));
+        assert_eq!(amount.hi_in(Unit::Hours), Some(33)); // 2min = 0.0333h, to the nearest thousandth
+        assert_eq!(amount.lo_in(Unit::Miles), None);
+        assert_eq!(Amount::parse("0.001s").unwrap().to_millis(), Some((1, 1)));
+        assert_eq!(Amount::parse("2mi").unwrap().to_millis(), None);
+        let mile = Amount::parse("1mi").unwrap();
+        assert_eq!(mile.lo_in(Unit::Meters), Some(1_609_344));
+        assert_eq!(mile.lo_in(Unit::Kilometers), Some(1_609));
+        assert_eq!(
+            Amount::parse("up to 3wk").unwrap().lo_in(Unit::Days),
+            Some(0)
+        );
+        assert_eq!(
+            Amount::parse("3wk").unwrap().hi_in(Unit::Days),
+            Some(21_000)
+        );
+        assert_eq!(
+            Amount::parse("8-12").unwrap().hi_in(Unit::Reps),
+            Some(12_000)
+        );
+    }
 }

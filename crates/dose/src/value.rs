@@ -12,6 +12,15 @@ pub type Milli = u64;
 pub const MAX_NUMBER: u64 = 1_000_000;
 
 /// One day's dose: a rest day, or a session made of segments done one after the other.
+///
+/// Printing a value (`Display`) gives its canonical text, and [`Dose::parse`] reads that
+/// text back to an equal value for every value the parser can produce. Those are the
+/// values within these limits: at least one segment, each with at least one item;
+/// numbers at most [`MAX_NUMBER`] in thousandths; `Between(lo, hi)` with `lo <= hi`;
+/// exercise names of lowercase letters joined by single hyphens that are neither a
+/// known activity (or its alias) nor a keyword; sets and repetitions whole numbers
+/// ([`Unit::Reps`]), sets exact or a range from 1; a repeat total that is a time or a
+/// distance, a repeat count from 1 to [`MAX_NUMBER`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub enum Dose {
     /// `off`: a rest day.

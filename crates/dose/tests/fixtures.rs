@@ -93,9 +93,9 @@ fn outline(dose: &Dose) -> String {
 
 /// Milliseconds as minutes or seconds, for reading.
 fn duration(ms: u64) -> String {
-    if ms % 60_000 == 0 {
+    if ms.is_multiple_of(60_000) {
         format!("{}min", ms / 60_000)
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{ms}ms")
@@ -126,7 +126,11 @@ fn valid_doses() {
         let dose = Dose::parse(&input)
             .unwrap_or_else(|error| panic!("{}:\n{}", path.display(), error.render(&input)));
         let canonical = dose.to_string();
-        assert_eq!(Dose::parse(&canonical).as_ref(), Ok(&dose), "canonical text re-parses");
+        assert_eq!(
+            Dose::parse(&canonical).as_ref(),
+            Ok(&dose),
+            "canonical text re-parses"
+        );
         let snapshot = format!(
             "{comment}\ninput:          {input}\ncanonical:      {canonical}\nrunning:        {}\ncross-training: {}\nall activities: {}\n\n{}",
             bounds(dose.time_in(Activity::is_running)),
@@ -145,7 +149,11 @@ fn valid_amounts() {
         let amount = Amount::parse(&input)
             .unwrap_or_else(|error| panic!("{}:\n{}", path.display(), error.render(&input)));
         let canonical = amount.to_string();
-        assert_eq!(Amount::parse(&canonical), Ok(amount), "canonical text re-parses");
+        assert_eq!(
+            Amount::parse(&canonical),
+            Ok(amount),
+            "canonical text re-parses"
+        );
         let snapshot = format!(
             "{comment}\ninput:     {input}\ncanonical: {canonical}\nvalue:     {}\ndimension: {}\ndays:      {:?}\nmillis:    {:?}\n",
             amount_text(&amount),
