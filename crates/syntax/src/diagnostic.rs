@@ -23,8 +23,8 @@ pub struct Diagnostic {
     /// Where it is; `None` only for problems with no place, such as an unreadable file.
     pub span: Option<Span>,
     /// The path of the file, kept for diagnostics that have no span.
-    pub path: Option<String>,
-    pub help: Option<String>,
+    pub path: Option<Box<str>>,
+    pub help: Option<Box<str>>,
 }
 
 impl Diagnostic {
@@ -52,12 +52,12 @@ impl Diagnostic {
     }
 
     pub fn in_file(mut self, path: impl Into<String>) -> Self {
-        self.path = Some(path.into());
+        self.path = Some(path.into().into_boxed_str());
         self
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(help.into().into_boxed_str());
         self
     }
 
