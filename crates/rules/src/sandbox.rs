@@ -1,0 +1,343 @@
+//! The sandboxed engine: how it is built, and compiling and evaluating scripts with it.
+
+use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::rc::Rc;
+use std::time::Instant;
+
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicFnPackage, BasicIteratorPackage, BasicMapPackage,
+    BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
+};
+use rhai::{AST, Dynamic, Engine, FLOAT, INT, Position, Scope};
+
+use crate::error::{ScriptError, ScriptErrorKind};
+use crate::limits::Limits;
+use crate::modules::{ModuleSource, ModuleStore, StoreResolver, forbidden_reason, normalize};
+use crate::vars::{Value, Vars};
+
+/// The host functions this crate registers, as scripts call them.
+const HOST_FUNCTIONS: &[&str] = &["clamp"];
+
+/// A script compiled once by [`Sandbox::compile`], to be evaluated any number of times.
+#[derive(Debug, Clone)]
+pub struct Script {
+    origin: String,
+    ast: AST,
+}
+
+impl Script {
+    /// Where the script came from, as given to [`Sandbox::compile`].
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+}
+
+/// The one Rhai engine that runs protocol scripts, with its limits, plugin modules and
+/// `print`/`debug` trace.
+///
+/// A sandbox is meant for one thread; it may evaluate any number of scripts one after the
+/// other, and each evaluation starts with a fresh scope, operation count and clock.
+pub struct Sandbox {
+    engine: Engine,
+    limits: Limits,
+    trace: Rc<RefCell<Vec<String>>>,
+    deadline: Rc<Cell<Option<Instant>>>,
+    module_names: Vec<String>,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("limits", &self.limits)
+            .field("modules", &self.module_names)
+            .field("trace_lines", &self.trace.borrow().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sandbox {
+    /// Builds the engine and loads the plugin modules that scripts may `import` by name.
+    ///
+    /// Each module is compiled and its top level run once here (within the limits), so a
+    /// broken module is reported now, with its path as the error's origin.
+    pub fn new(limits: Limits, modules: Vec<ModuleSource>) -> Result<Sandbox, ScriptError> {
+        let trace = Rc::new(RefCell::new(Vec::new()));
+        let deadline = Rc::new(Cell::new(None));
+        let mut engine = build_engine(&limits, &trace, &deadline);
+
+        let store = Rc::new(ModuleStore::default());
+        let mut paths = Vec::new();
+        for module in modules {
+            let key = normalize(&module.name);
+            let refused = forbidden_reason(&module.name)
+                .or_else(|| key.is_empty().then_some("the module name is empty"));
+            if let Some(reason) = refused {
+                return Err(ScriptError::new(
+                    ScriptErrorKind::ForbiddenImport,
+                    &module.path,
+                    format!(
+                        "module name '{}' is refused: {reason}; modules may only come from the protocol's own folder",
+                        module.name
+                    ),
+                ));
+            }
+            if store.contains(&key) {
+                return Err(ScriptError::new(
+                    ScriptErrorKind::Runtime,
+                    &module.path,
+                    format!("a second module is called '{key}'"),
+                ));
+            }
+            let mut ast = engine
+                .compile(&module.text)
+                .map_err(|err| ScriptError::from_parse(&module.path, &err))?;
+            ast.set_source(module.path.as_str());
+            store.insert(key.clone(), ast);
+            paths.push((key, module.path));
+        }
+        engine.set_module_resolver(StoreResolver {
+            store: Rc::clone(&store),
+        });
+
+        let module_names = store.names();
+        let sandbox = Sandbox {
+            engine,
+            limits,
+            trace,
+            deadline,
+            module_names,
+        };
+        for (key, path) in &paths {
+            sandbox.start_clock();
+            store
+                .load(&sandbox.engine, key, Position::NONE)
+                .map_err(|err| sandbox.eval_error(path, err))?;
+        }
+        Ok(sandbox)
+    }
+
+    /// The limits this sandbox enforces.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The module names scripts may import, sorted.
+    pub fn module_names(&self) -> &[String] {
+        &self.module_names
+    }
+
+    /// The host functions this crate registers for scripts (beyond Rhai's own operators and
+    /// basic string, array, map and maths functions), sorted.
+    pub fn function_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = HOST_FUNCTIONS.iter().map(|&n| n.to_owned()).collect();
+        names.sort();
+        names
+    }
+
+    /// Compiles `source` once. `origin` names it in errors, e.g. a file path or
+    /// `"protocols/morra.yaml:120:16"`; error positions stay relative to `source`.
+    pub fn compile(&self, origin: &str, source: &str) -> Result<Script, ScriptError> {
+        let mut ast = self
+            .engine
+            .compile(source)
+            .map_err(|err| ScriptError::from_parse(origin, &err))?;
+        ast.set_source(origin);
+        Ok(Script {
+            origin: origin.to_owned(),
+            ast,
+        })
+    }
+
+    /// Evaluates a condition: it must give `true` or `false`.
+    pub fn eval_bool(&self, script: &Script, vars: &Vars) -> Result<bool, ScriptError> {
+        let value = self.run(script, vars)?;
+        value.as_bool().map_err(|_| {
+            ScriptError::new(
+                ScriptErrorKind::NotABool,
+                &script.origin,
+                format!(
+                    "a condition must give true or false, but this one gave {}",
+                    describe_value(&value)
+                ),
+            )
+        })
+    }
+
+    /// Evaluates a script and returns its value.
+    pub fn eval_value(&self, script: &Script, vars: &Vars) -> Result<Value, ScriptError> {
+        let value = self.run(script, vars)?;
+        Value::from_dynamic(value).map_err(|type_name| {
+            ScriptError::new(
+                ScriptErrorKind::Runtime,
+                &script.origin,
+                format!("the script gave a value of type {type_name}, which has no plain form"),
+            )
+        })
+    }
+
+    /// Takes the `print` and `debug` lines written since the last call.
+    pub fn take_trace(&self) -> Vec<String> {
+        std::mem::take(&mut *self.trace.borrow_mut())
+    }
+
+    fn run(&self, script: &Script, vars: &Vars) -> Result<Dynamic, ScriptError> {
+        let mut scope = Scope::new();
+        for (name, value) in vars.iter() {
+            scope.push_constant_dynamic(name, value.to_dynamic());
+        }
+        self.start_clock();
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
+        self.deadline.set(None);
+        result.map_err(|err| self.eval_error(&script.origin, err))
+    }
+
+    fn start_clock(&self) {
+        self.deadline
+            .set(Instant::now().checked_add(self.limits.timeout));
+    }
+
+    fn eval_error(&self, origin: &str, err: Box<rhai::EvalAltResult>) -> ScriptError {
+        ScriptError::from_eval(origin, err, &self.limits, &self.module_names)
+    }
+}
+
+/// Builds the bare engine with only the packages rule scripts need.
+fn build_engine(
+    limits: &Limits,
+    trace: &Rc<RefCell<Vec<String>>>,
+    deadline: &Rc<Cell<Option<Instant>>>,
+) -> Engine {
+    // `new_raw` has no packages, no module resolver and no print/debug output. Of Rhai's
+    // packages only pure computation is added:
+    // - arithmetic, logic (comparisons across ints and floats, min/max) and maths
+    //   (floor, round, abs, sqrt, parse_int...) for scores and thresholds;
+    // - basic and more string functions (also what `print`/`debug` use to format values);
+    // - arrays and maps with their basic methods, for history lists and `pain.during`;
+    // - iterators (`for x in 0..n`, `for item in list`) and function pointers (`Fn`,
+    //   `call`, closures), which only ever reach script and sandbox functions.
+    // Left out on purpose: `LanguageCorePackage` (its `sleep` blocks the thread beyond any
+    // operation limit; `exit`, tags and JSON parsing are not needed), `BasicTimePackage`
+    // (the clock would make rules non-reproducible), blobs and bit fields (not needed).
+    // Rhai has no file, network, process or environment access except through its file
+    // module resolver and `fs` packages, which are neither enabled nor registered here.
+    let mut engine = Engine::new_raw();
+    for module in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(module);
+    }
+
+    engine
+        .set_max_operations(limits.max_operations)
+        .set_max_call_levels(limits.max_call_levels)
+        .set_max_expr_depths(limits.max_expr_depth, limits.max_function_expr_depth)
+        .set_max_string_size(limits.max_string_size)
+        .set_max_array_size(limits.max_array_size)
+        .set_max_map_size(limits.max_map_size)
+        .set_max_modules(limits.max_modules);
+    // Scripts run code only through functions and modules: building code from text would
+    // bypass the compile step the caller controls.
+    engine.disable_symbol("eval");
+
+    engine.register_fn("clamp", clamp_int);
+    engine.register_fn("clamp", clamp_float);
+
+    let max_lines = limits.max_trace_lines;
+    let print_trace = Rc::clone(trace);
+    engine.on_print(move |text| push_trace(&print_trace, max_lines, text.to_owned()));
+    let debug_trace = Rc::clone(trace);
+    engine.on_debug(move |text, source, pos| {
+        let line = match (source, pos.line(), pos.position()) {
+            (Some(source), Some(line), Some(column)) => {
+                format!("{source}:{line}:{column}: {text}")
+            }
+            (None, Some(line), Some(column)) => format!("{line}:{column}: {text}"),
+            _ => text.to_owned(),
+        };
+        push_trace(&debug_trace, max_lines, line);
+    });
+
+    let deadline = Rc::clone(deadline);
+    engine.on_progress(move |operations| {
+        // Reading the clock costs about as much as a few operations: check every 64th.
+        if operations % 64 != 0 {
+            return None;
+        }
+        match deadline.get() {
+            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from("timeout")),
+            _ => None,
+        }
+    });
+    engine
+}
+
+fn push_trace(trace: &RefCell<Vec<String>>, max_lines: usize, line: String) {
+    let mut trace = trace.borrow_mut();
+    if trace.len() < max_lines {
+        trace.push(line);
+    } else if trace.len() == max_lines {
+        trace.push(format!(
+            "(more than {max_lines} lines of output: the rest was dropped)"
+        ));
+    }
+}
+
+/// `clamp(x, low, high)`: `x` limited to `low..=high` (`low` wins if `low > high`).
+fn clamp_int(x: INT, low: INT, high: INT) -> INT {
+    x.min(high).max(low)
+}
+
+/// `clamp(x, low, high)` for floats; a NaN `x` stays NaN.
+fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
+    if x.is_nan() { x } else { x.min(high).max(low) }
+}
+
+/// A short description of a value for messages, e.g. `the number 5`.
+fn describe_value(value: &Dynamic) -> String {
+    if value.is_unit() {
+        "nothing".to_owned()
+    } else if value.is_int() || value.is_float() {
+        format!("the number {value}")
+    } else if value.is_string() || value.is_char() {
+        format!("the text {value:?}")
+    } else {
+        format!("a value of type {}", value.type_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clamp_limits_both_ways() {
+        assert_eq!(clamp_int(5, 0, 3), 3);
+        assert_eq!(clamp_int(-5, 0, 3), 0);
+        assert_eq!(clamp_int(2, 0, 3), 2);
+        assert_eq!(clamp_int(2, 5, 3), 5);
+        assert!((clamp_float(7.5, 0.0, 5.0) - 5.0).abs() < f64::EPSILON);
+        assert!(clamp_float(f64::NAN, 0.0, 5.0).is_nan());
+    }
+
+    #[test]
+    fn trace_is_capped_with_one_note() {
+        let trace = RefCell::new(Vec::new());
+        for i in 0..10 {
+            push_trace(&trace, 3, i.to_string());
+        }
+        let lines = trace.into_inner();
+        assert_eq!(lines.len(), 4);
+        assert!(lines[3].contains("dropped"));
+    }
+}
