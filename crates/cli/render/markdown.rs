@@ -62,7 +62,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
     let _ = writeln!(o, "\n## {} (`{}`)\n", ph.title, ph.id);
     let _ = writeln!(
         o,
-        "{} to {}, {}. {} *[{}]*\n",
+        "{} to {}, {}. *Length:* {}. *[{}]*\n",
         ph.start,
         ph.end,
         plural(ph.days, "day"),
