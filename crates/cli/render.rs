@@ -3,7 +3,7 @@
 mod markdown;
 mod text;
 
-use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan};
+use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status};
 
 pub use markdown::markdown;
 pub use text::text;
@@ -32,6 +32,17 @@ fn outcome_words(status: OutcomeStatus) -> &'static str {
         OutcomeStatus::Completed => "completed",
         OutcomeStatus::InProgress => "in progress, projected to complete",
         OutcomeStatus::Referred => "referred",
+    }
+}
+
+/// The status of a day as the JSON contract spells it.
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Done => "done",
+        Status::Partial => "partial",
+        Status::Skipped => "skipped",
+        Status::Planned => "planned",
+        Status::Off => "off",
     }
 }
 

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use rehab_engine::plan::{Day, NoteOut, PhasePlan, Plan, Status};
+use rehab_engine::plan::{Day, NoteOut, PhasePlan, Plan};
 
-use super::{minutes, outcome_words, plural};
+use super::{minutes, outcome_words, plural, status_word};
 
 pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
     let mut o = String::new();
@@ -123,13 +123,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
         let _ = writeln!(o, "| Date | Prescription | Status |");
         let _ = writeln!(o, "|---|---|---|");
         for d in days.iter().filter(|d| d.week == w.week) {
-            let status = match d.status {
-                Status::Off => "off",
-                Status::Planned => "planned",
-                Status::Done => "done",
-                Status::Partial => "partial",
-                Status::Skipped => "skipped",
-            };
+            let status = status_word(d.status);
             let _ = writeln!(
                 o,
                 "| {} | `{}` | {status} |",

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Status, WeekSummary};
 
-use super::{minutes, outcome_words, plural, wrap};
+use super::{minutes, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
 
@@ -179,12 +179,10 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
         let _ = writeln!(o);
         let _ = writeln!(o, "  {}", week_line(w));
         for d in days.iter().filter(|d| d.week == w.week) {
+            // Planned days are the norm; only other statuses are marked.
             let mark = match d.status {
-                Status::Off => "off",
                 Status::Planned => "",
-                Status::Done => "done",
-                Status::Partial => "partial",
-                Status::Skipped => "skipped",
+                other => status_word(other),
             };
             let what = match d.status {
                 Status::Off => "rest day".to_string(),

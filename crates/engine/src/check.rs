@@ -210,10 +210,10 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
             codes::BAD_VALUE,
             &p.starts_on.referenced,
             format!(
-                "`starts_on` must name a date input; `{}` is a {:?} input",
-                input.id, input.kind
-            )
-            .to_lowercase(),
+                "`starts_on` must name a date input; `{}` is a {} input",
+                input.id,
+                kind_word(input.kind)
+            ),
         );
     }
 
@@ -682,6 +682,17 @@ fn lower_pattern(
         });
     }
     rules
+}
+
+/// The name of an input type as authors write it in `type:`.
+fn kind_word(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Choice => "choice",
+        InputKind::Date => "date",
+        InputKind::Number => "number",
+        InputKind::Text => "text",
+        InputKind::Bool => "bool",
+    }
 }
 
 const DAY_KINDS: &[&str] = &["session", "cross", "strength", "off"];

@@ -209,7 +209,7 @@ fn phase_length(
             };
             (
                 row.value,
-                format!("{} for {key}: {}", table.label.to_lowercase(), row.value),
+                format!("{} for {key}: {}", lower_first(&table.label), row.value),
             )
         }
     };
@@ -243,6 +243,16 @@ fn scheduled_days(amount: &Amount, policy: RangePolicy) -> i64 {
         (_, RangePolicy::Lower) => lo,
     };
     i64::try_from(days).unwrap_or(i64::MAX)
+}
+
+/// `label` with its first letter lowercased, to continue a sentence; names inside it
+/// keep their capitals.
+fn lower_first(label: &str) -> String {
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 fn days_words(days: i64) -> String {
