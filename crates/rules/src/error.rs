@@ -67,7 +67,7 @@ impl ScriptError {
         }
     }
 
-    fn at(mut self, pos: Position) -> Self {
+    pub(crate) fn at(mut self, pos: Position) -> Self {
         self.line = pos.line();
         self.column = pos.position();
         self

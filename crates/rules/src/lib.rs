@@ -15,12 +15,17 @@
 //! This crate never reads files, prints or exits: the command line does all input and output.
 
 mod error;
+mod host;
 mod limits;
 mod modules;
 mod sandbox;
 mod vars;
 
 pub use error::{ScriptError, ScriptErrorKind};
+pub use host::{
+    AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, HostFunction, PAIN_TIMES,
+    Seen, TableRow,
+};
 pub use limits::Limits;
 pub use modules::ModuleSource;
 pub use sandbox::{Sandbox, Script};

@@ -1,6 +1,7 @@
 //! The sandboxed engine: how it is built, and compiling and evaluating scripts with it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
+use std::collections::BTreeSet;
 use std::fmt;
 use std::rc::Rc;
 use std::time::Instant;
@@ -12,12 +13,10 @@ use rhai::packages::{
 use rhai::{AST, Dynamic, Engine, FLOAT, INT, Position, Scope};
 
 use crate::error::{ScriptError, ScriptErrorKind};
+use crate::host::{HOST_FUNCTIONS, Host, HostData, Seen};
 use crate::limits::Limits;
 use crate::modules::{ModuleSource, ModuleStore, StoreResolver, forbidden_reason, normalize};
 use crate::vars::{Value, Vars};
-
-/// The host functions this crate registers, as scripts call them.
-const HOST_FUNCTIONS: &[&str] = &["clamp"];
 
 /// A script compiled once by [`Sandbox::compile`], to be evaluated any number of times.
 #[derive(Debug, Clone)]
@@ -44,6 +43,10 @@ pub struct Sandbox {
     trace: Rc<RefCell<Vec<String>>>,
     deadline: Rc<Cell<Option<Instant>>>,
     module_names: Vec<String>,
+    host: Rc<Host>,
+    /// Every function name scripts can call, with its module name (empty for global).
+    known: BTreeSet<(String, String)>,
+    compilations: Cell<usize>,
 }
 
 impl fmt::Debug for Sandbox {
@@ -64,7 +67,9 @@ impl Sandbox {
     pub fn new(limits: Limits, modules: Vec<ModuleSource>) -> Result<Sandbox, ScriptError> {
         let trace = Rc::new(RefCell::new(Vec::new()));
         let deadline = Rc::new(Cell::new(None));
+        let host = Rc::new(Host::default());
         let mut engine = build_engine(&limits, &trace, &deadline);
+        crate::host::register(&mut engine, &host);
 
         let store = Rc::new(ModuleStore::default());
         let mut paths = Vec::new();
@@ -101,20 +106,122 @@ impl Sandbox {
         });
 
         let module_names = store.names();
-        let sandbox = Sandbox {
+        let mut sandbox = Sandbox {
             engine,
             limits,
             trace,
             deadline,
             module_names,
+            host,
+            known: BTreeSet::new(),
+            compilations: Cell::new(0),
         };
+        let mut loaded = Vec::new();
         for (key, path) in &paths {
             sandbox.start_clock();
-            store
+            let module = store
                 .load(&sandbox.engine, key, Position::NONE)
                 .map_err(|err| sandbox.eval_error(path, err))?;
+            loaded.push((key.clone(), module));
         }
+        sandbox.deadline.set(None);
+        // A module whose name is a plain identifier is also reachable without `import`,
+        // as `name::function(...)`, from every script.
+        for (key, module) in loaded {
+            if is_identifier(&key) {
+                sandbox.engine.register_static_module(key.as_str(), module);
+            }
+        }
+        sandbox.known = sandbox
+            .engine
+            .collect_fn_metadata(
+                None,
+                |info| Some((info.namespace.to_string(), info.metadata.name.to_string())),
+                true,
+            )
+            .into_iter()
+            .collect();
         Ok(sandbox)
+    }
+
+    /// Replaces what the host functions see; the engine calls this once per run and then
+    /// moves `today` forward with [`Sandbox::host_data`].
+    pub fn set_host_data(&self, data: HostData) {
+        *self.host.data.borrow_mut() = data;
+    }
+
+    /// What the host functions see, to update between evaluations.
+    pub fn host_data(&self) -> RefMut<'_, HostData> {
+        self.host.data.borrow_mut()
+    }
+
+    /// The host function calls (with their results) made since the last call.
+    pub fn take_seen(&self) -> Vec<Seen> {
+        std::mem::take(&mut *self.host.seen.borrow_mut())
+    }
+
+    /// How many scripts [`Sandbox::compile`] has compiled, so that callers and benchmarks
+    /// can show compilation happens once per script, not once per evaluation.
+    pub fn compilations(&self) -> usize {
+        self.compilations.get()
+    }
+
+    /// Calls in `script` to functions that neither the script, the sandbox nor the
+    /// protocol's modules define, each with its position. Calls through an `import ... as`
+    /// alias are left to evaluation, since the alias is only known when the script runs.
+    pub fn undefined_calls(&self, script: &Script) -> Vec<ScriptError> {
+        let own: BTreeSet<String> = script
+            .ast
+            .iter_functions()
+            .map(|f| f.name.to_owned())
+            .collect();
+        let mut found = Vec::new();
+        script.ast.walk(&mut |path: &[rhai::ASTNode]| {
+            let Some(rhai::ASTNode::Expr(expr)) = path.last() else {
+                return true;
+            };
+            let (call, pos, method) = match expr {
+                rhai::Expr::FnCall(call, pos) => (call, *pos, false),
+                rhai::Expr::MethodCall(call, pos) => (call, *pos, true),
+                _ => return true,
+            };
+            let name = call.name.as_str();
+            if call.op_token.is_some()
+                || !name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                || SPECIAL_FORMS.contains(&name)
+            {
+                return true;
+            }
+            let namespace = if call.namespace.is_empty() {
+                String::new()
+            } else {
+                call.namespace.root().to_owned()
+            };
+            if !namespace.is_empty() && !self.module_names.iter().any(|m| *m == namespace) {
+                return true;
+            }
+            let defined = (namespace.is_empty() && !method && own.contains(name))
+                || self.known.contains(&(namespace.clone(), name.to_owned()))
+                || (method && self.known.iter().any(|(_, n)| n == name));
+            if !defined {
+                let shown = if namespace.is_empty() {
+                    name.to_owned()
+                } else {
+                    format!("{namespace}::{name}")
+                };
+                let message = if namespace.is_empty() {
+                    format!("function '{shown}' is not defined")
+                } else {
+                    format!("module '{namespace}' has no function '{name}'")
+                };
+                found.push(
+                    ScriptError::new(ScriptErrorKind::UndefinedFunction, &script.origin, message)
+                        .at(pos),
+                );
+            }
+            true
+        });
+        found
     }
 
     /// The limits this sandbox enforces.
@@ -130,7 +237,7 @@ impl Sandbox {
     /// The host functions this crate registers for scripts (beyond Rhai's own operators and
     /// basic string, array, map and maths functions), sorted.
     pub fn function_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = HOST_FUNCTIONS.iter().map(|&n| n.to_owned()).collect();
+        let mut names: Vec<String> = HOST_FUNCTIONS.iter().map(|f| f.name.to_owned()).collect();
         names.sort();
         names
     }
@@ -138,6 +245,7 @@ impl Sandbox {
     /// Compiles `source` once. `origin` names it in errors, e.g. a file path or
     /// `"protocols/morra.yaml:120:16"`; error positions stay relative to `source`.
     pub fn compile(&self, origin: &str, source: &str) -> Result<Script, ScriptError> {
+        self.compilations.set(self.compilations.get() + 1);
         let mut ast = self
             .engine
             .compile(source)
@@ -202,6 +310,25 @@ impl Sandbox {
     fn eval_error(&self, origin: &str, err: Box<rhai::EvalAltResult>) -> ScriptError {
         ScriptError::from_eval(origin, err, &self.limits, &self.module_names)
     }
+}
+
+/// Names Rhai handles itself rather than as registered functions.
+const SPECIAL_FORMS: &[&str] = &[
+    "print",
+    "debug",
+    "type_of",
+    "Fn",
+    "call",
+    "curry",
+    "is_def_var",
+    "is_def_fn",
+    "is_shared",
+    "eval",
+];
+
+fn is_identifier(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Builds the bare engine with only the packages rule scripts need.

@@ -452,7 +452,7 @@ fn runtime_errors_are_runtime() {
 #[test]
 fn host_functions_are_listed_and_work() {
     let sandbox = sandbox();
-    assert_eq!(sandbox.function_names(), ["clamp"]);
+    assert!(sandbox.function_names().contains(&"clamp".to_owned()));
     let script = sandbox
         .compile(
             "t",

@@ -1,0 +1,440 @@
+//! The host API: what scripts may ask about the patient, beyond the variables of one
+//! evaluation.
+//!
+//! The engine fills a [`HostData`] with the patient's whole journal and moves its `today`
+//! forward as the run advances; every function only sees entries dated on or before
+//! `today`, so a script can never read the future. Each call is recorded with its result,
+//! so that an explanation can show what a condition saw.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use jiff::civil::Date;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Position};
+
+use crate::vars::{Value, Vars};
+
+/// One check-in from the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckIn {
+    pub date: Date,
+    /// `done`, `partial` or `skipped`, when the check-in reports a session.
+    pub session: Option<String>,
+    /// Pain before, during, after the session and the next day, 0-10, when reported.
+    pub pain: [Option<i64>; 4],
+}
+
+impl CheckIn {
+    /// The highest pain score reported, 0 when none is.
+    pub fn max_pain(&self) -> i64 {
+        self.pain.iter().flatten().copied().max().unwrap_or(0)
+    }
+}
+
+/// The names of the four pain times, in the order of [`CheckIn::pain`].
+pub const PAIN_TIMES: [&str; 4] = ["before", "during", "after", "next_day"];
+
+/// One assessment result from the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentRecord {
+    pub date: Date,
+    pub id: String,
+    /// The answers, by question id.
+    pub result: Vars,
+    /// Whether every question with a pass mark got it; `None` when the assessment has no
+    /// pass marks (a checklist).
+    pub passed: Option<bool>,
+}
+
+/// One named event from the journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    pub date: Date,
+    pub id: String,
+}
+
+/// The patient's row of one protocol table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    pub table: String,
+    pub key: String,
+    /// The period as written, such as `6-8wk`.
+    pub text: String,
+    pub min_days: i64,
+    pub max_days: i64,
+}
+
+/// Everything the host functions read. The engine owns the contents; scripts only read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostData {
+    /// The day being evaluated; entries after it are invisible.
+    pub today: Date,
+    /// The first day of the current phase.
+    pub phase_start: Date,
+    /// The first day of the current week of the phase.
+    pub week_start: Date,
+    /// Check-ins in date order.
+    pub checkins: Vec<CheckIn>,
+    /// Assessment results in date order.
+    pub assessments: Vec<AssessmentRecord>,
+    /// Events in date order.
+    pub events: Vec<EventRecord>,
+    /// The patient's row of each table.
+    pub tables: Vec<TableRow>,
+}
+
+impl Default for HostData {
+    fn default() -> Self {
+        let day = Date::constant(2000, 1, 1);
+        HostData {
+            today: day,
+            phase_start: day,
+            week_start: day,
+            checkins: Vec::new(),
+            assessments: Vec::new(),
+            events: Vec::new(),
+            tables: Vec::new(),
+        }
+    }
+}
+
+impl HostData {
+    fn checkins_until_today(&self) -> impl DoubleEndedIterator<Item = &CheckIn> {
+        let today = self.today;
+        self.checkins.iter().filter(move |c| c.date <= today)
+    }
+
+    fn days_ago(&self, date: Date) -> i64 {
+        i64::from((self.today - date).get_days())
+    }
+}
+
+/// One host function call and the value it gave, as an explanation shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub call: String,
+    pub value: Value,
+}
+
+/// A host function, with the signature and summary the documentation must show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostFunction {
+    pub name: &'static str,
+    pub signature: &'static str,
+    pub summary: &'static str,
+}
+
+/// Every host function the sandbox registers. `docs/rhai-api.md` is tested against it.
+pub const HOST_FUNCTIONS: &[HostFunction] = &[
+    HostFunction {
+        name: "add_days",
+        signature: "add_days(date, n)",
+        summary: "the date `n` days after `date` (a `YYYY-MM-DD` text), as text",
+    },
+    HostFunction {
+        name: "checkins",
+        signature: "checkins(n)",
+        summary: "the last `n` check-ins up to today, oldest first, as maps",
+    },
+    HostFunction {
+        name: "clamp",
+        signature: "clamp(x, low, high)",
+        summary: "`x` limited to `low..=high`",
+    },
+    HostFunction {
+        name: "days_between",
+        signature: "days_between(from, to)",
+        summary: "days from one `YYYY-MM-DD` date to another (negative when `to` is earlier)",
+    },
+    HostFunction {
+        name: "days_since",
+        signature: "days_since(name)",
+        summary: "days since the latest event or assessment called `name`, or -1 if there is none yet",
+    },
+    HostFunction {
+        name: "last_passed",
+        signature: "last_passed(assessment)",
+        summary: "whether the latest result of the assessment passed; false when there is none",
+    },
+    HostFunction {
+        name: "last_result",
+        signature: "last_result(assessment)",
+        summary: "the answers of the latest result of the assessment as a map, or `()` if there is none",
+    },
+    HostFunction {
+        name: "max_pain",
+        signature: "max_pain(days)",
+        summary: "the highest pain score reported in the last `days` days (today included), 0 if none",
+    },
+    HostFunction {
+        name: "max_pain_in_phase",
+        signature: "max_pain_in_phase()",
+        summary: "the highest pain score reported since the current phase began, 0 if none",
+    },
+    HostFunction {
+        name: "pain_free_streak",
+        signature: "pain_free_streak() / pain_free_streak(threshold)",
+        summary: "how many of the latest check-ins in a row had every pain score 0 (or below `threshold`)",
+    },
+    HostFunction {
+        name: "painful_checkins",
+        signature: "painful_checkins(days, threshold)",
+        summary: "how many check-ins in the last `days` days had a pain score of `threshold` or more",
+    },
+    HostFunction {
+        name: "sessions_this_week",
+        signature: "sessions_this_week(status)",
+        summary: "how many check-ins this phase week reported a session `done`, `partial` or `skipped`",
+    },
+    HostFunction {
+        name: "table",
+        signature: "table(id)",
+        summary: "the patient's row of a table: a map with `key`, `text`, `min_days` and `max_days`",
+    },
+];
+
+/// The shared state behind the host functions.
+#[derive(Debug, Default)]
+pub(crate) struct Host {
+    pub(crate) data: RefCell<HostData>,
+    pub(crate) seen: RefCell<Vec<Seen>>,
+}
+
+type Shared = Rc<Host>;
+type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
+
+fn record(host: &Host, call: String, value: &Dynamic) {
+    let value = Value::from_dynamic(value.clone()).unwrap_or(Value::Unit);
+    let mut seen = host.seen.borrow_mut();
+    // A condition evaluated in a loop would record the same call many times.
+    if seen.len() < 64 && !seen.iter().any(|s| s.call == call) {
+        seen.push(Seen { call, value });
+    }
+}
+
+fn fail(message: String) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(Dynamic::from(message), Position::NONE).into()
+}
+
+fn parse_date(text: &str, function: &str) -> Result<Date> {
+    text.parse::<Date>().map_err(|_| {
+        fail(format!(
+            "{function}: `{text}` is not a calendar date written YYYY-MM-DD"
+        ))
+    })
+}
+
+fn checkin_map(c: &CheckIn) -> Dynamic {
+    let mut pain = Map::new();
+    for (name, score) in PAIN_TIMES.iter().zip(c.pain) {
+        pain.insert((*name).into(), Dynamic::from_int(score.unwrap_or(0)));
+    }
+    let mut map = Map::new();
+    map.insert("date".into(), Dynamic::from(c.date.to_string()));
+    map.insert(
+        "session".into(),
+        Dynamic::from(c.session.clone().unwrap_or_default()),
+    );
+    map.insert("pain".into(), Dynamic::from_map(pain));
+    map.insert("max_pain".into(), Dynamic::from_int(c.max_pain()));
+    Dynamic::from_map(map)
+}
+
+/// Registers every function of [`HOST_FUNCTIONS`] except `clamp`, which the sandbox owns.
+pub(crate) fn register(engine: &mut Engine, host: &Shared) {
+    let h = Rc::clone(host);
+    engine.register_fn("checkins", move |n: INT| -> Dynamic {
+        let data = h.data.borrow();
+        let all: Vec<&CheckIn> = data.checkins_until_today().collect();
+        let n = usize::try_from(n.max(0)).unwrap_or(0);
+        let from = all.len().saturating_sub(n);
+        let list: Array = all[from..].iter().map(|c| checkin_map(c)).collect();
+        let value = Dynamic::from_array(list);
+        record(&h, format!("checkins({n})"), &value);
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("pain_free_streak", move || -> INT {
+        let value = streak(&h.data.borrow(), 1);
+        record(&h, "pain_free_streak()".into(), &Dynamic::from_int(value));
+        value
+    });
+    let h = Rc::clone(host);
+    engine.register_fn("pain_free_streak", move |threshold: INT| -> INT {
+        let value = streak(&h.data.borrow(), threshold);
+        record(
+            &h,
+            format!("pain_free_streak({threshold})"),
+            &Dynamic::from_int(value),
+        );
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("max_pain", move |days: INT| -> INT {
+        let data = h.data.borrow();
+        let value = data
+            .checkins_until_today()
+            .filter(|c| data.days_ago(c.date) < days)
+            .map(CheckIn::max_pain)
+            .max()
+            .unwrap_or(0);
+        record(&h, format!("max_pain({days})"), &Dynamic::from_int(value));
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("max_pain_in_phase", move || -> INT {
+        let data = h.data.borrow();
+        let value = data
+            .checkins_until_today()
+            .filter(|c| c.date >= data.phase_start)
+            .map(CheckIn::max_pain)
+            .max()
+            .unwrap_or(0);
+        record(&h, "max_pain_in_phase()".into(), &Dynamic::from_int(value));
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn(
+        "painful_checkins",
+        move |days: INT, threshold: INT| -> INT {
+            let data = h.data.borrow();
+            let count = data
+                .checkins_until_today()
+                .filter(|c| data.days_ago(c.date) < days && c.max_pain() >= threshold)
+                .count();
+            let value = INT::try_from(count).unwrap_or(INT::MAX);
+            record(
+                &h,
+                format!("painful_checkins({days}, {threshold})"),
+                &Dynamic::from_int(value),
+            );
+            value
+        },
+    );
+
+    let h = Rc::clone(host);
+    engine.register_fn("days_since", move |name: ImmutableString| -> INT {
+        let data = h.data.borrow();
+        let today = data.today;
+        let events = data
+            .events
+            .iter()
+            .filter(|e| e.id == name.as_str() && e.date <= today)
+            .map(|e| e.date);
+        let assessments = data
+            .assessments
+            .iter()
+            .filter(|a| a.id == name.as_str() && a.date <= today)
+            .map(|a| a.date);
+        let value = events
+            .chain(assessments)
+            .max()
+            .map_or(-1, |d| data.days_ago(d));
+        record(
+            &h,
+            format!("days_since({name:?})"),
+            &Dynamic::from_int(value),
+        );
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("last_result", move |id: ImmutableString| -> Dynamic {
+        let data = h.data.borrow();
+        let value =
+            latest(&data, &id).map_or(Dynamic::UNIT, |a| Value::Map(a.result.clone()).to_dynamic());
+        record(&h, format!("last_result({id:?})"), &value);
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("last_passed", move |id: ImmutableString| -> bool {
+        let data = h.data.borrow();
+        let value = latest(&data, &id).is_some_and(|a| a.passed.unwrap_or(true));
+        record(
+            &h,
+            format!("last_passed({id:?})"),
+            &Dynamic::from_bool(value),
+        );
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn(
+        "sessions_this_week",
+        move |status: ImmutableString| -> INT {
+            let data = h.data.borrow();
+            let count = data
+                .checkins_until_today()
+                .filter(|c| c.date >= data.week_start && c.session.as_deref() == Some(&status))
+                .count();
+            let value = INT::try_from(count).unwrap_or(INT::MAX);
+            record(
+                &h,
+                format!("sessions_this_week({status:?})"),
+                &Dynamic::from_int(value),
+            );
+            value
+        },
+    );
+
+    let h = Rc::clone(host);
+    engine.register_fn("table", move |id: ImmutableString| -> Result<Dynamic> {
+        let data = h.data.borrow();
+        let Some(row) = data.tables.iter().find(|r| r.table == id.as_str()) else {
+            let names: Vec<&str> = data.tables.iter().map(|r| r.table.as_str()).collect();
+            return Err(fail(format!(
+                "table: no table `{id}`; the protocol's tables are: {}",
+                names.join(", ")
+            )));
+        };
+        let mut map = Map::new();
+        map.insert("key".into(), Dynamic::from(row.key.clone()));
+        map.insert("text".into(), Dynamic::from(row.text.clone()));
+        map.insert("min_days".into(), Dynamic::from_int(row.min_days));
+        map.insert("max_days".into(), Dynamic::from_int(row.max_days));
+        let value = Dynamic::from_map(map);
+        record(&h, format!("table({id:?})"), &value);
+        Ok(value)
+    });
+
+    engine.register_fn(
+        "days_between",
+        |from: ImmutableString, to: ImmutableString| -> Result<INT> {
+            let a = parse_date(&from, "days_between")?;
+            let b = parse_date(&to, "days_between")?;
+            Ok(INT::from((b - a).get_days()))
+        },
+    );
+    engine.register_fn(
+        "add_days",
+        |date: ImmutableString, n: INT| -> Result<String> {
+            let d = parse_date(&date, "add_days")?;
+            jiff::Span::new()
+                .try_days(n)
+                .and_then(|span| d.checked_add(span))
+                .map(|d| d.to_string())
+                .map_err(|_| fail(format!("add_days: {date} plus {n} days is out of range")))
+        },
+    );
+}
+
+fn streak(data: &HostData, threshold: INT) -> INT {
+    let count = data
+        .checkins_until_today()
+        .rev()
+        .take_while(|c| c.max_pain() < threshold)
+        .count();
+    INT::try_from(count).unwrap_or(INT::MAX)
+}
+
+fn latest<'a>(data: &'a HostData, id: &str) -> Option<&'a AssessmentRecord> {
+    data.assessments
+        .iter()
+        .filter(|a| a.id == id && a.date <= data.today)
+        .next_back()
+}

@@ -1,0 +1,233 @@
+//! The host API: journal helpers see only the past, calls are recorded, modules are
+//! reachable by name, and undefined calls are found before anything runs.
+
+use jiff::civil::{Date, date};
+use rehab_rules::{
+    AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, Limits, ModuleSource,
+    Sandbox, ScriptErrorKind, TableRow, Value, Vars,
+};
+
+fn checkin(day: Date, session: &str, pain: [i64; 4]) -> CheckIn {
+    CheckIn {
+        date: day,
+        session: Some(session.to_owned()),
+        pain: pain.map(Some),
+    }
+}
+
+fn data() -> HostData {
+    HostData {
+        today: date(2026, 11, 10),
+        phase_start: date(2026, 11, 2),
+        week_start: date(2026, 11, 9),
+        checkins: vec![
+            checkin(date(2026, 10, 30), "done", [0, 4, 0, 0]),
+            checkin(date(2026, 11, 3), "done", [0, 2, 1, 0]),
+            checkin(date(2026, 11, 5), "partial", [0, 0, 0, 0]),
+            checkin(date(2026, 11, 9), "done", [0, 0, 0, 0]),
+            checkin(date(2026, 11, 10), "done", [0, 1, 0, 0]),
+            // The future: never visible.
+            checkin(date(2026, 11, 12), "done", [9, 9, 9, 9]),
+        ],
+        assessments: vec![
+            AssessmentRecord {
+                date: date(2026, 11, 1),
+                id: "hop".into(),
+                result: Vars::new().with("painless", false),
+                passed: Some(false),
+            },
+            AssessmentRecord {
+                date: date(2026, 11, 8),
+                id: "hop".into(),
+                result: Vars::new().with("painless", true),
+                passed: Some(true),
+            },
+            AssessmentRecord {
+                date: date(2026, 11, 20),
+                id: "hop".into(),
+                result: Vars::new().with("painless", false),
+                passed: Some(false),
+            },
+        ],
+        events: vec![EventRecord {
+            date: date(2026, 11, 4),
+            id: "cleared".into(),
+        }],
+        tables: vec![TableRow {
+            table: "healing".into(),
+            key: "femur".into(),
+            text: "18-20wk".into(),
+            min_days: 126,
+            max_days: 140,
+        }],
+    }
+}
+
+fn eval(sandbox: &Sandbox, source: &str) -> Value {
+    let script = sandbox.compile("t", source).unwrap();
+    sandbox.eval_value(&script, &Vars::new()).unwrap()
+}
+
+#[test]
+fn journal_helpers_see_only_up_to_today() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(data());
+    let cases: &[(&str, Value)] = &[
+        ("checkins(2).len()", Value::Int(2)),
+        ("checkins(2)[1].pain.during", Value::Int(1)),
+        ("checkins(99).len()", Value::Int(5)),
+        ("pain_free_streak()", Value::Int(0)),
+        ("pain_free_streak(2)", Value::Int(3)),
+        ("max_pain(7)", Value::Int(1)),
+        ("max_pain(8)", Value::Int(2)),
+        ("max_pain(30)", Value::Int(4)),
+        ("max_pain_in_phase()", Value::Int(2)),
+        ("painful_checkins(14, 2)", Value::Int(2)),
+        ("painful_checkins(14, 1)", Value::Int(3)),
+        ("days_since(\"cleared\")", Value::Int(6)),
+        ("days_since(\"hop\")", Value::Int(2)),
+        ("days_since(\"never\")", Value::Int(-1)),
+        ("last_passed(\"hop\")", Value::Bool(true)),
+        ("last_passed(\"never\")", Value::Bool(false)),
+        ("last_result(\"hop\").painless", Value::Bool(true)),
+        ("last_result(\"never\") == ()", Value::Bool(true)),
+        ("sessions_this_week(\"done\")", Value::Int(2)),
+        ("sessions_this_week(\"partial\")", Value::Int(0)),
+        ("table(\"healing\").max_days", Value::Int(140)),
+        (
+            "days_between(\"2026-11-01\", \"2026-12-01\")",
+            Value::Int(30),
+        ),
+        (
+            "add_days(\"2026-12-30\", 3)",
+            Value::Str("2027-01-02".into()),
+        ),
+    ];
+    for (source, expected) in cases {
+        assert_eq!(&eval(&sandbox, source), expected, "{source}");
+    }
+}
+
+#[test]
+fn calls_are_recorded_for_explanations() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(data());
+    eval(&sandbox, "painful_checkins(14, 2) >= 2 && max_pain(7) > 0");
+    let seen = sandbox.take_seen();
+    let calls: Vec<(&str, &Value)> = seen.iter().map(|s| (s.call.as_str(), &s.value)).collect();
+    assert_eq!(
+        calls,
+        [
+            ("painful_checkins(14, 2)", &Value::Int(2)),
+            ("max_pain(7)", &Value::Int(1))
+        ]
+    );
+    assert!(sandbox.take_seen().is_empty());
+}
+
+#[test]
+fn moving_today_forward_reveals_later_entries() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(data());
+    sandbox.host_data().today = date(2026, 11, 12);
+    assert_eq!(eval(&sandbox, "max_pain(1)"), Value::Int(9));
+}
+
+#[test]
+fn bad_arguments_are_runtime_errors() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(data());
+    for source in [
+        "table(\"nope\")",
+        "days_between(\"soon\", \"2026-01-01\")",
+        "add_days(\"2026-01-01\", 9223372036854775807)",
+    ] {
+        let script = sandbox.compile("t", source).unwrap();
+        let err = sandbox.eval_value(&script, &Vars::new()).unwrap_err();
+        assert_eq!(err.kind, ScriptErrorKind::Runtime, "{source}: {err}");
+    }
+}
+
+fn with_module() -> Sandbox {
+    Sandbox::new(
+        Limits::default(),
+        vec![ModuleSource {
+            name: "morra".into(),
+            path: "protocols/morra.rhai".into(),
+            text: "fn is_pain(score) { score >= 2 }\nfn worst(p) { max(p.during, p.after) }".into(),
+        }],
+    )
+    .unwrap()
+}
+
+#[test]
+fn modules_are_reachable_by_name_without_import() {
+    let sandbox = with_module();
+    let vars = Vars::new().with("pain", Vars::new().with("during", 3).with("after", 1));
+    let script = sandbox
+        .compile("t", "morra::is_pain(morra::worst(pain))")
+        .unwrap();
+    assert!(sandbox.eval_bool(&script, &vars).unwrap());
+}
+
+#[test]
+fn undefined_calls_are_found_without_running() {
+    let sandbox = with_module();
+    let source = "fn own(x) { x }\nlet a = own(1) + [1].len() + clamp(1, 0, 2);\n\
+                  a > 0 && morra::is_pain(a) || nope(a)\n  || morra::gone(1) || x.frobnicate()";
+    let script = sandbox.compile("t", source).unwrap();
+    let errors = sandbox.undefined_calls(&script);
+    let found: Vec<(String, Option<usize>, Option<usize>)> = errors
+        .iter()
+        .map(|e| (e.message.clone(), e.line, e.column))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "function 'nope' is not defined".to_owned(),
+                Some(3),
+                Some(31)
+            ),
+            (
+                "module 'morra' has no function 'gone'".to_owned(),
+                Some(4),
+                Some(13)
+            ),
+            (
+                "function 'frobnicate' is not defined".to_owned(),
+                Some(4),
+                Some(26)
+            ),
+        ]
+    );
+    assert!(
+        errors
+            .iter()
+            .all(|e| e.kind == ScriptErrorKind::UndefinedFunction)
+    );
+}
+
+#[test]
+fn every_host_function_is_registered() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(data());
+    for f in HOST_FUNCTIONS {
+        let script = sandbox.compile("t", &format!("{}(1)", f.name)).unwrap();
+        assert!(
+            sandbox.undefined_calls(&script).is_empty(),
+            "{} is not registered",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn compilations_are_counted() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    let script = sandbox.compile("t", "1 + 1").unwrap();
+    for _ in 0..100 {
+        sandbox.eval_value(&script, &Vars::new()).unwrap();
+    }
+    assert_eq!(sandbox.compilations(), 1);
+}
