@@ -435,6 +435,5 @@ fn streak(data: &HostData, threshold: INT) -> INT {
 fn latest<'a>(data: &'a HostData, id: &str) -> Option<&'a AssessmentRecord> {
     data.assessments
         .iter()
-        .filter(|a| a.id == id && a.date <= data.today)
-        .next_back()
+        .rfind(|a| a.id == id && a.date <= data.today)
 }

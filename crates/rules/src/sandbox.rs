@@ -197,7 +197,7 @@ impl Sandbox {
             } else {
                 call.namespace.root().to_owned()
             };
-            if !namespace.is_empty() && !self.module_names.iter().any(|m| *m == namespace) {
+            if !namespace.is_empty() && !self.module_names.contains(&namespace) {
                 return true;
             }
             let defined = (namespace.is_empty() && !method && own.contains(name))
