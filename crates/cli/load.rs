@@ -2,8 +2,10 @@
 
 use std::path::Path;
 
+use rehab_engine::ModuleFile;
 use rehab_engine::model::{Patient, Protocol};
 use rehab_syntax::patient::PatientDoc;
+use rehab_syntax::protocol::ProtocolDoc;
 use rehab_syntax::{Diagnostic, FileId, SourceFile, Sources, codes};
 
 /// Everything one command read, and every diagnostic found so far.
@@ -79,10 +81,36 @@ impl Session {
                 return None;
             }
         };
-        let (protocol, diagnostics) = rehab_engine::check_protocol(&self.sources, file, &doc);
+        let modules = self.modules(path, &doc);
+        let (protocol, diagnostics) =
+            rehab_engine::check_protocol(&self.sources, file, &doc, &modules);
         self.diagnostics.extend(diagnostics);
         let protocol = protocol?;
         Some((protocol, file, doc.example_patient))
+    }
+
+    /// Reads the plugin modules a protocol lists, from the protocol's own folder only.
+    /// A name that is not a plain identifier is never turned into a path; the engine
+    /// reports it.
+    fn modules(&mut self, protocol: &Path, doc: &ProtocolDoc) -> Vec<ModuleFile> {
+        let folder = protocol.parent().unwrap_or(Path::new(""));
+        let mut files = Vec::new();
+        for name in &doc.modules {
+            if !rehab_engine::is_module_name(&name.value) {
+                continue;
+            }
+            let path = folder.join(format!("{}.rhai", name.value));
+            if !path.is_file() {
+                continue;
+            }
+            if let Some(file) = self.read(&path) {
+                files.push(ModuleFile {
+                    name: name.value.clone(),
+                    file,
+                });
+            }
+        }
+        files
     }
 
     /// Reads and parses a patient file.

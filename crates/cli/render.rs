@@ -75,6 +75,15 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
+/// Whether a decision changed the plan in response to the patient (shown even without
+/// `--explain`), rather than recording the nominal schedule.
+pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {
+    !matches!(
+        d.action.as_str(),
+        "enter" | "assess" | "assume-passed" | "pass" | "checkpoint" | "complete"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

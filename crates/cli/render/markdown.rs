@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use rehab_engine::plan::{Day, NoteOut, PhasePlan, Plan};
+use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use super::{minutes, outcome_words, plural, status_word};
 
@@ -33,6 +33,18 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
         outcome_words(plan.outcome.status),
         plan.outcome.date
     );
+    match plan.journal.followed_until {
+        Some(d) => {
+            let _ = writeln!(
+                o,
+                "- **Journal:** {} of {} entries applied; days to {d} follow it, later days are projected",
+                plan.journal.applied, plan.journal.entries
+            );
+        }
+        None => {
+            let _ = writeln!(o, "- **Journal:** none; every day is projected");
+        }
+    }
     let _ = writeln!(o, "\n*Scheduling.* {}\n", plan.scheduling.explanation);
     let _ = writeln!(o, "## Phases\n");
     let _ = writeln!(o, "| Phase | Title | Start | End | Days |");
@@ -107,8 +119,24 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
         }
         let _ = writeln!(o);
     }
-    let days: Vec<&Day> = plan.days.iter().filter(|d| d.phase == ph.id).collect();
-    for w in plan.weeks.iter().filter(|w| w.phase == ph.id) {
+    if !ph.adjustments.is_empty() {
+        let _ = writeln!(o, "**Changes to the schedule**\n");
+        for a in &ph.adjustments {
+            let _ = writeln!(o, "- {a}");
+        }
+        let _ = writeln!(o);
+    }
+    let in_phase = |date| date >= ph.start && date <= ph.end;
+    for w in plan
+        .weeks
+        .iter()
+        .filter(|w| w.phase == ph.id && in_phase(w.start))
+    {
+        let days: Vec<&Day> = plan
+            .days
+            .iter()
+            .filter(|d| d.date >= w.start && d.date <= w.end)
+            .collect();
         let mut summary = vec![format!("{} to {}", w.start, w.end)];
         if w.run_minutes.max > 0.0 {
             summary.push(format!("running {}", minutes(w.run_minutes)));
@@ -120,37 +148,66 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             plural(w.off_days, "day")
         ));
         let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
-        let _ = writeln!(o, "| Date | Prescription | Status |");
-        let _ = writeln!(o, "|---|---|---|");
-        for d in days.iter().filter(|d| d.week == w.week) {
+        let _ = writeln!(o, "| Date | Prescription | Status | Reported |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for d in &days {
             let status = status_word(d.status);
+            let reported = d.report.as_ref().map_or(String::new(), |r| {
+                let mut parts: Vec<String> = r
+                    .pain
+                    .iter()
+                    .map(|(t, v)| format!("{} {v}", t.replace('_', " ")))
+                    .collect();
+                if let Some(n) = &r.note {
+                    parts.push(n.clone());
+                }
+                parts.join(", ").replace('|', "\\|")
+            });
             let _ = writeln!(
                 o,
-                "| {} | `{}` | {status} |",
+                "| {} | `{}` | {status} | {reported} |",
                 d.date.strftime("%a %Y-%m-%d"),
                 d.session.text.replace('|', "\\|")
             );
         }
-        if explain {
-            let decided: Vec<&&Day> = days
-                .iter()
-                .filter(|d| d.week == w.week && !d.decisions.is_empty())
-                .collect();
-            if !decided.is_empty() {
-                let _ = writeln!(o, "\nDecisions:\n");
-                for d in decided {
-                    for dec in &d.decisions {
-                        let src = dec
-                            .source
-                            .as_deref()
-                            .map(|s| format!(" *[{s}]*"))
-                            .unwrap_or_default();
-                        let _ = writeln!(
-                            o,
-                            "- {}: `{}` {}: {}{src}",
-                            d.date, dec.rule, dec.action, dec.reason
-                        );
-                    }
+        let decided: Vec<(&Day, &Decision)> = days
+            .iter()
+            .flat_map(|d| d.decisions.iter().map(move |dec| (*d, dec)))
+            .filter(|(_, dec)| explain || super::is_adaptive(dec))
+            .collect();
+        if !decided.is_empty() {
+            let _ = writeln!(o, "\nDecisions:\n");
+            for (d, dec) in decided {
+                let src = dec
+                    .source
+                    .as_deref()
+                    .map(|s| format!(" *[{s}]*"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "- {}: `{}` {}: {}{src}",
+                    d.date, dec.rule, dec.action, dec.reason
+                );
+                if !explain {
+                    continue;
+                }
+                if let Some(c) = &dec.condition {
+                    let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
+                    let _ = writeln!(o, "  - when `{c}`");
+                }
+                if !dec.values.is_empty() {
+                    let seen: Vec<String> = dec
+                        .values
+                        .iter()
+                        .map(|(k, v)| format!("`{k}` = {v}"))
+                        .collect();
+                    let _ = writeln!(o, "  - saw {}", seen.join(", "));
+                }
+                if let Some(i) = &dec.interpretation {
+                    let _ = writeln!(o, "  - *Interpretation:* {i}");
+                }
+                if let Some(w) = &dec.overridden_by {
+                    let _ = writeln!(o, "  - not applied: `{w}` is more conservative");
                 }
             }
         }

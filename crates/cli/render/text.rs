@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Status, WeekSummary};
+use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status, WeekSummary};
 
 use super::{minutes, outcome_words, plural, status_word, wrap};
 
@@ -39,6 +39,7 @@ pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
     if let Some(as_of) = plan.as_of {
         let _ = writeln!(o, "As of: {as_of}");
     }
+    let _ = writeln!(o, "{}", journal_line(plan));
     let _ = writeln!(o);
     let _ = writeln!(
         o,
@@ -174,11 +175,25 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
         let _ = writeln!(o, "Notes:");
         notes(o, &ph.notes);
     }
-    let days: Vec<&Day> = plan.days.iter().filter(|d| d.phase == ph.id).collect();
-    for w in plan.weeks.iter().filter(|w| w.phase == ph.id) {
+    if !ph.adjustments.is_empty() {
+        let _ = writeln!(o, "Changes to the schedule:");
+        for a in &ph.adjustments {
+            let _ = writeln!(o, "  - {}", wrap(a, WIDTH - 4, "    "));
+        }
+    }
+    let in_phase = |date| date >= ph.start && date <= ph.end;
+    for w in plan
+        .weeks
+        .iter()
+        .filter(|w| w.phase == ph.id && in_phase(w.start))
+    {
         let _ = writeln!(o);
         let _ = writeln!(o, "  {}", week_line(w));
-        for d in days.iter().filter(|d| d.week == w.week) {
+        for d in plan
+            .days
+            .iter()
+            .filter(|d| d.date >= w.start && d.date <= w.end)
+        {
             // Planned days are the norm; only other statuses are marked.
             let mark = match d.status {
                 Status::Planned => "",
@@ -195,9 +210,25 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
                 mark,
                 wrap(&what, WIDTH - 28, &" ".repeat(28))
             );
-            if explain {
-                for dec in &d.decisions {
+            if let Some(r) = &d.report {
+                let _ = writeln!(
+                    o,
+                    "{:>30}{}",
+                    "reported: ",
+                    wrap(&report_text(r), WIDTH - 30, &" ".repeat(30))
+                );
+            }
+            for dec in &d.decisions {
+                if explain {
                     decision(o, dec);
+                } else if super::is_adaptive(dec) {
+                    let line = format!("{} -> {}: {}", dec.rule, dec.action, dec.reason);
+                    let _ = writeln!(
+                        o,
+                        "{:>30}{}",
+                        "! ",
+                        wrap(&line, WIDTH - 30, &" ".repeat(30))
+                    );
                 }
             }
         }
@@ -236,6 +267,36 @@ fn week_line(w: &WeekSummary) -> String {
     parts.join(", ")
 }
 
+fn journal_line(plan: &Plan) -> String {
+    match plan.journal.followed_until {
+        Some(d) => format!(
+            "Journal: {} applied of {}; days to {d} follow it, later days are projected",
+            plural(plan.journal.applied as u32, "entry"),
+            plan.journal.entries
+        ),
+        None => "Journal: none; every day is projected".to_string(),
+    }
+}
+
+fn report_text(r: &Report) -> String {
+    let mut parts = Vec::new();
+    if let Some(s) = r.session {
+        parts.push(format!("session {}", status_word(s)));
+    }
+    if !r.pain.is_empty() {
+        let pain: Vec<String> = r
+            .pain
+            .iter()
+            .map(|(t, v)| format!("{} {v}", t.replace('_', " ")))
+            .collect();
+        parts.push(format!("pain {}", pain.join(", ")));
+    }
+    if let Some(n) = &r.note {
+        parts.push(format!("\"{n}\""));
+    }
+    parts.join("; ")
+}
+
 fn decision(o: &mut String, d: &Decision) {
     let source = d
         .source
@@ -243,15 +304,26 @@ fn decision(o: &mut String, d: &Decision) {
         .map(|s| format!(" [{s}]"))
         .unwrap_or_default();
     let line = format!("{} -> {}: {}{source}", d.rule, d.action, d.reason);
-    let _ = writeln!(
-        o,
-        "{:>30}{}",
-        "why: ",
-        wrap(&line, WIDTH - 30, &" ".repeat(30))
-    );
+    let pad = " ".repeat(30);
+    let _ = writeln!(o, "{:>30}{}", "why: ", wrap(&line, WIDTH - 30, &pad));
+    if let Some(c) = &d.condition {
+        let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = writeln!(o, "{:>30}{}", "when: ", wrap(&c, WIDTH - 30, &pad));
+    }
     if !d.values.is_empty() {
         let seen: Vec<String> = d.values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-        let _ = writeln!(o, "{:>30}{}", "saw: ", seen.join(", "));
+        let _ = writeln!(
+            o,
+            "{:>30}{}",
+            "saw: ",
+            wrap(&seen.join(", "), WIDTH - 30, &pad)
+        );
+    }
+    if let Some(i) = &d.interpretation {
+        let _ = writeln!(o, "{:>30}{}", "reading: ", wrap(i, WIDTH - 30, &pad));
+    }
+    if let Some(w) = &d.overridden_by {
+        let _ = writeln!(o, "{:>30}{w} is more conservative", "not applied: ");
     }
 }
 

@@ -2,12 +2,14 @@
 //! report every problem found (not only the first) as located diagnostics.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use rehab_dose::{Amount, Dimension, Dose};
 use rehab_syntax::protocol::{self as doc, InputKind, S};
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
 use crate::model::*;
+use crate::scripts::{ModuleFile, Site};
 use crate::suggest::did_you_mean;
 
 /// The diagnostics of one checking pass, with the file they belong to.
@@ -79,6 +81,30 @@ impl<'a> Ctx<'a> {
         Some(amount)
     }
 
+    /// Compiles a script written in a YAML scalar, reporting errors inside the scalar.
+    pub fn script(&mut self, scripts: &mut Scripts, text: &S<String>) -> Option<ScriptId> {
+        let site = Site::in_scalar(self.sources, self.file, &text.referenced, &text.value);
+        let path = self
+            .sources
+            .get(self.file)
+            .map_or(String::new(), |f| f.path.clone());
+        let at = self.span(&text.referenced);
+        let origin = match self.sources.get(self.file) {
+            Some(f) => {
+                let lc = f.line_col(at.start);
+                format!("{path}:{}:{}", lc.line, lc.column)
+            }
+            None => path,
+        };
+        match scripts.add(site, &origin) {
+            Ok(id) => Some(id),
+            Err(diagnostics) => {
+                self.diagnostics.extend(diagnostics);
+                None
+            }
+        }
+    }
+
     fn scalar_span(&self, at: &Location, start: usize, end: usize) -> Span {
         match self.sources.get(self.file) {
             Some(f) => f.span_in_scalar(self.file, at, start, end),
@@ -139,18 +165,68 @@ impl Ids {
 
 /// Checks a parsed protocol file. Returns the checked protocol when there is no error,
 /// and every diagnostic (errors and warnings) found.
+///
+/// `modules` are the plugin modules the protocol lists under `modules:`, already read
+/// into `sources` by the caller; a listed module missing from them is an error.
 pub fn check_protocol(
     sources: &Sources,
     file: FileId,
     p: &doc::ProtocolDoc,
+    modules: &[ModuleFile],
 ) -> (Option<Protocol>, Vec<Diagnostic>) {
     let mut ctx = Ctx::new(sources, file);
-    let protocol = lower(&mut ctx, p);
+    let mut module_ids = Ids::new("module");
+    for m in &p.modules {
+        module_ids.declare(&mut ctx, m);
+        if !is_module_name(&m.value) {
+            ctx.error(
+                codes::SCRIPT_IMPORT,
+                &m.referenced,
+                format!(
+                    "`{}` is not a module name: use letters, digits and `_` only, for a file in the protocol's own folder",
+                    m.value
+                ),
+            );
+        } else if !modules.iter().any(|f| f.name == m.value) {
+            ctx.error(
+                codes::SCRIPT_IMPORT,
+                &m.referenced,
+                format!("module `{}` was not found next to the protocol", m.value),
+            );
+        }
+    }
+    let given: Vec<ModuleFile> = modules
+        .iter()
+        .filter(|f| p.modules.iter().any(|m| m.value == f.name))
+        .cloned()
+        .collect();
+    let scripts = match Scripts::new(sources, &given) {
+        Ok(s) => s,
+        Err(d) => {
+            ctx.push(d);
+            match Scripts::new(sources, &[]) {
+                Ok(s) => s,
+                Err(d) => {
+                    ctx.push(d);
+                    return (None, ctx.diagnostics);
+                }
+            }
+        }
+    };
+    let protocol = lower(&mut ctx, p, scripts);
     let ok = !ctx.has_errors();
     (protocol.filter(|_| ok), ctx.diagnostics)
 }
 
-fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
+/// Whether `name` may name a plugin module: a plain identifier, so the module is a file
+/// in the protocol's own folder and scripts can call it as `name::function(...)`.
+pub fn is_module_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Protocol> {
+    let scripts = &mut owned;
     let mut source_ids = Ids::new("source");
     for s in &p.sources {
         source_ids.declare(ctx, &s.id);
@@ -322,7 +398,11 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
             questions: a
                 .questions
                 .iter()
-                .map(|q| (q.id.value.clone(), q.text.clone()))
+                .map(|q| Question {
+                    id: q.id.value.clone(),
+                    text: q.text.clone(),
+                    pass: q.pass,
+                })
                 .collect(),
             checklist: a.checklist.clone(),
         });
@@ -352,8 +432,16 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
     for ph in &p.phases {
         phase_ids.declare(ctx, &ph.id);
         let source = src(ctx, &ph.source);
-        let weeks = lower_weeks(ctx, ph);
-        let length = lower_length(ctx, ph, &weeks, &table_ids, &tables, &mut src, &input_of);
+        let weeks = lower_weeks(ctx, ph, scripts);
+        let length = lower_length(
+            ctx,
+            ph,
+            &weeks,
+            (&table_ids, &tables),
+            scripts,
+            &mut src,
+            &input_of,
+        );
         let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
         let strength = ph
             .strength
@@ -370,6 +458,44 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
         let mut gates = Vec::new();
         for g in &ph.gates {
             gate_ids.declare(ctx, &g.id);
+            let kinds = [
+                g.assessment.is_some(),
+                g.event.is_some(),
+                g.when.is_some(),
+                g.time.is_some(),
+            ];
+            if kinds.iter().filter(|k| **k).count() > 1 {
+                ctx.error(
+                    codes::BAD_VALUE,
+                    &g.id.referenced,
+                    format!(
+                        "gate `{}` tests more than one thing: give it one of `assessment`, `event`, `when` and `time`, and split the rest into gates of their own",
+                        g.id.value
+                    ),
+                );
+            }
+            if let Some(t) = &g.time
+                && matches!(
+                    ph.duration.as_ref().map(|d| (&d.period, &d.table)),
+                    None | Some((None, None))
+                )
+            {
+                ctx.error(
+                    codes::BAD_VALUE,
+                    &t.referenced,
+                    format!(
+                        "gate `{}` waits for the phase's minimum time, but the phase has no `period` or `table` duration to take it from",
+                        g.id.value
+                    ),
+                );
+            }
+            let retest_days = match &g.retest {
+                Some(r) => ctx
+                    .period(r)
+                    .and_then(|a| a.to_days())
+                    .map_or(7, |(_, hi)| i64::try_from(hi.max(1)).unwrap_or(7)),
+                None => 7,
+            };
             gates.push(Gate {
                 id: g.id.value.clone(),
                 title: g.title.clone(),
@@ -378,6 +504,9 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
                     .as_ref()
                     .and_then(|a| assessment_ids.resolve(ctx, a)),
                 event: g.event.as_ref().and_then(|e| event_ids.resolve(ctx, e)),
+                when: g.when.as_ref().and_then(|w| ctx.script(scripts, w)),
+                time_minimum: g.time.is_some(),
+                retest_days,
                 source: src(ctx, &g.source),
                 interpretation: g.interpretation.clone(),
             });
@@ -406,6 +535,13 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
         }
     }
     let notes = lower_notes(ctx, &p.notes, &mut src, &input_of);
+    let rules = lower_rules(
+        ctx,
+        p,
+        scripts,
+        (&phase_ids, &assessment_ids, &event_ids),
+        &mut src,
+    );
 
     Some(Protocol {
         id: p.id.value.clone(),
@@ -438,8 +574,153 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc) -> Option<Protocol> {
         assessments,
         events,
         phases,
+        rules,
         notes,
+        scripts: Rc::new(owned),
     })
+}
+
+fn lower_rules(
+    ctx: &mut Ctx,
+    p: &doc::ProtocolDoc,
+    scripts: &mut Scripts,
+    (phase_ids, assessment_ids, event_ids): (&Ids, &Ids, &Ids),
+    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+) -> Vec<Rule> {
+    let mut rule_ids = Ids::new("rule");
+    let mut rules = Vec::new();
+    for r in &p.rules {
+        rule_ids.declare(ctx, &r.id);
+        let source = src(ctx, &r.source);
+        let trigger = r.on.value;
+        let mut only = None;
+        if let Some(a) = &r.assessment {
+            if trigger == Trigger::Assessment {
+                assessment_ids.resolve(ctx, a);
+                only = Some(a.value.clone());
+            } else {
+                ctx.error(
+                    codes::RULE,
+                    &a.referenced,
+                    "`assessment:` narrows a rule that runs `on: assessment`; this rule runs on something else",
+                );
+            }
+        }
+        if let Some(e) = &r.event {
+            if trigger == Trigger::Event {
+                event_ids.resolve(ctx, e);
+                only = Some(e.value.clone());
+            } else {
+                ctx.error(
+                    codes::RULE,
+                    &e.referenced,
+                    "`event:` narrows a rule that runs `on: event`; this rule runs on something else",
+                );
+            }
+        }
+        let phases: Vec<usize> = r
+            .phases
+            .iter()
+            .filter_map(|ph| phase_ids.resolve(ctx, ph))
+            .collect();
+        let action = parse_action(ctx, &r.action, phase_ids);
+        let condition = ctx.script(scripts, &r.when);
+        if let (Some(action), Some(condition)) = (action, condition) {
+            rules.push(Rule {
+                id: r.id.value.clone(),
+                trigger,
+                only,
+                phases,
+                condition,
+                action,
+                reason: r.reason.trim().to_string(),
+                source,
+                interpretation: r.interpretation.as_ref().map(|s| s.trim().to_string()),
+            });
+        }
+    }
+    rules
+}
+
+const ACTIONS: &[&str] = &["advance", "hold", "regress", "rest", "goto", "refer"];
+
+/// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE` or `refer`.
+fn parse_action(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Action> {
+    let words: Vec<&str> = text.value.split_whitespace().collect();
+    let count = |ctx: &mut Ctx, what: &str| -> Option<u32> {
+        match words.get(1).map(|w| w.trim_end_matches(['d', 'w', 'k'])) {
+            Some(n) if words.len() == 2 => match n.parse::<u32>() {
+                Ok(n) if (1..=365).contains(&n) => Some(n),
+                _ => {
+                    ctx.error(
+                        codes::RULE,
+                        &text.referenced,
+                        format!("`{what}` takes a whole number from 1 to 365, found `{n}`"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                ctx.error(
+                    codes::RULE,
+                    &text.referenced,
+                    format!("`{what}` takes one number, such as `{what} 1`"),
+                );
+                None
+            }
+        }
+    };
+    let single = |ctx: &mut Ctx, action: Action, word: &str| {
+        if words.len() == 1 {
+            Some(action)
+        } else {
+            ctx.error(
+                codes::RULE,
+                &text.referenced,
+                format!("`{word}` takes nothing after it"),
+            );
+            None
+        }
+    };
+    match words.first().copied() {
+        Some("advance") => single(ctx, Action::Advance, "advance"),
+        Some("hold") => single(ctx, Action::Hold, "hold"),
+        Some("refer") => single(ctx, Action::Refer, "refer"),
+        Some("regress") => count(ctx, "regress").map(Action::Regress),
+        Some("rest") => count(ctx, "rest").map(Action::Rest),
+        Some("goto") => {
+            if words.len() != 2 {
+                ctx.error(
+                    codes::RULE,
+                    &text.referenced,
+                    "`goto` takes the id of a phase, such as `goto pre-run`",
+                );
+                return None;
+            }
+            let id = S {
+                value: words.get(1).copied().unwrap_or_default().to_string(),
+                referenced: text.referenced,
+                defined: text.defined,
+            };
+            phase_ids.resolve(ctx, &id).map(Action::Goto)
+        }
+        other => {
+            let word = other.unwrap_or("");
+            let names: Vec<String> = ACTIONS.iter().map(|s| s.to_string()).collect();
+            let mut d = Diagnostic::error(
+                codes::RULE,
+                format!(
+                    "unknown action `{word}`: expected advance, hold, regress N, rest N, goto PHASE or refer"
+                ),
+            )
+            .at(ctx.span(&text.referenced));
+            if let Some(s) = did_you_mean(word, &names) {
+                d = d.with_help(format!("did you mean `{s}`?"));
+            }
+            ctx.push(d);
+            None
+        }
+    }
 }
 
 fn lower_notes(
@@ -512,7 +793,7 @@ fn lower_condition(
     })
 }
 
-fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
+fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<WeekPlan> {
     let mut weeks: Vec<WeekPlan> = Vec::new();
     let mut next = 1;
     for w in &ph.weeks {
@@ -527,9 +808,17 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
             );
         }
         next = span.last.saturating_add(1);
+        if let (Some(_), Some(c)) = (&w.session, &w.compute) {
+            ctx.error(
+                codes::BAD_VALUE,
+                &c.referenced,
+                "a week has either a `session` dose or a `compute` script, not both",
+            );
+        }
         weeks.push(WeekPlan {
             weeks: span,
             session: w.session.as_ref().and_then(|d| ctx.dose(d)),
+            compute: w.compute.as_ref().and_then(|c| ctx.script(scripts, c)),
             cross: w.cross.as_ref().and_then(|d| ctx.dose(d)),
             note: w.note.clone(),
             interpretation: w.interpretation.clone(),
@@ -538,13 +827,12 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
     weeks
 }
 
-#[allow(clippy::too_many_arguments)]
 fn lower_length(
     ctx: &mut Ctx,
     ph: &doc::Phase,
     weeks: &[WeekPlan],
-    table_ids: &Ids,
-    tables: &[Table],
+    (table_ids, tables): (&Ids, &[Table]),
+    scripts: &mut Scripts,
     src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
     input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
 ) -> Option<Length> {
@@ -589,9 +877,10 @@ fn lower_length(
         },
         None => None,
     };
-    let basis = match (&d.period, &d.table) {
-        (Some(p), None) => LengthBasis::Period(ctx.period(p)?),
-        (None, Some(t)) => {
+    let basis = match (&d.period, &d.table, &d.compute) {
+        (Some(p), None, None) => LengthBasis::Period(ctx.period(p)?),
+        (None, None, Some(c)) => LengthBasis::Computed(ctx.script(scripts, c)?),
+        (None, Some(t), None) => {
             let i = table_ids.resolve(ctx, t)?;
             // A table that failed to lower is absent; its own error was reported.
             if i >= tables.len() {
@@ -604,7 +893,7 @@ fn lower_length(
                 Diagnostic::error(
                     codes::PHASE,
                     format!(
-                        "the duration of phase `{}` needs exactly one of `period` and `table`",
+                        "the duration of phase `{}` needs exactly one of `period`, `table` and `compute`",
                         ph.id.value
                     ),
                 )

@@ -8,8 +8,10 @@ pub mod model;
 mod patient;
 pub mod plan;
 mod run;
+mod scripts;
 mod suggest;
 
-pub use check::check_protocol;
+pub use check::{check_protocol, is_module_name};
 pub use patient::check_patient;
 pub use run::{MAX_PLAN_DAYS, RunConfig, run};
+pub use scripts::ModuleFile;

@@ -3,10 +3,16 @@
 //! A value of [`Protocol`] exists only when `check` found no error, so the runner
 //! never re-validates.
 
+use std::rc::Rc;
+
 use jiff::civil::Date;
 use rehab_dose::{Amount, Dose};
+pub use rehab_syntax::patient::SessionStatus;
+pub use rehab_syntax::protocol::Trigger;
 use rehab_syntax::protocol::{InputKind, RangePolicy, WeekSpan};
 use serde::Serialize;
+
+pub use crate::scripts::{ScriptId, Scripts};
 
 #[derive(Debug, Clone)]
 pub struct Protocol {
@@ -26,7 +32,89 @@ pub struct Protocol {
     pub assessments: Vec<Assessment>,
     pub events: Vec<Event>,
     pub phases: Vec<Phase>,
+    pub rules: Vec<Rule>,
     pub notes: Vec<Note>,
+    /// Every script of the protocol, compiled once, and the sandbox that runs them.
+    pub scripts: Rc<Scripts>,
+}
+
+impl Protocol {
+    pub fn phase_index(&self, id: &str) -> Option<usize> {
+        self.phases.iter().position(|p| p.id == id)
+    }
+}
+
+/// A rule: on its trigger, in its phases, when its condition holds, it acts.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub trigger: Trigger,
+    /// With an assessment or event trigger, the one assessment or event it is about.
+    pub only: Option<String>,
+    /// Indexes into [`Protocol::phases`]; empty means every phase.
+    pub phases: Vec<usize>,
+    pub condition: ScriptId,
+    pub action: Action,
+    pub reason: String,
+    pub source: String,
+    pub interpretation: Option<String>,
+}
+
+impl Rule {
+    pub fn applies_in(&self, phase: usize) -> bool {
+        self.phases.is_empty() || self.phases.contains(&phase)
+    }
+}
+
+/// What a rule does to the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Move on now: the next week of a week-by-week phase, or out of a timed phase when
+    /// its gates pass.
+    Advance,
+    /// Repeat the current week instead of moving on when it ends.
+    Hold,
+    /// Step back this many weeks, starting tomorrow.
+    Regress(u32),
+    /// This many rest days from tomorrow; the schedule resumes where it stopped.
+    Rest(u32),
+    /// Start this phase (an index into [`Protocol::phases`]) tomorrow.
+    Goto(usize),
+    /// Stop the plan and refer the patient to the treating clinician.
+    Refer,
+}
+
+impl Action {
+    /// How conservative the action is: when several rules fire on one day, the highest
+    /// rank wins. Referral beats going back a phase, which beats stepping back weeks
+    /// (more weeks first), which beats rest (more days first), which beats holding,
+    /// which beats going forward.
+    pub fn rank(&self, from_phase: usize) -> (u8, u32) {
+        match *self {
+            Action::Refer => (6, 0),
+            Action::Goto(p) if p <= from_phase => (5, u32::try_from(from_phase - p).unwrap_or(0)),
+            Action::Regress(n) => (4, n),
+            Action::Rest(n) => (3, n),
+            Action::Hold => (2, 0),
+            Action::Advance => (1, 0),
+            Action::Goto(_) => (0, 0),
+        }
+    }
+
+    /// The action as authors write it, with the phase id for `goto`.
+    pub fn describe(&self, protocol: &Protocol) -> String {
+        match *self {
+            Action::Advance => "advance".into(),
+            Action::Hold => "hold".into(),
+            Action::Regress(n) => format!("regress {n}"),
+            Action::Rest(n) => format!("rest {n}"),
+            Action::Goto(p) => format!(
+                "goto {}",
+                protocol.phases.get(p).map_or("?", |p| p.id.as_str())
+            ),
+            Action::Refer => "refer".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,8 +181,16 @@ pub struct Assessment {
     pub title: String,
     pub source: String,
     pub interpretation: Option<String>,
-    pub questions: Vec<(String, String)>,
+    pub questions: Vec<Question>,
     pub checklist: Vec<String>,
+}
+
+/// A yes/no question of an assessment; `pass` is the answer that passes, if any.
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub pass: Option<bool>,
 }
 
 #[derive(Debug, Clone)]
@@ -157,8 +253,11 @@ pub enum LengthBasis {
     Period(Amount),
     /// A period looked up in a table (index into [`Protocol::tables`]).
     Table(usize),
-    /// As many weeks as the phase's week-by-week sessions list.
+    /// As many weeks as the phase's week-by-week sessions list; each week is a level
+    /// that rules may hold or step back.
     Weeks(u32),
+    /// A Rhai expression giving days or a period.
+    Computed(ScriptId),
 }
 
 #[derive(Debug, Clone)]
@@ -187,6 +286,8 @@ impl DayKind {
 pub struct WeekPlan {
     pub weeks: WeekSpan,
     pub session: Option<Dose>,
+    /// A Rhai expression giving the session dose, instead of `session`.
+    pub compute: Option<ScriptId>,
     pub cross: Option<Dose>,
     pub note: Option<String>,
     pub interpretation: Option<String>,
@@ -198,18 +299,60 @@ pub struct Gate {
     pub title: String,
     pub assessment: Option<usize>,
     pub event: Option<usize>,
+    pub when: Option<ScriptId>,
+    /// Passes once the phase's shortest length has passed, and lets the phase end that
+    /// early when its other gates pass on evidence.
+    pub time_minimum: bool,
+    /// Days a failed gate holds the phase before the retest.
+    pub retest_days: i64,
     pub source: String,
     pub interpretation: Option<String>,
 }
 
-/// A patient's inputs, checked against one protocol.
+impl Gate {
+    /// Whether the gate tests anything; one that does not is a checkpoint for the
+    /// clinician.
+    pub fn is_checkpoint(&self) -> bool {
+        self.assessment.is_none()
+            && self.event.is_none()
+            && self.when.is_none()
+            && !self.time_minimum
+    }
+}
+
+/// A patient's inputs and journal, checked against one protocol.
 #[derive(Debug, Clone)]
 pub struct Patient {
     pub name: Option<String>,
     /// Values in the protocol's declaration order.
     pub inputs: Vec<(String, Value)>,
-    /// How many journal entries the file holds; a nominal run does not apply them.
-    pub journal_entries: usize,
+    /// Journal entries in date order.
+    pub journal: Vec<Entry>,
+}
+
+/// One checked journal entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub date: Date,
+    pub kind: EntryKind,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum EntryKind {
+    /// A check-in: how the session went and pain before, during, after and the next day.
+    CheckIn {
+        session: Option<SessionStatus>,
+        pain: [Option<i64>; 4],
+    },
+    /// An assessment result; `passed` is `None` for a checklist without pass marks.
+    Assessment {
+        id: String,
+        answers: Vec<(String, bool)>,
+        passed: Option<bool>,
+    },
+    /// A named event.
+    Event { id: String },
 }
 
 impl Patient {

@@ -1,11 +1,12 @@
 //! Checking a patient file against one protocol's declared inputs.
 
-use rehab_syntax::patient::{PatientDoc, Scalar};
+use rehab_syntax::patient::{JournalEntry, PatientDoc, Scalar};
 use rehab_syntax::protocol::InputKind;
+use rehab_syntax::protocol::S;
 use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 
 use crate::check::Ctx;
-use crate::model::{Patient, Protocol, Value};
+use crate::model::{Entry, EntryKind, Patient, Protocol, Value};
 use crate::suggest::did_you_mean;
 
 /// Checks `doc` against `protocol`'s inputs. Errors name the protocol that needs the
@@ -117,23 +118,12 @@ pub fn check_patient(
             );
         }
     }
-    if let Some(first) = doc.journal.first() {
-        ctx.push(
-            Diagnostic::warning(
-                codes::JOURNAL_IGNORED,
-                format!(
-                    "the journal's {} entries are not applied: this plan is the nominal schedule",
-                    doc.journal.len()
-                ),
-            )
-            .at(ctx.span(&first.referenced)),
-        );
-    }
+    let journal = check_journal(&mut ctx, protocol, doc);
     let ok = !ctx.has_errors();
     let patient = Patient {
         name: doc.name.clone(),
         inputs: values,
-        journal_entries: doc.journal.len(),
+        journal,
     };
     (ok.then_some(patient), ctx.diagnostics)
 }
@@ -161,4 +151,236 @@ fn example_value(kind: InputKind, choices: &[(String, String)], id: &str) -> Str
         InputKind::Date => format!("add `{id}: 2026-09-01` under `inputs`"),
         _ => format!("add `{id}` under `inputs`"),
     }
+}
+
+/// Checks the journal: dates in order, pain scores 0-10, entries of one kind, and
+/// assessments and events the protocol declares with results that fit them.
+fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let mut previous: Option<jiff::civil::Date> = None;
+    for item in &doc.journal {
+        let e: &JournalEntry = &item.value;
+        let at = ctx.span(&item.referenced);
+        let date = match e.date.value.parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(_) => {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::JOURNAL_ORDER,
+                        format!("`{}` is not a calendar date", e.date.value),
+                    )
+                    .at(ctx.span(&e.date.referenced))
+                    .with_help("write the date as YYYY-MM-DD, such as 2026-10-20"),
+                );
+                continue;
+            }
+        };
+        if let Some(p) = previous
+            && date < p
+        {
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_ORDER,
+                    format!("journal entry dated {date} comes after one dated {p}"),
+                )
+                .at(ctx.span(&e.date.referenced))
+                .with_help("keep the journal in date order, oldest first"),
+            );
+        }
+        previous = Some(previous.map_or(date, |p| p.max(date)));
+        let checkin = e.session.is_some() || e.pain.is_some();
+        let kinds = [checkin, e.assessment.is_some(), e.event.is_some()];
+        if kinds.iter().filter(|k| **k).count() > 1 {
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_ENTRY,
+                    "one journal entry reports more than one of a check-in (session, pain), an assessment and an event",
+                )
+                .at(at)
+                .with_help("write each on its own entry; several entries may share a date"),
+            );
+            continue;
+        }
+        if e.result.is_some() && e.assessment.is_none() {
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_ENTRY,
+                    "a `result` belongs to an `assessment`, and this entry names none",
+                )
+                .at(at),
+            );
+            continue;
+        }
+        let kind = if let Some(a) = &e.assessment {
+            match assessment_entry(ctx, protocol, a, e) {
+                Some(k) => k,
+                None => continue,
+            }
+        } else if let Some(ev) = &e.event {
+            if !protocol.events.iter().any(|x| x.id == ev.value) {
+                undeclared(
+                    ctx,
+                    protocol,
+                    "event",
+                    ev,
+                    protocol.events.iter().map(|x| &x.id),
+                );
+                continue;
+            }
+            EntryKind::Event {
+                id: ev.value.clone(),
+            }
+        } else {
+            let mut pain = [None; 4];
+            if let Some(p) = &e.pain {
+                for (slot, score) in
+                    pain.iter_mut()
+                        .zip([&p.before, &p.during, &p.after, &p.next_day])
+                {
+                    if let Some(score) = score {
+                        if (0..=10).contains(&score.value) {
+                            *slot = Some(score.value);
+                        } else {
+                            ctx.push(
+                                Diagnostic::error(
+                                    codes::PAIN_SCORE,
+                                    format!(
+                                        "pain score {} is outside the 0-10 rating scale",
+                                        score.value
+                                    ),
+                                )
+                                .at(ctx.span(&score.referenced))
+                                .with_help("0 is no pain, 10 the worst pain imaginable"),
+                            );
+                        }
+                    }
+                }
+            }
+            EntryKind::CheckIn {
+                session: e.session.as_ref().map(|s| s.value),
+                pain,
+            }
+        };
+        entries.push(Entry {
+            date,
+            kind,
+            note: e.note.clone(),
+        });
+    }
+    entries
+}
+
+fn undeclared<'a>(
+    ctx: &mut Ctx,
+    protocol: &Protocol,
+    what: &str,
+    name: &S<String>,
+    declared: impl Iterator<Item = &'a String>,
+) {
+    let names: Vec<String> = declared.cloned().collect();
+    let help = match did_you_mean(&name.value, &names) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if names.is_empty() => format!("protocol `{}` declares no {what}s", protocol.id),
+        None => format!("protocol `{}` declares: {}", protocol.id, names.join(", ")),
+    };
+    ctx.push(
+        Diagnostic::error(
+            codes::JOURNAL_UNDECLARED,
+            format!(
+                "protocol `{}` declares no {what} `{}`",
+                protocol.id, name.value
+            ),
+        )
+        .at(ctx.span(&name.referenced))
+        .with_help(help),
+    );
+}
+
+/// An assessment entry: every question with a pass mark answered yes or no, and no
+/// answer to a question the assessment does not ask.
+fn assessment_entry(
+    ctx: &mut Ctx,
+    protocol: &Protocol,
+    name: &S<String>,
+    e: &JournalEntry,
+) -> Option<EntryKind> {
+    let Some(decl) = protocol.assessments.iter().find(|a| a.id == name.value) else {
+        undeclared(
+            ctx,
+            protocol,
+            "assessment",
+            name,
+            protocol.assessments.iter().map(|a| &a.id),
+        );
+        return None;
+    };
+    let given: &[_] = e.result.as_ref().map_or(&[], |r| &r.0);
+    let questions: Vec<String> = decl.questions.iter().map(|q| q.id.clone()).collect();
+    let mut answers = Vec::new();
+    let mut ok = true;
+    for (key, value) in given {
+        if !questions.contains(&key.value) {
+            ok = false;
+            let help = match did_you_mean(&key.value, &questions) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if questions.is_empty() => format!(
+                    "`{}` is a checklist without questions; write findings in `note`",
+                    decl.id
+                ),
+                None => format!("`{}` asks: {}", decl.id, questions.join(", ")),
+            };
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_ENTRY,
+                    format!("assessment `{}` has no question `{}`", decl.id, key.value),
+                )
+                .at(ctx.span(&key.referenced))
+                .with_help(help),
+            );
+            continue;
+        }
+        match value.value {
+            Scalar::Bool(b) => answers.push((key.value.clone(), b)),
+            ref other => {
+                ok = false;
+                ctx.push(
+                    Diagnostic::error(
+                        codes::JOURNAL_ENTRY,
+                        format!(
+                            "the answer to `{}` must be true or false, found `{other}`",
+                            key.value
+                        ),
+                    )
+                    .at(ctx.span(&value.referenced)),
+                );
+            }
+        }
+    }
+    let mut passed = None;
+    for q in &decl.questions {
+        let answer = answers.iter().find(|(k, _)| *k == q.id).map(|(_, v)| *v);
+        match (q.pass, answer) {
+            (Some(pass), Some(a)) => passed = Some(passed.unwrap_or(true) && a == pass),
+            (Some(_), None) => {
+                ok = false;
+                ctx.push(
+                    Diagnostic::error(
+                        codes::JOURNAL_ENTRY,
+                        format!(
+                            "the result of `{}` does not answer `{}`: {}",
+                            decl.id, q.id, q.text
+                        ),
+                    )
+                    .at(ctx.span(&name.referenced))
+                    .with_help(format!("add `result: {{ {}: true }}` (or false)", q.id)),
+                );
+            }
+            (None, _) => {}
+        }
+    }
+    ok.then(|| EntryKind::Assessment {
+        id: decl.id.clone(),
+        answers,
+        passed,
+    })
 }

@@ -19,12 +19,26 @@ pub struct Plan {
     pub start: Date,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<Date>,
+    pub journal: JournalInfo,
     pub phases: Vec<PhasePlan>,
     pub weeks: Vec<WeekSummary>,
     pub days: Vec<Day>,
     /// Protocol-wide guidance that applies to this patient.
     pub notes: Vec<NoteOut>,
     pub outcome: Outcome,
+}
+
+/// How much of the plan follows the patient's journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalInfo {
+    /// Entries in the patient file.
+    pub entries: usize,
+    /// Entries dated within the plan, which the run applied.
+    pub applied: usize,
+    /// The last journal date: days up to it follow what was reported, later days are
+    /// projected. Absent when the journal is empty and every day is projected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub followed_until: Option<Date>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,6 +81,9 @@ pub struct PhasePlan {
     pub length: String,
     /// The source the length comes from.
     pub length_source: String,
+    /// How the phase's dates moved from its scheduled length, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     pub source: String,
@@ -141,7 +158,29 @@ pub struct Day {
     pub day: u32,
     pub session: SessionOut,
     pub status: Status,
+    /// What the patient reported for the day, when the journal has a check-in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<Report>,
     pub decisions: Vec<Decision>,
+    /// Which week of the plan the day falls in, counting repeated weeks apart.
+    #[serde(skip)]
+    pub seq: u32,
+}
+
+/// A day's check-in as reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<Status>,
+    /// Pain scores given, by time: before, during, after, next_day.
+    #[serde(serialize_with = "ordered_ints")]
+    pub pain: Vec<(&'static str, i64)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+fn ordered_ints<S: Serializer>(entries: &[(&'static str, i64)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(entries.iter().map(|(k, v)| (k, v)))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -190,8 +229,45 @@ pub struct Decision {
     pub reason: String,
     #[serde(serialize_with = "ordered_map")]
     pub values: Vec<(String, Value)>,
+    /// The rule's condition as written, for decisions made by a rule or a scripted gate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// How the protocol reads its source for this rule, when it says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<String>,
+    /// Set when this rule fired but a more conservative one on the same day won.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overridden_by: Option<String>,
+}
+
+impl Decision {
+    /// A decision the engine makes itself, not a protocol rule.
+    pub fn engine(rule: impl Into<String>, action: impl Into<String>, reason: String) -> Self {
+        Decision {
+            rule: rule.into(),
+            action: action.into(),
+            reason,
+            values: Vec::new(),
+            condition: None,
+            source: None,
+            interpretation: None,
+            overridden_by: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    #[must_use]
+    pub fn with_values(mut self, values: Vec<(String, Value)>) -> Self {
+        self.values = values;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -3,8 +3,11 @@
 //! The run is deterministic: it reads no clock and no randomness. Its only dates are
 //! the patient's inputs and the `start`/`as_of` overrides in [`RunConfig`].
 
+use std::collections::HashMap;
+
 use jiff::civil::Date;
 use rehab_dose::{Amount, Dose, Range};
+use rehab_rules::{AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, TableRow, Vars};
 use rehab_syntax::protocol::RangePolicy;
 use rehab_syntax::{Diagnostic, codes};
 
@@ -24,120 +27,1284 @@ pub struct RunConfig {
     pub as_of: Option<Date>,
 }
 
+/// Runs `protocol` for `patient`: the day-by-day plan, following the journal up to its
+/// last entry and projecting the nominal schedule after it.
+///
+/// How a run reads the journal:
+/// - A check-in sets the day's status and fires `check-in` rules; an assessment result
+///   or event fires the rules for it. `week-end` rules run on the last day of each week
+///   up to the last journal date.
+/// - A day without an entry is assumed to go as prescribed and fires no rule. After the
+///   last entry, every day is projected this way, and a gate that has no evidence yet is
+///   assumed to pass on the phase's last day.
+/// - When several rules fire on one day, the most conservative action wins (see
+///   [`Action::rank`]); the others are recorded as overridden.
 pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result<Plan, Diagnostic> {
     let start = match config.start {
         Some(d) => d,
         None => date_input(patient, &protocol.starts_on)?,
     };
-    let mut phases = Vec::new();
-    let mut days = Vec::new();
-    let mut weeks = Vec::new();
-    let mut skipped = Vec::new();
-    let mut cursor = start;
-    for phase in &protocol.phases {
-        let (length, explanation) = phase_length(protocol, phase, patient, cursor)?;
-        if length <= 0 {
-            skipped.push(NoteOut {
-                text: format!("Phase \"{}\" is skipped: {explanation}.", phase.title),
-                source: phase.source.clone(),
-                interpretation: None,
-            });
-            continue;
+    let mut runner = Runner::new(protocol, patient, config, start)?;
+    runner.enter(0, start, Vec::new())?;
+    while runner.outcome.is_none() {
+        runner.step()?;
+    }
+    runner.finish()
+}
+
+/// One stay in a phase, from entering it to leaving it.
+#[derive(Debug)]
+struct Visit {
+    phase: usize,
+    start: Date,
+    /// The scheduled last day; `None` for a week-by-week phase until its weeks run out.
+    end: Option<Date>,
+    /// The earliest day a `time: minimum` gate lets the phase end.
+    min_end: Option<Date>,
+    /// Whether the end is fixed on the calendar (counted `since` a date input), so rest
+    /// days do not move it.
+    anchored: bool,
+    explanation: String,
+    adjustments: Vec<String>,
+    /// The week of the phase: for a week-by-week phase, the level of its progression.
+    week: u32,
+    /// 0-6: the day within the week.
+    slot: u32,
+    /// The rule that asked to repeat this week, if any.
+    hold: Option<String>,
+    rest_left: u32,
+    rest_total: u32,
+    /// For each gate that failed: the day it failed (evidence must be newer to retest).
+    failed: Vec<(usize, Date)>,
+    /// Gates already reported as awaited, so the wait is said once.
+    waiting: Vec<usize>,
+    /// Decisions for the visit's first day.
+    opening: Vec<Decision>,
+    first_day: usize,
+}
+
+/// What a gate saw: whether it passed, in words, the values and the condition text.
+type Evidence = (bool, String, Vec<(String, Value)>, Option<String>);
+
+type Answers = [(String, bool)];
+
+/// The result of testing a phase's gates on one day.
+enum GateResult {
+    Pass(Vec<Decision>),
+    Fail { days: i64, decisions: Vec<Decision> },
+    Wait(Vec<Decision>),
+}
+
+struct Runner<'a> {
+    protocol: &'a Protocol,
+    patient: &'a Patient,
+    config: &'a RunConfig,
+    scripts: &'a Scripts,
+    start: Date,
+    followed_until: Option<Date>,
+    days: Vec<Day>,
+    phases: Vec<PhasePlan>,
+    skipped: Vec<NoteOut>,
+    date: Date,
+    visit: Option<Visit>,
+    seq: u32,
+    outcome: Option<Outcome>,
+    doses: HashMap<(usize, u32), Dose>,
+    inputs: Vars,
+}
+
+impl<'a> Runner<'a> {
+    fn new(
+        protocol: &'a Protocol,
+        patient: &'a Patient,
+        config: &'a RunConfig,
+        start: Date,
+    ) -> Result<Self, Diagnostic> {
+        let scripts = protocol.scripts.as_ref();
+        scripts
+            .sandbox
+            .set_host_data(host_data(protocol, patient, start));
+        let mut inputs = Vars::new();
+        for (id, value) in &patient.inputs {
+            inputs.set(id, script_value(value));
         }
-        let end = add_days(cursor, length - 1)?;
-        if (end - start).get_days() as i64 > MAX_PLAN_DAYS {
+        Ok(Runner {
+            protocol,
+            patient,
+            config,
+            scripts,
+            start,
+            followed_until: patient
+                .journal
+                .iter()
+                .map(|e| e.date)
+                .max()
+                .filter(|d| *d >= start),
+            days: Vec::new(),
+            phases: Vec::new(),
+            skipped: Vec::new(),
+            date: start,
+            visit: None,
+            seq: 0,
+            outcome: None,
+            doses: HashMap::new(),
+            inputs,
+        })
+    }
+
+    fn followed(&self, date: Date) -> bool {
+        self.followed_until.is_some_and(|d| date <= d)
+    }
+
+    /// Enters phase `index` (or the first later phase that has days) on `date`.
+    fn enter(
+        &mut self,
+        index: usize,
+        date: Date,
+        mut carried: Vec<Decision>,
+    ) -> Result<(), Diagnostic> {
+        let mut index = index;
+        loop {
+            let Some(phase) = self.protocol.phases.get(index) else {
+                return self.complete(date, carried);
+            };
+            let computed = match &phase.length.basis {
+                LengthBasis::Computed(id) => Some(self.computed_length(*id, phase, date)?),
+                _ => None,
+            };
+            let length = phase_length(self.protocol, phase, self.patient, date, computed)?;
+            if length.days <= 0 {
+                self.skipped.push(NoteOut {
+                    text: format!(
+                        "Phase \"{}\" is skipped: {}.",
+                        phase.title, length.explanation
+                    ),
+                    source: phase.source.clone(),
+                    interpretation: None,
+                });
+                index += 1;
+                continue;
+            }
+            let weekly = matches!(phase.length.basis, LengthBasis::Weeks(_));
+            let end = add_days(date, length.days - 1)?;
+            let min_end = if phase.gates.iter().any(|g| g.time_minimum) {
+                Some(add_days(date, length.min_days.max(1) - 1)?)
+            } else {
+                None
+            };
+            let mut opening = carried;
+            carried = Vec::new();
+            let _ = &carried;
+            opening.push(self.entry_decision(
+                phase,
+                &length.explanation,
+                (!weekly).then_some(end),
+                min_end,
+            ));
+            for &a in &phase.on_entry {
+                if let Some(a) = self.protocol.assessments.get(a) {
+                    opening.push(
+                        Decision::engine(
+                            format!("assess:{}", a.id),
+                            "assess",
+                            format!("{} when the phase begins.", a.title),
+                        )
+                        .with_source(a.source.clone()),
+                    );
+                }
+            }
+            self.seq += 1;
+            self.visit = Some(Visit {
+                phase: index,
+                start: date,
+                end: (!weekly).then_some(end),
+                min_end,
+                anchored: phase.length.since.is_some(),
+                explanation: length.explanation,
+                adjustments: Vec::new(),
+                week: 1,
+                slot: 0,
+                hold: None,
+                rest_left: 0,
+                rest_total: 0,
+                failed: Vec::new(),
+                waiting: Vec::new(),
+                opening,
+                first_day: self.days.len(),
+            });
+            return Ok(());
+        }
+    }
+
+    fn entry_decision(
+        &self,
+        phase: &Phase,
+        explanation: &str,
+        end: Option<Date>,
+        min_end: Option<Date>,
+    ) -> Decision {
+        let mut values = Vec::new();
+        if let LengthBasis::Table(t) = phase.length.basis
+            && let Some(table) = self.protocol.tables.get(t)
+            && let Some(v) = self.patient.input(&table.by)
+        {
+            values.push((table.by.clone(), v.clone()));
+        }
+        if let Some(input) = &phase.length.since
+            && let Some(v) = self.patient.input(input)
+        {
+            values.push((input.clone(), v.clone()));
+        }
+        let until = match end {
+            Some(end) => format!(" until {end}"),
+            None => String::new(),
+        };
+        let early = match min_end {
+            Some(d) => format!(" It may end from {d} once its gates pass."),
+            None => String::new(),
+        };
+        Decision::engine(
+            format!("phase:{}", phase.id),
+            "enter",
+            format!("Start \"{}\"{until}: {explanation}.{early}", phase.title),
+        )
+        .with_values(values)
+        .with_source(
+            phase
+                .length
+                .source
+                .clone()
+                .unwrap_or_else(|| phase.source.clone()),
+        )
+    }
+
+    fn complete(&mut self, date: Date, carried: Vec<Decision>) -> Result<(), Diagnostic> {
+        // The plan ended yesterday: the decisions that led here belong to its last day.
+        let finished = date.yesterday().unwrap_or(date);
+        let Some(last) = self.days.last_mut() else {
             return Err(Diagnostic::error(
                 codes::PHASE,
                 format!(
-                    "the plan would last more than {MAX_PLAN_DAYS} days; check the phase lengths of `{}`",
-                    protocol.id
+                    "protocol `{}` has no day to schedule for this patient: every phase is empty",
+                    self.protocol.id
+                ),
+            ));
+        };
+        last.decisions.extend(carried);
+        last.decisions.push(Decision::engine(
+            "complete",
+            "complete",
+            format!(
+                "The last phase ends; the protocol \"{}\" is complete.",
+                self.protocol.title
+            ),
+        ));
+        let status = match self.config.as_of {
+            Some(as_of) if as_of < finished => OutcomeStatus::InProgress,
+            _ => OutcomeStatus::Completed,
+        };
+        self.outcome = Some(Outcome {
+            status,
+            date: finished,
+        });
+        Ok(())
+    }
+
+    /// Lays out one day, applies the journal and the rules, and moves the schedule on.
+    fn step(&mut self) -> Result<(), Diagnostic> {
+        if self.days.len() as i64 >= MAX_PLAN_DAYS {
+            return Err(Diagnostic::error(
+                codes::PHASE,
+                format!(
+                    "the plan would last more than {MAX_PLAN_DAYS} days; check the phase lengths and rules of `{}`",
+                    self.protocol.id
                 ),
             ));
         }
-        let first_day = days.len();
-        for i in 0..length {
-            let date = add_days(cursor, i)?;
-            days.push(plan_day(protocol, phase, date, i));
+        let today = self.date;
+        let Some(mut visit) = self.visit.take() else {
+            return Err(Diagnostic::error(codes::PHASE, "internal: no phase to run"));
+        };
+        let phase = &self.protocol.phases[visit.phase];
+        let resting = visit.rest_left > 0;
+        let mut day = if resting {
+            self.rest_day(&visit, today)
+        } else {
+            self.plan_day(&visit, today)?
+        };
+        day.decisions.append(&mut visit.opening);
+        if resting {
+            if visit.rest_left == visit.rest_total {
+                day.decisions.push(Decision::engine(
+                    "rest",
+                    "rest",
+                    format!(
+                        "Rest day 1 of {}; the schedule resumes after the rest.",
+                        visit.rest_total
+                    ),
+                ));
+            }
+            visit.rest_left -= 1;
         }
-        if let Some(first) = days.get_mut(first_day) {
-            first
-                .decisions
-                .extend(entry_decisions(protocol, phase, patient, &explanation, end));
+
+        // The journal and the rules.
+        {
+            let mut host = self.scripts.sandbox.host_data();
+            host.today = today;
+            host.phase_start = visit.start;
+            host.week_start = today
+                .checked_sub(jiff::Span::new().days(i64::from(visit.slot)))
+                .unwrap_or(today);
         }
-        if let Some(last) = days.last_mut() {
-            last.decisions.extend(gate_decisions(protocol, phase));
+        let entries: Vec<&Entry> = self
+            .patient
+            .journal
+            .iter()
+            .filter(|e| e.date == today)
+            .collect();
+        let mut fired: Vec<(usize, Decision)> = Vec::new();
+        for entry in &entries {
+            if let EntryKind::CheckIn { session, pain } = &entry.kind {
+                if let Some(s) = session {
+                    day.status = match s {
+                        SessionStatus::Done => Status::Done,
+                        SessionStatus::Partial => Status::Partial,
+                        SessionStatus::Skipped => Status::Skipped,
+                    };
+                }
+                day.report = Some(Report {
+                    session: session.map(|s| match s {
+                        SessionStatus::Done => Status::Done,
+                        SessionStatus::Partial => Status::Partial,
+                        SessionStatus::Skipped => Status::Skipped,
+                    }),
+                    pain: PAIN_TIMES
+                        .iter()
+                        .zip(pain)
+                        .filter_map(|(t, p)| p.map(|p| (*t, p)))
+                        .collect(),
+                    note: entry.note.clone(),
+                });
+            }
+            fired.extend(self.fire(&visit, today, Some(entry))?);
         }
-        weeks.extend(summaries(&phase.id, &days[first_day..]));
-        phases.push(phase_plan(
-            protocol,
-            phase,
-            patient,
-            cursor,
-            end,
-            length,
-            explanation,
-        ));
-        cursor = add_days(end, 1)?;
+        if !resting && visit.slot == 6 && self.followed(today) {
+            fired.extend(self.fire(&visit, today, None)?);
+        }
+        let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
+        for (_, d) in &fired {
+            day.decisions.push(d.clone());
+        }
+
+        // Act on the winning rule.
+        if let Some(rule) = chosen.and_then(|i| self.protocol.rules.get(i)) {
+            match rule.action {
+                Action::Refer => {
+                    self.days.push(day);
+                    self.close(visit, today);
+                    self.outcome = Some(Outcome {
+                        status: OutcomeStatus::Referred,
+                        date: today,
+                    });
+                    return Ok(());
+                }
+                Action::Goto(p) => {
+                    self.days.push(day);
+                    let target = &self.protocol.phases[p];
+                    visit.adjustments.push(format!(
+                        "Left on {today} for \"{}\" (rule {}).",
+                        target.title, rule.id
+                    ));
+                    self.close(visit, today);
+                    self.date = add_days(today, 1)?;
+                    return self.enter(p, self.date, Vec::new());
+                }
+                Action::Regress(n) => {
+                    if visit.end.is_none() {
+                        let to = visit.week.saturating_sub(n).max(1);
+                        visit.adjustments.push(format!(
+                            "Stepped back from week {} to week {to} on {today} (rule {}).",
+                            visit.week, rule.id
+                        ));
+                        visit.week = to;
+                        visit.slot = 0;
+                        visit.hold = None;
+                        self.days.push(day);
+                        self.seq += 1;
+                        return self.next_day(visit);
+                    }
+                    let extra = i64::from(n) * 7;
+                    self.extend(
+                        &mut visit,
+                        extra,
+                        format!("Extended by {extra} days on {today} (rule {}).", rule.id),
+                    )?;
+                }
+                Action::Rest(n) => {
+                    visit.rest_left = n;
+                    visit.rest_total = n;
+                    if !visit.anchored && visit.end.is_some() {
+                        self.extend(
+                            &mut visit,
+                            i64::from(n),
+                            format!("Extended by {n} rest days from {today} (rule {}).", rule.id),
+                        )?;
+                    }
+                }
+                Action::Hold => visit.hold = Some(rule.id.clone()),
+                Action::Advance => {
+                    if visit.end.is_none() {
+                        visit.week += 1;
+                        visit.slot = 0;
+                        visit.hold = None;
+                        self.days.push(day);
+                        self.seq += 1;
+                        return self.next_day(visit);
+                    }
+                    // A timed phase ends today if its gates pass.
+                    return self.try_exit(visit, day, today, true);
+                }
+            }
+        }
+
+        // Move the schedule on.
+        if !resting {
+            visit.slot += 1;
+            if visit.slot == 7 {
+                visit.slot = 0;
+                self.seq += 1;
+                if let Some(rule) = visit.hold.take() {
+                    day.decisions.push(Decision::engine(
+                        format!("week:{}", visit.week),
+                        "hold",
+                        format!(
+                            "Week {} is repeated, as rule {rule} decided this week.",
+                            visit.week
+                        ),
+                    ));
+                    if visit.end.is_some() {
+                        let why = format!("Week {} repeated (rule {rule}).", visit.week);
+                        self.extend(&mut visit, 7, why)?;
+                    }
+                    if visit.end.is_none() {
+                        visit
+                            .adjustments
+                            .push(format!("Week {} repeated (rule {rule}).", visit.week));
+                    }
+                } else {
+                    visit.week += 1;
+                }
+            }
+        }
+        let ends_today = match (visit.end, &phase.length.basis) {
+            (Some(end), _) => today >= end,
+            (None, LengthBasis::Weeks(n)) => visit.week > *n,
+            (None, _) => false,
+        };
+        let early = !ends_today
+            && visit.min_end.is_some_and(|m| today >= m)
+            && self.followed(today)
+            && visit.hold.is_none()
+            && visit.rest_left == 0;
+        if ends_today || early {
+            return self.try_exit(visit, day, today, !ends_today);
+        }
+        self.days.push(day);
+        self.next_day(visit)
     }
-    let Some(last) = days.last_mut() else {
-        return Err(Diagnostic::error(
-            codes::PHASE,
-            format!(
-                "protocol `{}` has no day to schedule for this patient: every phase is empty",
-                protocol.id
-            ),
+
+    fn next_day(&mut self, visit: Visit) -> Result<(), Diagnostic> {
+        self.visit = Some(visit);
+        self.date = add_days(self.date, 1)?;
+        Ok(())
+    }
+
+    fn extend(&mut self, visit: &mut Visit, days: i64, why: String) -> Result<(), Diagnostic> {
+        if let Some(end) = visit.end {
+            visit.end = Some(add_days(end, days)?);
+        }
+        visit.adjustments.push(why);
+        Ok(())
+    }
+
+    /// Tests the gates on `today`, the phase's last scheduled day (or, with `early`, a day
+    /// it may end on if every gate passes on evidence).
+    fn try_exit(
+        &mut self,
+        mut visit: Visit,
+        mut day: Day,
+        today: Date,
+        early: bool,
+    ) -> Result<(), Diagnostic> {
+        match self.gates(&mut visit, today, early)? {
+            GateResult::Pass(decisions) => {
+                day.decisions.extend(decisions);
+                if early {
+                    visit
+                        .adjustments
+                        .push(format!("Ended early on {today}: every gate passed."));
+                }
+                self.days.push(day);
+                let next = visit.phase + 1;
+                self.close(visit, today);
+                self.date = add_days(today, 1)?;
+                self.enter(next, self.date, Vec::new())
+            }
+            GateResult::Fail { days, decisions } if !early => {
+                day.decisions.extend(decisions);
+                let until = add_days(today, days)?;
+                visit.end = Some(until);
+                visit.hold = None;
+                if matches!(
+                    self.protocol.phases[visit.phase].length.basis,
+                    LengthBasis::Weeks(_)
+                ) {
+                    visit.week = visit.week.saturating_sub(1).max(1);
+                }
+                visit
+                    .adjustments
+                    .push(format!("Held to {until} by a failed gate on {today}."));
+                self.days.push(day);
+                self.next_day(visit)
+            }
+            GateResult::Wait(decisions) if !early => {
+                day.decisions.extend(decisions);
+                visit.end = Some(add_days(today, 1)?);
+                if matches!(
+                    self.protocol.phases[visit.phase].length.basis,
+                    LengthBasis::Weeks(_)
+                ) && visit.slot == 0
+                {
+                    visit.week = visit.week.saturating_sub(1).max(1);
+                }
+                self.days.push(day);
+                self.next_day(visit)
+            }
+            // An early test that does not pass changes nothing.
+            GateResult::Fail { .. } | GateResult::Wait(_) => {
+                self.days.push(day);
+                self.next_day(visit)
+            }
+        }
+    }
+
+    fn gates(
+        &mut self,
+        visit: &mut Visit,
+        today: Date,
+        early: bool,
+    ) -> Result<GateResult, Diagnostic> {
+        let phase = &self.protocol.phases[visit.phase];
+        let followed = self.followed(today);
+        let mut decisions = Vec::new();
+        let mut fail_days = 0;
+        let mut failed = Vec::new();
+        let mut waiting = Vec::new();
+        for (gi, gate) in phase.gates.iter().enumerate() {
+            let since = visit
+                .failed
+                .iter()
+                .filter(|(g, _)| *g == gi)
+                .map(|(_, d)| *d)
+                .max();
+            let rule = format!("gate:{}", gate.id);
+            let source = gate.source.clone();
+            if gate.time_minimum {
+                let ok = visit.min_end.is_some_and(|m| today >= m);
+                if !ok {
+                    if early {
+                        return Ok(GateResult::Wait(Vec::new()));
+                    }
+                    continue;
+                }
+                decisions.push(
+                    Decision::engine(
+                        rule,
+                        "pass",
+                        format!(
+                            "\"{}\": the phase's shortest length has passed (from {}).",
+                            gate.title,
+                            visit.min_end.map_or(String::new(), |d| d.to_string())
+                        ),
+                    )
+                    .with_source(source),
+                );
+                continue;
+            }
+            if gate.is_checkpoint() {
+                if early {
+                    continue;
+                }
+                decisions.push(
+                    Decision::engine(
+                        rule,
+                        "checkpoint",
+                        format!(
+                            "\"{}\": for the clinician to confirm; the plan cannot test it.",
+                            gate.title
+                        ),
+                    )
+                    .with_source(source),
+                );
+                continue;
+            }
+            // The evidence: a passing result, an event, or a true condition.
+            let evidence: Option<Evidence> = if let Some(a) = gate
+                .assessment
+                .and_then(|a| self.protocol.assessments.get(a))
+            {
+                latest_result(self.patient, &a.id, today, since).map(|(date, answers, passed)| {
+                    let values = answers
+                        .iter()
+                        .map(|(k, v)| (format!("{}.{k}", a.id), Value::Bool(*v)))
+                        .collect();
+                    let ok = passed.unwrap_or(true);
+                    (ok, format!("{} on {date}", a.title), values, None)
+                })
+            } else if let Some(e) = gate.event.and_then(|e| self.protocol.events.get(e)) {
+                self.patient
+                    .journal
+                    .iter()
+                    .find(|x| {
+                        x.date <= today && matches!(&x.kind, EntryKind::Event { id } if *id == e.id)
+                    })
+                    .map(|x| (true, format!("{} on {}", e.title, x.date), Vec::new(), None))
+            } else if let Some(id) = gate.when {
+                if followed {
+                    let vars = self.base_vars(visit, today, "gate");
+                    let (ok, values) = self.eval(id, &vars)?;
+                    Some((
+                        ok,
+                        "its condition".to_string(),
+                        values,
+                        Some(self.scripts.text(id).to_string()),
+                    ))
+                } else {
+                    None
+                }
+            } else {
+                None
+            };
+            match evidence {
+                Some((true, what, values, condition)) => {
+                    let mut d = Decision::engine(
+                        rule,
+                        "pass",
+                        format!("\"{}\": passed ({what}).", gate.title),
+                    )
+                    .with_source(source)
+                    .with_values(values);
+                    d.condition = condition;
+                    d.interpretation = gate.interpretation.clone();
+                    decisions.push(d);
+                }
+                Some((false, what, values, condition)) => {
+                    if early {
+                        return Ok(GateResult::Wait(Vec::new()));
+                    }
+                    let retest = add_days(today, gate.retest_days)?;
+                    let mut d = Decision::engine(
+                        rule,
+                        "hold",
+                        format!(
+                            "\"{}\": not passed ({what}). The phase continues and the gate is tested again on {retest}.",
+                            gate.title
+                        ),
+                    )
+                    .with_source(source)
+                    .with_values(values);
+                    d.condition = condition;
+                    d.interpretation = gate.interpretation.clone();
+                    decisions.push(d);
+                    fail_days = fail_days.max(gate.retest_days);
+                    failed.push(gi);
+                }
+                None if early => return Ok(GateResult::Wait(Vec::new())),
+                None if followed => {
+                    if !visit.waiting.contains(&gi) {
+                        let what = match (gate.assessment, gate.event) {
+                            (Some(_), _) if since.is_some() => "a new result after the failed one",
+                            (Some(_), _) => "a result in the journal",
+                            (_, Some(_)) => "the event in the journal",
+                            _ => "its condition to hold",
+                        };
+                        decisions.push(
+                            Decision::engine(
+                                rule,
+                                "wait",
+                                format!(
+                                    "\"{}\": waiting for {what}; the phase continues until then.",
+                                    gate.title
+                                ),
+                            )
+                            .with_source(source),
+                        );
+                        visit.waiting.push(gi);
+                    }
+                    waiting.push(gi);
+                }
+                None => {
+                    let when = if since.is_some() {
+                        " at the retest"
+                    } else {
+                        ""
+                    };
+                    decisions.push(
+                        Decision::engine(
+                            rule,
+                            "assume-passed",
+                            format!(
+                                "\"{}\": projected to pass{when}, on the phase's last day; the journal has no result yet.",
+                                gate.title
+                            ),
+                        )
+                        .with_source(source),
+                    );
+                }
+            }
+        }
+        if !failed.is_empty() {
+            for g in failed {
+                visit.failed.push((g, today));
+            }
+            visit.waiting.clear();
+            return Ok(GateResult::Fail {
+                days: fail_days,
+                decisions,
+            });
+        }
+        if !waiting.is_empty() {
+            return Ok(GateResult::Wait(decisions));
+        }
+        Ok(GateResult::Pass(decisions))
+    }
+
+    /// Closes a visit into its phase plan.
+    fn close(&mut self, visit: Visit, last: Date) {
+        let phase = &self.protocol.phases[visit.phase];
+        let length = i64::from((last - visit.start).get_days()) + 1;
+        self.phases.push(phase_plan(
+            self.protocol,
+            phase,
+            self.patient,
+            visit.start,
+            last,
+            length,
+            visit.explanation,
+            visit.adjustments,
         ));
-    };
-    let finished = last.date;
-    last.decisions.push(Decision {
-        rule: "complete".into(),
-        action: "complete".into(),
-        reason: format!(
-            "The last phase ends; the protocol \"{}\" is complete.",
-            protocol.title
-        ),
-        values: Vec::new(),
-        source: None,
-    });
-    let status = match config.as_of {
-        Some(as_of) if as_of < finished => OutcomeStatus::InProgress,
-        _ => OutcomeStatus::Completed,
-    };
-    let mut notes: Vec<NoteOut> = protocol
-        .notes
+        let _ = visit.first_day;
+    }
+
+    /// The rules that fire for a journal entry (or, with `None`, at the end of a week).
+    fn fire(
+        &self,
+        visit: &Visit,
+        today: Date,
+        entry: Option<&Entry>,
+    ) -> Result<Vec<(usize, Decision)>, Diagnostic> {
+        let (trigger, name) = match entry.map(|e| &e.kind) {
+            None => (Trigger::WeekEnd, None),
+            Some(EntryKind::CheckIn { .. }) => (Trigger::CheckIn, None),
+            Some(EntryKind::Assessment { id, .. }) => (Trigger::Assessment, Some(id.as_str())),
+            Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
+        };
+        let mut fired = Vec::new();
+        let mut vars: Option<Vars> = None;
+        for (i, rule) in self.protocol.rules.iter().enumerate() {
+            if rule.trigger != trigger
+                || !rule.applies_in(visit.phase)
+                || rule.only.as_deref().is_some_and(|o| Some(o) != name)
+            {
+                continue;
+            }
+            let vars = vars.get_or_insert_with(|| self.trigger_vars(visit, today, trigger, entry));
+            let (holds, values) = self.eval(rule.condition, vars)?;
+            if !holds {
+                continue;
+            }
+            fired.push((
+                i,
+                Decision {
+                    rule: rule.id.clone(),
+                    action: rule.action.describe(self.protocol),
+                    reason: rule.reason.clone(),
+                    values,
+                    condition: Some(self.scripts.text(rule.condition).to_string()),
+                    source: Some(rule.source.clone()),
+                    interpretation: rule.interpretation.clone(),
+                    overridden_by: None,
+                },
+            ));
+        }
+        Ok(fired)
+    }
+
+    /// Evaluates a condition; returns whether it holds and the values it saw.
+    fn eval(&self, id: ScriptId, vars: &Vars) -> Result<(bool, Vec<(String, Value)>), Diagnostic> {
+        let sandbox = &self.scripts.sandbox;
+        let Some(script) = self.scripts.script(id) else {
+            return Err(Diagnostic::error(
+                codes::SCRIPT_RUNTIME,
+                "internal: missing script",
+            ));
+        };
+        sandbox.take_seen();
+        let holds = sandbox
+            .eval_bool(script, vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        sandbox.take_trace();
+        let text = self.scripts.text(id);
+        let mut values = seen_values(text, vars);
+        for seen in sandbox.take_seen() {
+            values.push((seen.call, from_script(&seen.value)));
+        }
+        Ok((holds, values))
+    }
+
+    fn base_vars(&self, visit: &Visit, today: Date, trigger: &str) -> Vars {
+        let phase = &self.protocol.phases[visit.phase];
+        Vars::new()
+            .with("inputs", self.inputs.clone())
+            .with("today", today.to_string())
+            .with("phase", phase.id.as_str())
+            .with("week", visit.week)
+            .with("day", visit.slot + 1)
+            .with(
+                "days_in_phase",
+                i64::from((today - visit.start).get_days()) + 1,
+            )
+            .with("trigger", trigger)
+    }
+
+    fn trigger_vars(
+        &self,
+        visit: &Visit,
+        today: Date,
+        trigger: Trigger,
+        entry: Option<&Entry>,
+    ) -> Vars {
+        let name = match trigger {
+            Trigger::CheckIn => "check-in",
+            Trigger::WeekEnd => "week-end",
+            Trigger::Assessment => "assessment",
+            Trigger::Event => "event",
+        };
+        let mut vars = self.base_vars(visit, today, name);
+        match entry.map(|e| (&e.kind, &e.note)) {
+            Some((EntryKind::CheckIn { session, pain }, note)) => {
+                let mut p = Vars::new();
+                for (t, score) in PAIN_TIMES.iter().zip(pain) {
+                    p.set(t, score.unwrap_or(0));
+                }
+                vars.set("pain", p);
+                vars.set(
+                    "session",
+                    match session {
+                        Some(SessionStatus::Done) => "done",
+                        Some(SessionStatus::Partial) => "partial",
+                        Some(SessionStatus::Skipped) => "skipped",
+                        None => "",
+                    },
+                );
+                vars.set("note", note.clone().unwrap_or_default());
+            }
+            Some((
+                EntryKind::Assessment {
+                    id,
+                    answers,
+                    passed,
+                },
+                _,
+            )) => {
+                let mut result = Vars::new();
+                for (k, v) in answers {
+                    result.set(k, *v);
+                }
+                vars.set("assessment", id.as_str());
+                vars.set("result", result);
+                vars.set("passed", passed.unwrap_or(true));
+            }
+            Some((EntryKind::Event { id }, _)) => {
+                vars.set("event", id.as_str());
+            }
+            None => {}
+        }
+        vars
+    }
+
+    fn computed_length(
+        &self,
+        id: ScriptId,
+        phase: &Phase,
+        date: Date,
+    ) -> Result<(Amount, String), Diagnostic> {
+        let script = self
+            .scripts
+            .script(id)
+            .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))?;
+        let vars = Vars::new()
+            .with("inputs", self.inputs.clone())
+            .with("today", date.to_string())
+            .with("phase", phase.id.as_str());
+        let value = self
+            .scripts
+            .sandbox
+            .eval_value(script, &vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        let text = match value {
+            rehab_rules::Value::Int(n) if n >= 1 => format!("{n}d"),
+            rehab_rules::Value::Str(s) => s,
+            other => {
+                return Err(self.scripts.value_error(
+                    id,
+                    format!("the duration of phase `{}` must be a number of days (1 or more) or a period such as \"6-8wk\", but the script gave {other:?}", phase.id),
+                ));
+            }
+        };
+        match Amount::parse(&text) {
+            Ok(a) if a.to_days().is_some() => Ok((a, format!("computed by the phase's script: {a}"))),
+            _ => Err(self.scripts.value_error(
+                id,
+                format!("the duration of phase `{}` must be a period of days or weeks, but the script gave `{text}`", phase.id),
+            )),
+        }
+    }
+
+    fn session_dose(&mut self, visit: &Visit, plan: &WeekPlan) -> Result<Option<Dose>, Diagnostic> {
+        let Some(id) = plan.compute else {
+            return Ok(plan.session.clone());
+        };
+        if let Some(d) = self.doses.get(&(visit.phase, visit.week)) {
+            return Ok(Some(d.clone()));
+        }
+        let script = self
+            .scripts
+            .script(id)
+            .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))?;
+        let phase = &self.protocol.phases[visit.phase];
+        let vars = Vars::new()
+            .with("inputs", self.inputs.clone())
+            .with("phase", phase.id.as_str())
+            .with("week", visit.week);
+        let value = self
+            .scripts
+            .sandbox
+            .eval_value(script, &vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        let rehab_rules::Value::Str(text) = value else {
+            return Err(self.scripts.value_error(
+                id,
+                format!("a computed session must be text in the dose notation, but the script gave {value:?}"),
+            ));
+        };
+        let dose = Dose::parse(&text).map_err(|e| {
+            self.scripts.value_error(
+                id,
+                format!(
+                    "the computed session `{text}` for week {} is not a dose: {}",
+                    visit.week, e.message
+                ),
+            )
+        })?;
+        self.doses.insert((visit.phase, visit.week), dose.clone());
+        Ok(Some(dose))
+    }
+
+    fn plan_day(&mut self, visit: &Visit, date: Date) -> Result<Day, Diagnostic> {
+        let protocol = self.protocol;
+        let phase = &protocol.phases[visit.phase];
+        let week = visit.week;
+        let slot = usize::try_from(visit.slot).unwrap_or(0);
+        let kind = rule_for_week(&phase.pattern, week)
+            .and_then(|r| r.days.get(slot).copied())
+            .unwrap_or_default();
+        let plan = week_plan(&phase.weeks, week);
+        let mut parts = Vec::new();
+        if kind.session
+            && let Some(p) = plan
+            && let Some(d) = self.session_dose(visit, p)?
+        {
+            parts.push(part(PartKind::Session, &d, None));
+        }
+        if kind.cross
+            && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
+        {
+            parts.push(part(PartKind::Cross, d, None));
+        }
+        if kind.strength
+            && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
+        {
+            parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
+        }
+        let status = if parts.is_empty() {
+            parts.push(part(PartKind::Off, &Dose::Off, None));
+            Status::Off
+        } else {
+            Status::Planned
+        };
+        Ok(day_out(
+            phase, date, week, visit.slot, self.seq, parts, status,
+        ))
+    }
+
+    fn rest_day(&self, visit: &Visit, date: Date) -> Day {
+        let phase = &self.protocol.phases[visit.phase];
+        let parts = vec![part(PartKind::Off, &Dose::Off, None)];
+        day_out(
+            phase,
+            date,
+            visit.week,
+            visit.slot,
+            self.seq,
+            parts,
+            Status::Off,
+        )
+    }
+
+    fn finish(mut self) -> Result<Plan, Diagnostic> {
+        let Some(outcome) = self.outcome.take() else {
+            return Err(Diagnostic::error(
+                codes::PHASE,
+                "internal: the run did not end",
+            ));
+        };
+        let last = outcome.date;
+        let applied = self
+            .patient
+            .journal
+            .iter()
+            .filter(|e| e.date >= self.start && e.date <= last)
+            .count();
+        let protocol = self.protocol;
+        let patient = self.patient;
+        let mut notes: Vec<NoteOut> = protocol
+            .notes
+            .iter()
+            .filter(|n| n.applies_to(patient))
+            .map(note_out)
+            .collect();
+        notes.extend(self.skipped);
+        self.scripts.sandbox.take_seen();
+        Ok(Plan {
+            protocol: ProtocolInfo {
+                id: protocol.id.clone(),
+                version: protocol.version.clone(),
+                title: protocol.title.clone(),
+                authors: protocol.authors.clone(),
+                sources: protocol.sources.clone(),
+            },
+            disclaimer: protocol.disclaimer.clone(),
+            patient: PatientInfo {
+                name: patient.name.clone(),
+                inputs: patient.inputs.clone(),
+            },
+            scheduling: SchedulingInfo {
+                ranges: protocol.range_policy,
+                explanation: scheduling_explanation(protocol.range_policy),
+            },
+            start: self.start,
+            as_of: self.config.as_of,
+            journal: JournalInfo {
+                entries: patient.journal.len(),
+                applied,
+                followed_until: self
+                    .followed_until
+                    .filter(|d| *d <= last)
+                    .or_else(|| self.followed_until.map(|_| last)),
+            },
+            phases: self.phases,
+            weeks: summaries(&self.days),
+            days: self.days,
+            notes,
+            outcome,
+        })
+    }
+}
+
+fn day_out(
+    phase: &Phase,
+    date: Date,
+    week: u32,
+    slot: u32,
+    seq: u32,
+    parts: Vec<Part>,
+    status: Status,
+) -> Day {
+    let text = parts
         .iter()
-        .filter(|n| n.applies_to(patient))
-        .map(note_out)
-        .collect();
-    notes.extend(skipped);
-    Ok(Plan {
-        protocol: ProtocolInfo {
-            id: protocol.id.clone(),
-            version: protocol.version.clone(),
-            title: protocol.title.clone(),
-            authors: protocol.authors.clone(),
-            sources: protocol.sources.clone(),
-        },
-        disclaimer: protocol.disclaimer.clone(),
-        patient: PatientInfo {
-            name: patient.name.clone(),
-            inputs: patient.inputs.clone(),
-        },
-        scheduling: SchedulingInfo {
-            ranges: protocol.range_policy,
-            explanation: scheduling_explanation(protocol.range_policy),
-        },
-        start,
-        as_of: config.as_of,
-        phases,
-        weeks,
-        days,
-        notes,
-        outcome: Outcome {
-            status,
-            date: finished,
-        },
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Day {
+        date,
+        phase: phase.id.clone(),
+        week,
+        day: slot + 1,
+        session: SessionOut { text, parts },
+        status,
+        report: None,
+        decisions: Vec::new(),
+        seq,
+    }
+}
+
+/// Keeps every fired rule, marks all but the most conservative as overridden, and
+/// returns the winner. Ties go to the rule written first.
+fn choose(fired: &mut [(usize, Decision)], phase: usize, rules: &[Rule]) -> Option<usize> {
+    let winner = fired
+        .iter()
+        .enumerate()
+        .max_by(|(ia, (ra, _)), (ib, (rb, _))| {
+            let a = rules[*ra].action.rank(phase);
+            let b = rules[*rb].action.rank(phase);
+            a.cmp(&b).then(ib.cmp(ia))
+        })
+        .map(|(i, _)| i)?;
+    let (rule, decision) = &fired[winner];
+    let (rule, winner_id) = (*rule, decision.rule.clone());
+    for (i, (_, d)) in fired.iter_mut().enumerate() {
+        if i != winner {
+            d.overridden_by = Some(winner_id.clone());
+        }
+    }
+    Some(rule)
+}
+
+/// The most recent result of assessment `id` on or before `today`, newer than `after`.
+fn latest_result<'p>(
+    patient: &'p Patient,
+    id: &str,
+    today: Date,
+    after: Option<Date>,
+) -> Option<(Date, &'p Answers, Option<bool>)> {
+    patient.journal.iter().rev().find_map(|e| match &e.kind {
+        EntryKind::Assessment {
+            id: a,
+            answers,
+            passed,
+        } if a == id && e.date <= today && after.is_none_or(|d| e.date > d) => {
+            Some((e.date, answers.as_slice(), *passed))
+        }
+        _ => None,
     })
+}
+
+/// The variables a condition mentions, flattened (`pain.during`), with their values.
+fn seen_values(text: &str, vars: &Vars) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (name, value) in vars.iter() {
+        if !mentions(text, name) {
+            continue;
+        }
+        match value {
+            rehab_rules::Value::Map(inner) => {
+                for (key, v) in inner.iter() {
+                    // Inputs are many; show the ones the condition names.
+                    if name == "inputs" && !mentions(text, key) {
+                        continue;
+                    }
+                    out.push((format!("{name}.{key}"), from_script(v)));
+                }
+            }
+            other => out.push((name.to_string(), from_script(other))),
+        }
+    }
+    out
+}
+
+/// Whether `word` appears in `text` as a whole identifier.
+fn mentions(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+fn from_script(v: &rehab_rules::Value) -> Value {
+    match v {
+        rehab_rules::Value::Int(i) => Value::Number(*i as f64),
+        rehab_rules::Value::Float(f) => Value::Number(*f),
+        rehab_rules::Value::Bool(b) => Value::Bool(*b),
+        rehab_rules::Value::Str(s) => Value::Text(s.clone()),
+        rehab_rules::Value::Unit => Value::Text("()".into()),
+        other => Value::Text(format!("{other:?}")),
+    }
+}
+
+fn script_value(v: &Value) -> rehab_rules::Value {
+    match v {
+        Value::Text(s) => rehab_rules::Value::Str(s.clone()),
+        Value::Date(d) => rehab_rules::Value::Str(d.to_string()),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+            rehab_rules::Value::Int(*n as i64)
+        }
+        Value::Number(n) => rehab_rules::Value::Float(*n),
+        Value::Bool(b) => rehab_rules::Value::Bool(*b),
+    }
+}
+
+/// The journal and tables as the host API shows them.
+fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
+    let mut data = HostData {
+        today: start,
+        phase_start: start,
+        week_start: start,
+        ..HostData::default()
+    };
+    for e in &patient.journal {
+        match &e.kind {
+            EntryKind::CheckIn { session, pain } => data.checkins.push(CheckIn {
+                date: e.date,
+                session: session.map(|s| {
+                    match s {
+                        SessionStatus::Done => "done",
+                        SessionStatus::Partial => "partial",
+                        SessionStatus::Skipped => "skipped",
+                    }
+                    .to_string()
+                }),
+                pain: *pain,
+            }),
+            EntryKind::Assessment {
+                id,
+                answers,
+                passed,
+            } => {
+                let mut result = Vars::new();
+                for (k, v) in answers {
+                    result.set(k, *v);
+                }
+                data.assessments.push(AssessmentRecord {
+                    date: e.date,
+                    id: id.clone(),
+                    result,
+                    passed: *passed,
+                });
+            }
+            EntryKind::Event { id } => data.events.push(EventRecord {
+                date: e.date,
+                id: id.clone(),
+            }),
+        }
+    }
+    for table in &protocol.tables {
+        if let Some(Value::Text(key)) = patient.input(&table.by)
+            && let Some(row) = table.row(key)
+        {
+            let (lo, hi) = row.value.to_days().unwrap_or((0, 0));
+            data.tables.push(TableRow {
+                table: table.id.clone(),
+                key: key.clone(),
+                text: row.value.to_string(),
+                min_days: i64::try_from(lo).unwrap_or(i64::MAX),
+                max_days: i64::try_from(hi).unwrap_or(i64::MAX),
+            });
+        }
+    }
+    data
 }
 
 fn scheduling_explanation(policy: RangePolicy) -> String {
@@ -173,17 +1340,42 @@ fn add_days(date: Date, days: i64) -> Result<Date, Diagnostic> {
     })
 }
 
-/// The number of days `phase` lasts when it begins on `start`, and why.
+/// How long a phase lasts from a given first day.
+struct Length {
+    /// Scheduled days (0 when an anchored phase has already ended).
+    days: i64,
+    /// The fewest days, from the low end of the range.
+    min_days: i64,
+    explanation: String,
+}
+
+/// The number of days `phase` lasts when it begins on `start`, and why. `computed` is
+/// the value of a `compute` duration, evaluated by the caller.
 fn phase_length(
     protocol: &Protocol,
     phase: &Phase,
     patient: &Patient,
     start: Date,
-) -> Result<(i64, String), Diagnostic> {
+    computed: Option<(Amount, String)>,
+) -> Result<Length, Diagnostic> {
     let (amount, what) = match &phase.length.basis {
         LengthBasis::Weeks(n) => {
-            return Ok((i64::from(*n) * 7, format!("{n} weeks of sessions")));
+            let days = i64::from(*n) * 7;
+            return Ok(Length {
+                days,
+                min_days: days,
+                explanation: format!("{n} weeks of sessions"),
+            });
         }
+        LengthBasis::Computed(_) => match computed {
+            Some(c) => c,
+            None => {
+                return Err(Diagnostic::error(
+                    codes::SCRIPT_RUNTIME,
+                    format!("the duration of phase `{}` was not computed", phase.id),
+                ));
+            }
+        },
         LengthBasis::Period(a) => (*a, format!("the phase lasts {a}")),
         LengthBasis::Table(t) => {
             let Some(table) = protocol.tables.get(*t) else {
@@ -214,22 +1406,37 @@ fn phase_length(
         }
     };
     let days = scheduled_days(&amount, protocol.range_policy);
+    let min_days = i64::try_from(amount.to_days().map_or(0, |(lo, _)| lo)).unwrap_or(0);
     let at = match (amount.range, protocol.range_policy) {
         (Range::Exact(_), _) => String::new(),
         (_, RangePolicy::Upper) | (Range::UpTo(_), _) => ", scheduled at the upper end".into(),
         (_, RangePolicy::Lower) => ", scheduled at the lower end".into(),
     };
     match &phase.length.since {
-        None => Ok((days, format!("{what}{at}: {}", days_words(days)))),
+        None => Ok(Length {
+            days,
+            min_days,
+            explanation: format!("{what}{at}: {}", days_words(days)),
+        }),
         Some(input) => {
             let from = date_input(patient, input)?;
             let end = add_days(from, days - 1)?;
-            let length = (end - start).get_days() as i64 + 1;
+            let length = i64::from((end - start).get_days()) + 1;
+            let min_end = add_days(from, min_days - 1)?;
+            let min_length = i64::from((min_end - start).get_days()) + 1;
             let why = format!("{what}{at}, counted from {input} ({from}): ends {end}");
             if length <= 0 {
-                Ok((0, format!("{why}, before the phase would begin")))
+                Ok(Length {
+                    days: 0,
+                    min_days: 0,
+                    explanation: format!("{why}, before the phase would begin"),
+                })
             } else {
-                Ok((length, why))
+                Ok(Length {
+                    days: length,
+                    min_days: min_length.max(1),
+                    explanation: why,
+                })
             }
         }
     }
@@ -264,51 +1471,6 @@ fn days_words(days: i64) -> String {
     }
 }
 
-fn plan_day(protocol: &Protocol, phase: &Phase, date: Date, index: i64) -> Day {
-    let week = u32::try_from(index / 7 + 1).unwrap_or(u32::MAX);
-    let slot = usize::try_from(index % 7).unwrap_or(0);
-    let kind = rule_for_week(&phase.pattern, week)
-        .and_then(|r| r.days.get(slot).copied())
-        .unwrap_or_default();
-    let plan = week_plan(&phase.weeks, week);
-    let mut parts = Vec::new();
-    if kind.session
-        && let Some(d) = plan.and_then(|p| p.session.as_ref())
-    {
-        parts.push(part(PartKind::Session, d, None));
-    }
-    if kind.cross
-        && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
-    {
-        parts.push(part(PartKind::Cross, d, None));
-    }
-    if kind.strength
-        && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
-    {
-        parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
-    }
-    let status = if parts.is_empty() {
-        parts.push(part(PartKind::Off, &Dose::Off, None));
-        Status::Off
-    } else {
-        Status::Planned
-    };
-    let text = parts
-        .iter()
-        .map(|p| p.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" + ");
-    Day {
-        date,
-        phase: phase.id.clone(),
-        week,
-        day: u32::try_from(slot + 1).unwrap_or(1),
-        session: SessionOut { text, parts },
-        status,
-        decisions: Vec::new(),
-    }
-}
-
 fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
     Part {
         kind,
@@ -318,84 +1480,14 @@ fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
     }
 }
 
-fn entry_decisions(
-    protocol: &Protocol,
-    phase: &Phase,
-    patient: &Patient,
-    explanation: &str,
-    end: Date,
-) -> Vec<Decision> {
-    let mut values = Vec::new();
-    if let LengthBasis::Table(t) = phase.length.basis
-        && let Some(table) = protocol.tables.get(t)
-        && let Some(v) = patient.input(&table.by)
-    {
-        values.push((table.by.clone(), v.clone()));
-    }
-    if let Some(input) = &phase.length.since
-        && let Some(v) = patient.input(input)
-    {
-        values.push((input.clone(), v.clone()));
-    }
-    let mut decisions = vec![Decision {
-        rule: format!("phase:{}", phase.id),
-        action: "enter".into(),
-        reason: format!("Start \"{}\" until {end}: {explanation}.", phase.title),
-        values,
-        source: Some(
-            phase
-                .length
-                .source
-                .clone()
-                .unwrap_or_else(|| phase.source.clone()),
-        ),
-    }];
-    for &a in &phase.on_entry {
-        if let Some(a) = protocol.assessments.get(a) {
-            decisions.push(Decision {
-                rule: format!("assess:{}", a.id),
-                action: "assess".into(),
-                reason: format!("{} when the phase begins.", a.title),
-                values: Vec::new(),
-                source: Some(a.source.clone()),
-            });
-        }
-    }
-    decisions
-}
-
-fn gate_decisions(protocol: &Protocol, phase: &Phase) -> Vec<Decision> {
-    phase
-        .gates
-        .iter()
-        .map(|g| {
-            let what = g
-                .assessment
-                .and_then(|a| protocol.assessments.get(a))
-                .map(|a| format!(" ({})", a.title))
-                .unwrap_or_default();
-            Decision {
-                rule: format!("gate:{}", g.id),
-                action: "assume-passed".into(),
-                reason: format!(
-                    "Nominal plan: the gate \"{}\"{what} is assumed to pass on the phase's last day.",
-                    g.title
-                ),
-                values: Vec::new(),
-                source: Some(g.source.clone()),
-            }
-        })
-        .collect()
-}
-
-/// Weekly summaries of one phase's days.
-fn summaries(phase: &str, days: &[Day]) -> Vec<WeekSummary> {
-    days.chunk_by(|a, b| a.week == b.week)
+/// Weekly summaries: one per week of the plan, a repeated week counted apart.
+fn summaries(days: &[Day]) -> Vec<WeekSummary> {
+    days.chunk_by(|a, b| a.seq == b.seq)
         .filter_map(|week| {
             let first = week.first()?;
             let last = week.last()?;
             let mut summary = WeekSummary {
-                phase: phase.to_string(),
+                phase: first.phase.clone(),
                 week: first.week,
                 start: first.date,
                 end: last.date,
@@ -442,6 +1534,7 @@ fn note_out(n: &Note) -> NoteOut {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn phase_plan(
     protocol: &Protocol,
     phase: &Phase,
@@ -450,6 +1543,7 @@ fn phase_plan(
     end: Date,
     length: i64,
     explanation: String,
+    adjustments: Vec<String>,
 ) -> PhasePlan {
     let notes = |list: &[Note]| -> Vec<NoteOut> {
         list.iter()
@@ -487,6 +1581,7 @@ fn phase_plan(
         days: u32::try_from(length).unwrap_or(u32::MAX),
         length: explanation,
         length_source,
+        adjustments,
         purpose: phase.purpose.clone(),
         source: phase.source.clone(),
         interpretation,
@@ -509,7 +1604,7 @@ fn phase_plan(
             .map(|a| AssessmentOut {
                 id: a.id.clone(),
                 title: a.title.clone(),
-                questions: a.questions.iter().map(|(_, q)| q.clone()).collect(),
+                questions: a.questions.iter().map(|q| q.text.clone()).collect(),
                 checklist: a.checklist.clone(),
                 source: a.source.clone(),
             })

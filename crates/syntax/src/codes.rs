@@ -46,12 +46,46 @@ pub const ALL: &[(&str, &str)] = &[
         "warning: the patient file gives an input this protocol does not declare",
     ),
     (
-        JOURNAL_IGNORED,
-        "warning: the patient journal is not applied by this run",
+        JOURNAL_ORDER,
+        "journal entries out of date order, or a date that is not a calendar date",
+    ),
+    (PAIN_SCORE, "a pain score outside the 0-10 rating scale"),
+    (
+        JOURNAL_UNDECLARED,
+        "a journal entry names an assessment or event the protocol does not declare",
+    ),
+    (
+        JOURNAL_ENTRY,
+        "a journal entry that is empty, mixes kinds, or has a result that does not fit its assessment",
+    ),
+    (
+        JOURNAL_OUTSIDE,
+        "warning: a journal entry dated before the plan starts, which the run cannot apply",
     ),
     (
         NO_PATIENT,
         "no patient file given and the protocol embeds no example patient",
+    ),
+    (SCRIPT_SYNTAX, "a Rhai script that does not compile"),
+    (
+        SCRIPT_UNDEFINED,
+        "a script calls a function or reads a variable that does not exist",
+    ),
+    (
+        SCRIPT_LIMIT,
+        "a script exceeded a sandbox limit: operations, call depth, data size or time",
+    ),
+    (
+        SCRIPT_IMPORT,
+        "a script imports a module from outside the protocol's folder, or one that does not exist",
+    ),
+    (
+        SCRIPT_RUNTIME,
+        "a script failed while running, or a condition gave something other than true or false",
+    ),
+    (
+        RULE,
+        "a rule's action or trigger that the engine cannot carry out",
     ),
     (
         BAD_OPTION,
@@ -75,6 +109,16 @@ pub const PHASE: &str = "E031";
 pub const MISSING_INPUT: &str = "E040";
 pub const INPUT_VALUE: &str = "E041";
 pub const UNDECLARED_INPUT: &str = "W042";
-pub const JOURNAL_IGNORED: &str = "W043";
+pub const JOURNAL_ORDER: &str = "E045";
+pub const PAIN_SCORE: &str = "E046";
+pub const JOURNAL_UNDECLARED: &str = "E047";
+pub const JOURNAL_ENTRY: &str = "E048";
+pub const JOURNAL_OUTSIDE: &str = "W049";
+pub const SCRIPT_SYNTAX: &str = "E060";
+pub const SCRIPT_UNDEFINED: &str = "E061";
+pub const SCRIPT_LIMIT: &str = "E062";
+pub const SCRIPT_IMPORT: &str = "E063";
+pub const SCRIPT_RUNTIME: &str = "E064";
+pub const RULE: &str = "E065";
 pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";

@@ -38,6 +38,14 @@ pub struct ProtocolDoc {
     #[serde(default)]
     pub events: Vec<EventDecl>,
     pub phases: Vec<Phase>,
+    /// Rules that adapt the plan to what the patient reports.
+    #[serde(default)]
+    pub rules: Vec<RuleDoc>,
+    /// Plugin modules: `.rhai` files in the protocol's folder, named without the
+    /// extension (`morra` for `protocols/morra.rhai`). Scripts call their functions as
+    /// `morra::name(...)`.
+    #[serde(default)]
+    pub modules: Vec<S<String>>,
     /// Guidance that holds across the whole protocol.
     #[serde(default)]
     pub notes: Vec<Note>,
@@ -265,6 +273,10 @@ pub struct DurationSpec {
     /// A date input: the phase ends when the period has passed since that date.
     #[serde(default)]
     pub since: Option<S<String>>,
+    /// A Rhai expression giving the length: a whole number of days, or a period in the
+    /// dose notation such as `"6-8wk"`.
+    #[serde(default)]
+    pub compute: Option<S<String>>,
     #[serde(default)]
     pub source: Option<S<String>>,
     #[serde(default)]
@@ -291,6 +303,10 @@ pub struct WeekPlan {
     /// The dose on session days.
     #[serde(default)]
     pub session: Option<S<String>>,
+    /// A Rhai expression giving the session dose as text in the dose notation, instead of
+    /// `session`.
+    #[serde(default)]
+    pub compute: Option<S<String>>,
     /// The dose on cross-training days, when it differs from the phase's.
     #[serde(default)]
     pub cross: Option<S<String>>,
@@ -300,19 +316,78 @@ pub struct WeekPlan {
     pub interpretation: Option<String>,
 }
 
-/// A gate out of a phase, by name; what it requires is written for the clinician.
+/// A condition for leaving a phase: an assessment passed, an event reported, a Rhai
+/// condition, or the phase's minimum time; a gate with none of them is a checkpoint for
+/// the clinician that the plan records but cannot test.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gate {
     pub id: S<String>,
     pub title: String,
+    /// Passes when the latest result of this assessment passes.
     #[serde(default)]
     pub assessment: Option<S<String>>,
+    /// Passes once this event is in the journal.
     #[serde(default)]
     pub event: Option<S<String>>,
+    /// Passes when this Rhai condition is true.
+    #[serde(default)]
+    pub when: Option<S<String>>,
+    /// `minimum`: passes once the shortest length of the phase's duration has passed,
+    /// and lets the phase end that early when its other gates pass on evidence.
+    #[serde(default)]
+    pub time: Option<S<TimeGate>>,
+    /// How long a failed gate holds the phase before it is tested again; 1wk if absent.
+    #[serde(default)]
+    pub retest: Option<S<String>>,
     pub source: S<String>,
     #[serde(default)]
     pub interpretation: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeGate {
+    Minimum,
+}
+
+/// A rule: when its trigger happens and its condition holds, it acts on the plan.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: S<String>,
+    pub on: S<Trigger>,
+    /// With `on: assessment`, only results of this assessment.
+    #[serde(default)]
+    pub assessment: Option<S<String>>,
+    /// With `on: event`, only this event.
+    #[serde(default)]
+    pub event: Option<S<String>>,
+    /// The phases the rule applies in; every phase when absent.
+    #[serde(default)]
+    pub phases: Vec<S<String>>,
+    /// A Rhai condition.
+    pub when: S<String>,
+    /// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE` or `refer`.
+    pub action: S<String>,
+    pub reason: String,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// What makes a rule look at the patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trigger {
+    /// A journal entry reporting a session or pain.
+    CheckIn,
+    /// The last day of each week of a phase.
+    WeekEnd,
+    /// A journal entry with an assessment result.
+    Assessment,
+    /// A journal entry with a named event.
+    Event,
 }
 
 /// One week (`3`) or an inclusive run of weeks (`1-8`).

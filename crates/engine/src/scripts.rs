@@ -1,0 +1,268 @@
+//! The protocol's scripts, compiled once when it is checked, and the mapping of script
+//! error positions back to the YAML file or the `.rhai` module they came from.
+
+use std::fmt;
+
+use rehab_rules::{Limits, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind};
+use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
+
+/// Where a script's text sits in a file, so that a line and column inside the script
+/// become a span of the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Site {
+    file: FileId,
+    /// The whole scalar (or module): the fallback span.
+    whole: Span,
+    /// For each line of the script, the byte offset in the file where it begins, when the
+    /// scalar's text is the script's text byte for byte.
+    line_starts: Option<Vec<usize>>,
+    text: String,
+}
+
+impl Site {
+    /// A script written in a YAML scalar at `node`.
+    pub(crate) fn in_scalar(sources: &Sources, file: FileId, node: &Location, text: &str) -> Site {
+        let whole = Span::from_location(file, node);
+        let line_starts = sources
+            .get(file)
+            .and_then(|f| scalar_line_starts(&f.text, whole, text));
+        Site {
+            file,
+            whole,
+            line_starts,
+            text: text.to_owned(),
+        }
+    }
+
+    /// A whole module file.
+    pub(crate) fn module(file: FileId, text: &str) -> Site {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Site {
+            file,
+            whole: Span::new(file, 0, text.len().min(1)),
+            line_starts: Some(starts),
+            text: text.to_owned(),
+        }
+    }
+
+    /// The span of the token at 1-based `line` and `column` (in characters) of the script.
+    fn span(&self, line: Option<usize>, column: Option<usize>) -> Span {
+        let (Some(line), Some(column), Some(starts)) = (line, column, &self.line_starts) else {
+            return self.whole;
+        };
+        let (Some(&start), Some(line_text)) = (
+            starts.get(line.saturating_sub(1)),
+            self.text.lines().nth(line.saturating_sub(1)),
+        ) else {
+            return self.whole;
+        };
+        let skip: usize = line_text
+            .chars()
+            .take(column.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
+        let rest = line_text.get(skip..).unwrap_or("");
+        let token: usize = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .map(char::len_utf8)
+            .sum();
+        let token = if token == 0 {
+            rest.chars().next().map_or(0, char::len_utf8)
+        } else {
+            token
+        };
+        Span::new(self.file, start + skip, start + skip + token)
+    }
+}
+
+/// The file offsets of each line of `text` inside the scalar at `whole`, for plain and
+/// quoted single-line scalars and for literal (`|`) block scalars, where the file holds
+/// the script's bytes unchanged.
+fn scalar_line_starts(file_text: &str, whole: Span, text: &str) -> Option<Vec<usize>> {
+    let raw = file_text.get(whole.start..whole.end)?;
+    match raw.as_bytes().first() {
+        Some(b'|') => {
+            // Content starts on the line after the header; every content line carries the
+            // block's indentation, which the first non-blank line shows.
+            let header_end = raw.find('\n')? + 1;
+            let body = &raw[header_end..];
+            let indent = body
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(|l| l.len() - l.trim_start_matches(' ').len())?;
+            let mut starts = Vec::new();
+            let mut offset = whole.start + header_end;
+            for (line, expected) in body.split('\n').zip(text.lines()) {
+                let content = line.get(indent..).unwrap_or("");
+                if !expected.is_empty() && content.trim_end_matches('\r') != expected {
+                    return None;
+                }
+                starts.push(offset + indent.min(line.len()));
+                offset += line.len() + 1;
+            }
+            Some(starts)
+        }
+        Some(b'>') => None,
+        Some(b'"') if raw.contains('\\') => None,
+        Some(q @ (b'"' | b'\'')) => {
+            let body = raw.get(1..raw.len().saturating_sub(1))?;
+            let escaped = *q == b'\'' && body.contains("''");
+            (body == text && !escaped).then(|| vec![whole.start + 1])
+        }
+        _ => (raw == text).then(|| vec![whole.start]),
+    }
+}
+
+/// Which script of a protocol: an index into [`Scripts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScriptId(pub(crate) usize);
+
+/// Every script of one protocol, compiled once, with the sandbox that runs them.
+pub struct Scripts {
+    pub(crate) sandbox: Sandbox,
+    compiled: Vec<(Script, Site)>,
+    modules: Vec<(String, Site)>,
+}
+
+impl fmt::Debug for Scripts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scripts")
+            .field("scripts", &self.compiled.len())
+            .field("modules", &self.modules.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A plugin module the command line read from the protocol's folder.
+#[derive(Debug, Clone)]
+pub struct ModuleFile {
+    /// The name the protocol lists, such as `morra`.
+    pub name: String,
+    /// The file in [`Sources`].
+    pub file: FileId,
+}
+
+impl Scripts {
+    /// Builds the sandbox and loads the modules; a broken module is a diagnostic.
+    pub(crate) fn new(sources: &Sources, modules: &[ModuleFile]) -> Result<Scripts, Diagnostic> {
+        let mut sites = Vec::new();
+        let mut given = Vec::new();
+        for m in modules {
+            let Some(f) = sources.get(m.file) else {
+                continue;
+            };
+            sites.push((f.path.clone(), Site::module(m.file, &f.text)));
+            given.push(ModuleSource {
+                name: m.name.clone(),
+                path: f.path.clone(),
+                text: f.text.clone(),
+            });
+        }
+        let module_sites = sites.clone();
+        let sandbox = Sandbox::new(Limits::default(), given).map_err(|e| {
+            let site = module_sites.iter().find(|(p, _)| *p == e.origin);
+            let span = site.map(|(_, s)| s.span(e.line, e.column));
+            let mut d = Diagnostic::error(code_of(e.kind), e.message.clone());
+            if let Some(span) = span {
+                d = d.at(span);
+            }
+            d
+        })?;
+        Ok(Scripts {
+            sandbox,
+            compiled: Vec::new(),
+            modules: sites,
+        })
+    }
+
+    /// Compiles one script and checks its calls; errors are located in the file.
+    pub(crate) fn add(&mut self, site: Site, origin: &str) -> Result<ScriptId, Vec<Diagnostic>> {
+        let script = match self.sandbox.compile(origin, &site.text) {
+            Ok(s) => s,
+            Err(e) => return Err(vec![self.locate(&site, &e)]),
+        };
+        let undefined = self.sandbox.undefined_calls(&script);
+        if !undefined.is_empty() {
+            return Err(undefined.iter().map(|e| self.locate(&site, e)).collect());
+        }
+        self.compiled.push((script, site));
+        Ok(ScriptId(self.compiled.len() - 1))
+    }
+
+    pub(crate) fn script(&self, id: ScriptId) -> Option<&Script> {
+        self.compiled.get(id.0).map(|(s, _)| s)
+    }
+
+    /// The text of a script, as written.
+    pub fn text(&self, id: ScriptId) -> &str {
+        self.compiled.get(id.0).map_or("", |(_, s)| s.text.as_str())
+    }
+
+    /// How many scripts have been compiled: one per script in the protocol, however long
+    /// the run.
+    pub fn compilations(&self) -> usize {
+        self.sandbox.compilations()
+    }
+
+    /// A diagnostic for an error of script `id`, located in the protocol file or in the
+    /// module the error happened in.
+    pub(crate) fn diagnostic(&self, id: ScriptId, err: &ScriptError) -> Diagnostic {
+        match self.compiled.get(id.0) {
+            Some((_, site)) => self.locate(site, err),
+            None => Diagnostic::error(code_of(err.kind), err.message.clone()),
+        }
+    }
+
+    /// A diagnostic about the value a script gave, pointing at the script.
+    pub(crate) fn value_error(&self, id: ScriptId, message: String) -> Diagnostic {
+        let d = Diagnostic::error(codes::SCRIPT_RUNTIME, message);
+        match self.compiled.get(id.0) {
+            Some((_, site)) => d.at(site.whole),
+            None => d,
+        }
+    }
+
+    fn locate(&self, site: &Site, err: &ScriptError) -> Diagnostic {
+        let site = self
+            .modules
+            .iter()
+            .find(|(path, _)| *path == err.origin)
+            .map_or(site, |(_, s)| s);
+        let mut d = Diagnostic::error(code_of(err.kind), err.message.clone())
+            .at(site.span(err.line, err.column));
+        if let Some(help) = help_of(err.kind) {
+            d = d.with_help(help);
+        }
+        d
+    }
+}
+
+fn code_of(kind: ScriptErrorKind) -> &'static str {
+    use ScriptErrorKind as K;
+    match kind {
+        K::Syntax => codes::SCRIPT_SYNTAX,
+        K::UndefinedFunction | K::UndefinedVariable => codes::SCRIPT_UNDEFINED,
+        K::TooManyOperations | K::TooDeep | K::TooLarge | K::Timeout => codes::SCRIPT_LIMIT,
+        K::ForbiddenImport | K::ModuleNotFound => codes::SCRIPT_IMPORT,
+        K::NotABool | K::Runtime => codes::SCRIPT_RUNTIME,
+    }
+}
+
+fn help_of(kind: ScriptErrorKind) -> Option<&'static str> {
+    use ScriptErrorKind as K;
+    match kind {
+        K::UndefinedFunction => Some(
+            "scripts may call Rhai's built-in functions, the host API (docs/rhai-api.md) and functions of the protocol's `modules`, as `module::name(...)`",
+        ),
+        K::UndefinedVariable => Some("the variables a script sees are listed in docs/rhai-api.md"),
+        K::TooManyOperations | K::TooDeep | K::TooLarge | K::Timeout => Some(
+            "scripts run with limits on operations, call depth, data size and time; see docs/rhai-api.md",
+        ),
+        K::ForbiddenImport | K::ModuleNotFound => Some(
+            "list the module under `modules:` and keep its .rhai file in the protocol's own folder",
+        ),
+        _ => None,
+    }
+}
