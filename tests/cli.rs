@@ -1,26 +1,12 @@
 //! Tests that run the real `engine` binary, as clinicians and CI do.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
+
+use std::process::Output;
+
+use common::{engine, relative, stderr, stdout};
 
 use serde_json::Value;
-
-/// Runs the engine from the workspace root, so paths in output are stable.
-fn engine(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_engine"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("the engine binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
-}
 
 /// Runs a protocol and parses its JSON plan; the run must succeed.
 fn plan(args: &[&str]) -> Value {
@@ -30,14 +16,6 @@ fn plan(args: &[&str]) -> Value {
     let o = engine(&all);
     assert!(o.status.success(), "run failed: {}", stderr(&o));
     serde_json::from_str(&stdout(&o)).expect("the plan is JSON")
-}
-
-fn relative(path: &Path) -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    path.strip_prefix(root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
 }
 
 #[test]

@@ -270,9 +270,8 @@ fn week_line(w: &WeekSummary) -> String {
 fn journal_line(plan: &Plan) -> String {
     match plan.journal.followed_until {
         Some(d) => format!(
-            "Journal: {} applied of {}; days to {d} follow it, later days are projected",
-            plural(plan.journal.applied as u32, "entry"),
-            plan.journal.entries
+            "Journal: {} of {} entries applied; days to {d} follow it, later days are projected",
+            plan.journal.applied, plan.journal.entries
         ),
         None => "Journal: none; every day is projected".to_string(),
     }

@@ -562,7 +562,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
             .map(|s| Source {
                 id: s.id.value.clone(),
                 citation: s.citation.trim().to_string(),
-                note: s.note.clone(),
+                note: s.note.as_ref().map(|n| n.trim().to_string()),
             })
             .collect(),
         disclaimer: p.disclaimer.trim().to_string(),

@@ -177,12 +177,11 @@ impl Sandbox {
             .collect();
         let mut found = Vec::new();
         script.ast.walk(&mut |path: &[rhai::ASTNode]| {
-            let Some(rhai::ASTNode::Expr(expr)) = path.last() else {
-                return true;
-            };
-            let (call, pos, method) = match expr {
-                rhai::Expr::FnCall(call, pos) => (call, *pos, false),
-                rhai::Expr::MethodCall(call, pos) => (call, *pos, true),
+            // A call alone in a statement is a statement node, elsewhere an expression.
+            let (call, pos, method) = match path.last() {
+                Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(call, pos)))
+                | Some(rhai::ASTNode::Stmt(rhai::Stmt::FnCall(call, pos))) => (call, *pos, false),
+                Some(rhai::ASTNode::Expr(rhai::Expr::MethodCall(call, pos))) => (call, *pos, true),
                 _ => return true,
             };
             let name = call.name.as_str();

@@ -209,6 +209,16 @@ fn undefined_calls_are_found_without_running() {
 }
 
 #[test]
+fn an_undefined_module_function_alone_is_found() {
+    let sandbox = with_module();
+    for source in ["morra::missing(pain)", "morra::missing(pain) > 1"] {
+        let script = sandbox.compile("t", source).unwrap();
+        let errors = sandbox.undefined_calls(&script);
+        assert_eq!(errors.len(), 1, "{source}: {errors:?}");
+    }
+}
+
+#[test]
 fn every_host_function_is_registered() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
     sandbox.set_host_data(data());

@@ -1,0 +1,269 @@
+//! Adaptive runs through the real binary: example patients against Morra's protocol,
+//! explanations, plugin modules and hostile scripts.
+
+mod common;
+
+use common::{engine, relative, stderr, stdout};
+
+use serde_json::Value;
+
+fn morra(patient: &str) -> Value {
+    let file = format!("examples/patients/{patient}.yaml");
+    let o = engine(&[
+        "run",
+        "protocols/morra.yaml",
+        "--patient",
+        &file,
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{file}: {}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{file} warned: {}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("the plan is JSON")
+}
+
+fn day<'a>(plan: &'a Value, date: &str) -> &'a Value {
+    plan["days"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["date"] == date))
+        .unwrap_or_else(|| panic!("no day {date}"))
+}
+
+fn phase<'a>(plan: &'a Value, id: &str) -> &'a Value {
+    plan["phases"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["id"] == id))
+        .unwrap_or_else(|| panic!("no phase {id}"))
+}
+
+fn decisions<'a>(day: &'a Value, rule: &str) -> Vec<&'a Value> {
+    day["decisions"]
+        .as_array()
+        .map(|d| d.iter().filter(|d| d["rule"] == rule).collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn every_example_patient_runs_against_morra() {
+    insta::glob!("..", "examples/patients/*.yaml", |path| {
+        let file = relative(path);
+        let o = engine(&[
+            "run",
+            "protocols/morra.yaml",
+            "--patient",
+            &file,
+            "--explain",
+        ]);
+        assert!(o.status.success(), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).is_empty(), "{file} warned: {}", stderr(&o));
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("x");
+        insta::assert_snapshot!(format!("morra-{stem}"), stdout(&o));
+    });
+}
+
+#[test]
+fn an_uneventful_course_follows_the_journal_then_projects() {
+    let p = morra("uneventful");
+    assert_eq!(p["journal"]["followed_until"], "2026-11-21");
+    assert_eq!(p["journal"]["applied"], 13);
+    assert_eq!(day(&p, "2026-11-19")["status"], "done");
+    assert_eq!(day(&p, "2026-11-21")["status"], "partial");
+    assert_eq!(day(&p, "2026-11-19")["report"]["pain"]["during"], 1);
+    // Pain of 1 is the normal minor sensitivity: no rule fired, the week moved on.
+    assert_eq!(day(&p, "2026-11-24")["week"], 3);
+    // Gates passed on evidence, not by assumption.
+    let last_pre_run = day(&p, "2026-11-09");
+    for gate in ["gate:hop-test", "gate:shoes", "gate:form"] {
+        assert_eq!(decisions(last_pre_run, gate)[0]["action"], "pass", "{gate}");
+    }
+    assert_eq!(
+        decisions(day(&p, "2026-10-12"), "gate:cleared")[0]["action"],
+        "pass"
+    );
+    // Days after the journal are projected as planned.
+    assert_eq!(day(&p, "2026-11-24")["status"], "planned");
+    assert_eq!(p["outcome"]["status"], "completed");
+    assert_eq!(p["outcome"]["date"], "2027-02-01");
+}
+
+#[test]
+fn pain_in_week_3_repeats_week_3() {
+    let p = morra("week3-pain");
+    let painful = day(&p, "2026-11-26");
+    let fired = decisions(painful, "pain-holds-week");
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0]["action"], "hold");
+    assert_eq!(fired[0]["values"]["pain.during"], 3.0);
+    assert_eq!(fired[0]["source"], "morra-article");
+    // The week after is week 3 again, then week 4.
+    assert_eq!(day(&p, "2026-12-01")["week"], 3);
+    assert_eq!(
+        day(&p, "2026-12-01")["session"]["text"],
+        "walk 2min, run 3min; repeat 20min"
+    );
+    assert_eq!(day(&p, "2026-12-08")["week"], 4);
+    let weeks: Vec<u64> = p["weeks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["phase"] == "walk-jog")
+        .map(|w| w["week"].as_u64().unwrap())
+        .collect();
+    assert_eq!(weeks, [1, 2, 3, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    assert_eq!(p["outcome"]["date"], "2027-02-08");
+}
+
+#[test]
+fn explain_names_the_rule_the_pain_it_saw_and_the_source() {
+    let o = engine(&[
+        "run",
+        "protocols/morra.yaml",
+        "--patient",
+        "examples/patients/week3-pain.yaml",
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let at = out
+        .find("Thu 2026-11-26")
+        .expect("the painful day is shown");
+    let block = &out[at..at + 1200];
+    assert!(block.contains("pain-holds-week -> hold"), "{block}");
+    assert!(block.contains("when: morra::hurts(pain)"), "{block}");
+    assert!(block.contains("pain.during = 3"), "{block}");
+    assert!(block.contains("pain.after = 2"), "{block}");
+    assert!(block.contains("[morra-article]"), "{block}");
+    assert!(block.contains("reading:"), "{block}");
+}
+
+#[test]
+fn a_painful_hop_test_holds_the_pre_run_stage_and_retests() {
+    let p = morra("painful-hop");
+    let failed = decisions(day(&p, "2026-11-09"), "gate:hop-test");
+    assert_eq!(failed[0]["action"], "hold");
+    assert_eq!(failed[0]["values"]["single_leg_hop.painless"], false);
+    assert!(
+        failed[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("tested again on 2026-11-16")
+    );
+    assert_eq!(day(&p, "2026-11-10")["phase"], "pre-run");
+    assert_eq!(
+        decisions(day(&p, "2026-11-16"), "gate:hop-test")[0]["action"],
+        "pass"
+    );
+    assert_eq!(phase(&p, "pre-run")["end"], "2026-11-16");
+    assert_eq!(phase(&p, "walk-jog")["start"], "2026-11-17");
+}
+
+#[test]
+fn femur_and_metatarsal_heal_for_as_long_as_the_table_says() {
+    let femur = morra("femur");
+    let metatarsal = morra("metatarsal");
+    assert_eq!(
+        femur["patient"]["inputs"]["diagnosed_on"],
+        metatarsal["patient"]["inputs"]["diagnosed_on"]
+    );
+    // Healing: metatarsal 6-8 weeks, femur 18-20 weeks, both at the upper end.
+    assert_eq!(phase(&metatarsal, "protected")["end"], "2026-10-26");
+    assert_eq!(phase(&femur, "protected")["end"], "2027-01-18");
+}
+
+#[test]
+fn a_pelvis_fracture_has_no_early_strength_work() {
+    let p = morra("pelvis");
+    let rest = phase(&p, "rest");
+    assert_eq!(rest["days"], 91); // 13 weeks, the upper end of two to three months
+    let allowed = rest["allowed"].as_array().unwrap();
+    assert!(allowed.is_empty(), "{allowed:?}");
+    let avoided: Vec<&str> = rest["avoided"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert!(avoided.iter().any(|t| t.contains("early strength work")));
+    let days = p["days"].as_array().unwrap();
+    assert!(
+        days.iter()
+            .filter(|d| d["phase"] == "rest")
+            .all(|d| d["status"] == "off")
+    );
+}
+
+#[test]
+fn recurring_pain_ends_in_a_referral() {
+    let p = morra("referral");
+    assert_eq!(p["outcome"]["status"], "referred");
+    assert_eq!(p["outcome"]["date"], "2026-11-21");
+    assert_eq!(
+        p["days"].as_array().unwrap().last().unwrap()["date"],
+        "2026-11-21"
+    );
+    let last = day(&p, "2026-11-21");
+    let refer = decisions(last, "persistent-pain-refers");
+    assert_eq!(refer[0]["action"], "refer");
+    assert_eq!(refer[0]["values"]["painful_checkins(14, 2)"], 3.0);
+    // The hold fired too, and is recorded as overridden by the more conservative rule.
+    let hold = decisions(last, "pain-holds-week");
+    assert_eq!(hold[0]["overridden_by"], "persistent-pain-refers");
+    assert_eq!(phase(&p, "walk-jog")["end"], "2026-11-21");
+}
+
+#[test]
+fn a_rule_may_call_its_own_module() {
+    let o = engine(&[
+        "run",
+        "tests/fixtures/scripts/plugin-ok.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let fired = decisions(day(&p, "2026-01-06"), "r");
+    assert_eq!(fired[0]["condition"], "scores::worse_than(pain, 2)");
+    assert_eq!(fired[0]["values"]["pain.during"], 3.0);
+}
+
+#[test]
+fn undefined_functions_fail_check_and_run_at_the_call() {
+    for (file, place) in [
+        ("tests/fixtures/scripts/undefined-function.yaml", ":23:30"),
+        (
+            "tests/fixtures/scripts/undefined-module-function.yaml",
+            ":23:19",
+        ),
+    ] {
+        for command in ["check", "run"] {
+            let o = engine(&[command, file]);
+            assert_eq!(o.status.code(), Some(1), "{command} {file}");
+            let err = stderr(&o);
+            assert!(err.contains("error[E061]"), "{err}");
+            assert!(err.contains(&format!("{file}{place}")), "{err}");
+        }
+    }
+}
+
+#[test]
+fn hostile_scripts_stop_with_a_located_error() {
+    insta::glob!("fixtures/scripts/*.yaml", |path| {
+        let file = relative(path);
+        if file.ends_with("plugin-ok.yaml") || file.contains("undefined") {
+            return;
+        }
+        let o = engine(&["run", &file]);
+        assert_eq!(o.status.code(), Some(1), "{file}");
+        assert!(o.stdout.is_empty(), "{file} printed a plan");
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{file}: {err}");
+        // The error names the script's file, line and column.
+        let place = format!("{file}:");
+        let at = err.find(&place).unwrap_or_else(|| panic!("{file}: {err}"));
+        let rest = &err[at + place.len()..];
+        let mut numbers = rest.split(|c: char| !c.is_ascii_digit());
+        assert!(numbers.next().is_some_and(|l| !l.is_empty()), "{err}");
+        assert!(numbers.next().is_some_and(|c| !c.is_empty()), "{err}");
+        insta::assert_snapshot!(err);
+    });
+}
