@@ -267,3 +267,90 @@ fn hostile_scripts_stop_with_a_located_error() {
         insta::assert_snapshot!(err);
     });
 }
+
+fn actions() -> Value {
+    let o = engine(&[
+        "run",
+        "tests/fixtures/valid/actions.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).expect("the plan is JSON")
+}
+
+#[test]
+fn the_most_conservative_action_wins_and_the_others_are_recorded() {
+    let p = actions();
+    let d = day(&p, "2026-01-14");
+    assert_eq!(decisions(d, "r-regress")[0]["overridden_by"], Value::Null);
+    assert_eq!(decisions(d, "r-rest")[0]["overridden_by"], "r-regress");
+    assert_eq!(decisions(d, "r-hold")[0]["overridden_by"], "r-regress");
+    // Regress 1 from week 2: week 1 starts again the next day.
+    let next = day(&p, "2026-01-15");
+    assert_eq!(
+        (next["week"].as_u64(), next["day"].as_u64()),
+        (Some(1), Some(1))
+    );
+    // Rest beats hold: two rest days, then the schedule resumes where it stopped.
+    let d = day(&p, "2026-01-17");
+    assert_eq!(decisions(d, "r-hold")[0]["overridden_by"], "r-rest");
+    for date in ["2026-01-18", "2026-01-19"] {
+        assert_eq!(day(&p, date)["status"], "off", "{date}");
+        assert_eq!(day(&p, date)["session"]["text"], "off", "{date}");
+    }
+    assert_eq!(day(&p, "2026-01-18")["decisions"][0]["action"], "rest");
+    let resumed = day(&p, "2026-01-20");
+    assert_eq!(
+        (resumed["week"].as_u64(), resumed["day"].as_u64()),
+        (Some(1), Some(4))
+    );
+}
+
+#[test]
+fn week_end_rules_hold_the_week_and_goto_moves_phase() {
+    let p = actions();
+    let end = day(&p, "2026-01-23");
+    assert_eq!(decisions(end, "r-weekend")[0]["action"], "hold");
+    assert_eq!(
+        decisions(end, "r-weekend")[0]["values"]["sessions_this_week(\"skipped\")"],
+        1.0
+    );
+    assert_eq!(day(&p, "2026-01-24")["week"], 1);
+    // The setback event sends the patient to `keep` the next day.
+    assert_eq!(
+        decisions(day(&p, "2026-01-25"), "r-goto")[0]["action"],
+        "goto keep"
+    );
+    assert_eq!(day(&p, "2026-01-26")["phase"], "keep");
+    assert_eq!(phase(&p, "build")["end"], "2026-01-25");
+    assert_eq!(p["outcome"]["date"], "2026-02-01");
+}
+
+#[test]
+fn projected_days_fire_no_rules() {
+    // After the journal ends (2026-01-25), no rule decision appears.
+    let p = actions();
+    let rules = ["r-hold", "r-rest", "r-regress", "r-weekend", "r-goto"];
+    for d in p["days"].as_array().unwrap() {
+        if d["date"].as_str().unwrap() > "2026-01-25" {
+            for rule in rules {
+                assert!(decisions(d, rule).is_empty(), "{rule} on {}", d["date"]);
+            }
+        }
+    }
+}
+
+#[test]
+fn journal_errors_are_located_in_the_patient_file() {
+    insta::glob!("fixtures/patients-invalid/*.yaml", |path| {
+        let file = relative(path);
+        let o = engine(&["run", "protocols/morra.yaml", "--patient", &file]);
+        assert_eq!(o.status.code(), Some(1), "{file}");
+        assert!(o.stdout.is_empty(), "{file} printed a plan");
+        let err = stderr(&o);
+        assert!(!err.contains("panicked"), "{file}: {err}");
+        assert!(err.contains(&format!("{file}:")), "{file}: {err}");
+        insta::assert_snapshot!(err);
+    });
+}
