@@ -81,6 +81,26 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
             return (None, s, false);
         }
     };
+    let journal = &plan.journal;
+    if journal.applied < journal.entries {
+        let shown = match &a.patient {
+            Some(p) => p.display().to_string(),
+            None => a.protocol.display().to_string(),
+        };
+        s.diagnostics.push(
+            Diagnostic::warning(
+                codes::JOURNAL_OUTSIDE,
+                format!(
+                    "{} of {} journal entries fall outside the plan ({} to {}) and were not applied",
+                    journal.entries - journal.applied,
+                    journal.entries,
+                    plan.start,
+                    plan.outcome.date
+                ),
+            )
+            .in_file(shown),
+        );
+    }
     let out = match a.format {
         Format::Text => render::text(&plan, a.explain),
         Format::Md => render::markdown(&plan, a.explain),

@@ -60,7 +60,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         JOURNAL_OUTSIDE,
-        "warning: a journal entry dated before the plan starts, which the run cannot apply",
+        "warning: journal entries dated before the plan starts or after it ends, which the run cannot apply",
     ),
     (
         NO_PATIENT,
