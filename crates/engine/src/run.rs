@@ -45,7 +45,7 @@ pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result
         None => date_input(patient, &protocol.starts_on)?,
     };
     let mut runner = Runner::new(protocol, patient, config, start)?;
-    runner.enter(0, start, Vec::new())?;
+    runner.enter(0, start)?;
     while runner.outcome.is_none() {
         runner.step()?;
     }
@@ -80,7 +80,6 @@ struct Visit {
     waiting: Vec<usize>,
     /// Decisions for the visit's first day.
     opening: Vec<Decision>,
-    first_day: usize,
 }
 
 /// What a gate saw: whether it passed, in words, the values and the condition text.
@@ -157,16 +156,11 @@ impl<'a> Runner<'a> {
     }
 
     /// Enters phase `index` (or the first later phase that has days) on `date`.
-    fn enter(
-        &mut self,
-        index: usize,
-        date: Date,
-        mut carried: Vec<Decision>,
-    ) -> Result<(), Diagnostic> {
+    fn enter(&mut self, index: usize, date: Date) -> Result<(), Diagnostic> {
         let mut index = index;
         loop {
             let Some(phase) = self.protocol.phases.get(index) else {
-                return self.complete(date, carried);
+                return self.complete(date);
             };
             let computed = match &phase.length.basis {
                 LengthBasis::Computed(id) => Some(self.computed_length(*id, phase, date)?),
@@ -192,9 +186,7 @@ impl<'a> Runner<'a> {
             } else {
                 None
             };
-            let mut opening = carried;
-            carried = Vec::new();
-            let _ = &carried;
+            let mut opening = Vec::new();
             opening.push(self.entry_decision(
                 phase,
                 &length.explanation,
@@ -230,7 +222,6 @@ impl<'a> Runner<'a> {
                 failed: Vec::new(),
                 waiting: Vec::new(),
                 opening,
-                first_day: self.days.len(),
             });
             return Ok(());
         }
@@ -278,8 +269,8 @@ impl<'a> Runner<'a> {
         )
     }
 
-    fn complete(&mut self, date: Date, carried: Vec<Decision>) -> Result<(), Diagnostic> {
-        // The plan ended yesterday: the decisions that led here belong to its last day.
+    /// Ends the plan: every phase is done and `date` is the first day after it.
+    fn complete(&mut self, date: Date) -> Result<(), Diagnostic> {
         let finished = date.yesterday().unwrap_or(date);
         let Some(last) = self.days.last_mut() else {
             return Err(Diagnostic::error(
@@ -290,7 +281,6 @@ impl<'a> Runner<'a> {
                 ),
             ));
         };
-        last.decisions.extend(carried);
         last.decisions.push(Decision::engine(
             "complete",
             "complete",
@@ -417,7 +407,7 @@ impl<'a> Runner<'a> {
                     ));
                     self.close(visit, today);
                     self.date = add_days(today, 1)?;
-                    return self.enter(p, self.date, Vec::new());
+                    return self.enter(p, self.date);
                 }
                 Action::Regress(n) => {
                     if visit.end.is_none() {
@@ -548,7 +538,7 @@ impl<'a> Runner<'a> {
                 let next = visit.phase + 1;
                 self.close(visit, today);
                 self.date = add_days(today, 1)?;
-                self.enter(next, self.date, Vec::new())
+                self.enter(next, self.date)
             }
             GateResult::Fail { days, decisions } if !early => {
                 day.decisions.extend(decisions);
@@ -793,7 +783,6 @@ impl<'a> Runner<'a> {
             visit.explanation,
             visit.adjustments,
         ));
-        let _ = visit.first_day;
     }
 
     /// The rules that fire for a journal entry (or, with `None`, at the end of a week).
