@@ -648,14 +648,17 @@ const ACTIONS: &[&str] = &["advance", "hold", "regress", "rest", "goto", "refer"
 fn parse_action(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Action> {
     let words: Vec<&str> = text.value.split_whitespace().collect();
     let count = |ctx: &mut Ctx, what: &str| -> Option<u32> {
-        match words.get(1).map(|w| w.trim_end_matches(['d', 'w', 'k'])) {
+        match words.get(1) {
             Some(n) if words.len() == 2 => match n.parse::<u32>() {
                 Ok(n) if (1..=365).contains(&n) => Some(n),
                 _ => {
                     ctx.error(
                         codes::RULE,
                         &text.referenced,
-                        format!("`{what}` takes a whole number from 1 to 365, found `{n}`"),
+                        format!(
+                            "`{what}` takes a whole number from 1 to 365 ({}), found `{n}`",
+                            if what == "rest" { "days" } else { "weeks" }
+                        ),
                     );
                     None
                 }
@@ -1055,7 +1058,8 @@ fn check_pattern_doses(
         let uses = |f: fn(&DayKind) -> bool| rule.days.iter().any(f);
         let problems = [
             (
-                uses(|d| d.session) && plan.and_then(|p| p.session.as_ref()).is_none(),
+                uses(|d| d.session)
+                    && plan.is_none_or(|p| p.session.is_none() && p.compute.is_none()),
                 "session",
                 "a `session` dose in `weeks`",
             ),

@@ -70,6 +70,8 @@ struct Visit {
     week: u32,
     /// 0-6: the day within the week.
     slot: u32,
+    /// The first day of the current week (rest days move later weeks along).
+    week_start: Date,
     /// The rule that asked to repeat this week, if any.
     hold: Option<String>,
     rest_left: u32,
@@ -216,6 +218,7 @@ impl<'a> Runner<'a> {
                 adjustments: Vec::new(),
                 week: 1,
                 slot: 0,
+                week_start: date,
                 hold: None,
                 rest_left: 0,
                 rest_total: 0,
@@ -342,9 +345,7 @@ impl<'a> Runner<'a> {
             let mut host = self.scripts.sandbox.host_data();
             host.today = today;
             host.phase_start = visit.start;
-            host.week_start = today
-                .checked_sub(jiff::Span::new().days(i64::from(visit.slot)))
-                .unwrap_or(today);
+            host.week_start = visit.week_start;
         }
         let entries: Vec<&Entry> = self
             .patient
@@ -376,7 +377,15 @@ impl<'a> Runner<'a> {
                     note: entry.note.clone(),
                 });
             }
-            fired.extend(self.fire(&visit, today, Some(entry))?);
+            let reported = match &entry.kind {
+                EntryKind::CheckIn { session, pain } => {
+                    session.is_some() || pain.iter().any(Option::is_some)
+                }
+                _ => true,
+            };
+            if reported {
+                fired.extend(self.fire(&visit, today, Some(entry))?);
+            }
         }
         if !resting && visit.slot == 6 && self.followed(today) {
             fired.extend(self.fire(&visit, today, None)?);
@@ -418,6 +427,7 @@ impl<'a> Runner<'a> {
                         ));
                         visit.week = to;
                         visit.slot = 0;
+                        visit.week_start = add_days(today, 1)?;
                         visit.hold = None;
                         self.days.push(day);
                         self.seq += 1;
@@ -446,9 +456,16 @@ impl<'a> Runner<'a> {
                     if visit.end.is_none() {
                         visit.week += 1;
                         visit.slot = 0;
+                        visit.week_start = add_days(today, 1)?;
                         visit.hold = None;
-                        self.days.push(day);
                         self.seq += 1;
+                        if let LengthBasis::Weeks(n) = phase.length.basis
+                            && visit.week > n
+                        {
+                            // Past the last listed week: the phase ends today.
+                            return self.try_exit(visit, day, today, false);
+                        }
+                        self.days.push(day);
                         return self.next_day(visit);
                     }
                     // A timed phase ends today if its gates pass.
@@ -462,6 +479,7 @@ impl<'a> Runner<'a> {
             visit.slot += 1;
             if visit.slot == 7 {
                 visit.slot = 0;
+                visit.week_start = add_days(today, 1)?;
                 self.seq += 1;
                 if let Some(rule) = visit.hold.take() {
                     day.decisions.push(Decision::engine(
@@ -491,6 +509,20 @@ impl<'a> Runner<'a> {
             (None, LengthBasis::Weeks(n)) => visit.week > *n,
             (None, _) => false,
         };
+        // A hold asked for in a timed phase's last, short week still repeats a week.
+        if ends_today
+            && visit.end.is_some()
+            && let Some(rule) = visit.hold.take()
+        {
+            day.decisions.push(Decision::engine(
+                format!("week:{}", visit.week),
+                "hold",
+                format!("The phase goes on for another week, as rule {rule} decided."),
+            ));
+            self.extend(&mut visit, 7, format!("Extended by a week (rule {rule})."))?;
+            self.days.push(day);
+            return self.next_day(visit);
+        }
         let early = !ends_today
             && visit.min_end.is_some_and(|m| today >= m)
             && self.followed(today)
@@ -643,7 +675,8 @@ impl<'a> Runner<'a> {
                 .assessment
                 .and_then(|a| self.protocol.assessments.get(a))
             {
-                latest_result(self.patient, &a.id, today, since).map(|(date, answers, passed)| {
+                let after = since.or_else(|| visit.start.yesterday().ok());
+                latest_result(self.patient, &a.id, today, after).map(|(date, answers, passed)| {
                     let values = answers
                         .iter()
                         .map(|(k, v)| (format!("{}.{k}", a.id), Value::Bool(*v)))
@@ -1139,15 +1172,15 @@ fn day_out(
 }
 
 /// Keeps every fired rule, marks all but the most conservative as overridden, and
-/// returns the winner. Ties go to the rule written first.
+/// returns the winner. Ties go to the rule written first in the protocol.
 fn choose(fired: &mut [(usize, Decision)], phase: usize, rules: &[Rule]) -> Option<usize> {
     let winner = fired
         .iter()
         .enumerate()
-        .max_by(|(ia, (ra, _)), (ib, (rb, _))| {
+        .max_by(|(_, (ra, _)), (_, (rb, _))| {
             let a = rules[*ra].action.rank(phase);
             let b = rules[*rb].action.rank(phase);
-            a.cmp(&b).then(ib.cmp(ia))
+            a.cmp(&b).then(rb.cmp(ra))
         })
         .map(|(i, _)| i)?;
     let (rule, decision) = &fired[winner];

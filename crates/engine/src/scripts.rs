@@ -68,10 +68,12 @@ impl Site {
             .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
             .map(char::len_utf8)
             .sum();
-        let token = if token == 0 {
-            rest.chars().next().map_or(0, char::len_utf8)
-        } else {
-            token
+        let token = match rest.chars().next() {
+            _ if token > 0 => token,
+            // A string literal (an import path): underline it to its closing quote.
+            Some(q @ ('"' | '\'')) => rest[1..].find(q).map_or(1, |i| i + 2),
+            Some(c) => c.len_utf8(),
+            None => 0,
         };
         Span::new(self.file, start + skip, start + skip + token)
     }
@@ -79,40 +81,64 @@ impl Site {
 
 /// The file offsets of each line of `text` inside the scalar at `whole`, for plain and
 /// quoted single-line scalars and for literal (`|`) block scalars, where the file holds
-/// the script's bytes unchanged.
+/// the script's bytes unchanged. Anything else (folded scalars, escapes) gives `None`,
+/// and errors point at the whole scalar.
 fn scalar_line_starts(file_text: &str, whole: Span, text: &str) -> Option<Vec<usize>> {
     let raw = file_text.get(whole.start..whole.end)?;
     match raw.as_bytes().first() {
-        Some(b'|') => {
-            // Content starts on the line after the header; every content line carries the
-            // block's indentation, which the first non-blank line shows.
-            let header_end = raw.find('\n')? + 1;
-            let body = &raw[header_end..];
-            let indent = body
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .map(|l| l.len() - l.trim_start_matches(' ').len())?;
-            let mut starts = Vec::new();
-            let mut offset = whole.start + header_end;
-            for (line, expected) in body.split('\n').zip(text.lines()) {
-                let content = line.get(indent..).unwrap_or("");
-                if !expected.is_empty() && content.trim_end_matches('\r') != expected {
-                    return None;
-                }
-                starts.push(offset + indent.min(line.len()));
-                offset += line.len() + 1;
-            }
-            Some(starts)
-        }
-        Some(b'>') => None,
-        Some(b'"') if raw.contains('\\') => None,
-        Some(q @ (b'"' | b'\'')) => {
+        Some(b'"') if raw.contains('\\') => return None,
+        Some(q @ (b'"' | b'\'')) if !text.contains('\n') => {
             let body = raw.get(1..raw.len().saturating_sub(1))?;
             let escaped = *q == b'\'' && body.contains("''");
-            (body == text && !escaped).then(|| vec![whole.start + 1])
+            return (body == text && !escaped).then(|| vec![whole.start + 1]);
         }
-        _ => (raw == text).then(|| vec![whole.start]),
+        Some(b'>') => return None,
+        _ => {}
     }
+    if !text.contains('\n') && raw == text {
+        return Some(vec![whole.start]);
+    }
+    // A literal block: find the first content line in the file, then take every script
+    // line at the same indentation, checking the bytes match.
+    let header = if raw.starts_with('|') {
+        whole.start + raw.find('\n')? + 1
+    } else {
+        file_text[..whole.start].rfind('\n').map_or(0, |i| i + 1)
+    };
+    let first = text.lines().next()?;
+    let mut offset = header;
+    let indent = loop {
+        let line_end = file_text[offset..]
+            .find('\n')
+            .map_or(file_text.len(), |i| offset + i);
+        let line = &file_text[offset..line_end];
+        let content = line.trim_start_matches(' ');
+        if !content.trim().is_empty() {
+            if content.trim_end_matches('\r') != first {
+                return None;
+            }
+            break line.len() - content.len();
+        }
+        if line_end >= file_text.len() {
+            return None;
+        }
+        offset = line_end + 1;
+    };
+    let mut starts = Vec::new();
+    for expected in text.lines() {
+        let line_end = file_text
+            .get(offset..)?
+            .find('\n')
+            .map_or(file_text.len(), |i| offset + i);
+        let line = file_text.get(offset..line_end)?;
+        let content = line.get(indent..).unwrap_or("");
+        if !expected.is_empty() && content.trim_end_matches('\r') != expected {
+            return None;
+        }
+        starts.push(offset + indent.min(line.len()));
+        offset = line_end + 1;
+    }
+    Some(starts)
 }
 
 /// Which script of a protocol: an index into [`Scripts`].
