@@ -354,3 +354,29 @@ fn journal_errors_are_located_in_the_patient_file() {
         insta::assert_snapshot!(err);
     });
 }
+
+#[test]
+fn lengths_and_doses_may_be_computed_by_scripts() {
+    let low = engine(&[
+        "run",
+        "tests/fixtures/valid/computed.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(low.status.success(), "{}", stderr(&low));
+    let low: Value = serde_json::from_str(&stdout(&low)).unwrap();
+    assert_eq!(phase(&low, "base")["days"], 10);
+    assert_eq!(day(&low, "2026-01-15")["session"]["text"], "run 15min");
+    assert_eq!(day(&low, "2026-01-29")["session"]["text"], "run 25min");
+    let high = engine(&[
+        "run",
+        "tests/fixtures/valid/computed.yaml",
+        "--patient",
+        "tests/fixtures/valid/computed-high-patient.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(high.status.success(), "{}", stderr(&high));
+    let high: Value = serde_json::from_str(&stdout(&high)).unwrap();
+    assert_eq!(phase(&high, "base")["days"], 14);
+}
