@@ -75,6 +75,14 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
     out
 }
 
+/// A check-in's pain scores as words: `during 3`, `next day 1`.
+fn pain_words(r: &rehab_engine::plan::Report) -> Vec<String> {
+    r.pain
+        .iter()
+        .map(|(t, v)| format!("{} {v}", t.replace('_', " ")))
+        .collect()
+}
+
 /// Whether a decision changed the plan in response to the patient (shown even without
 /// `--explain`), rather than recording the nominal schedule.
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {

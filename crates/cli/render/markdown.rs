@@ -153,11 +153,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
         for d in &days {
             let status = status_word(d.status);
             let reported = d.report.as_ref().map_or(String::new(), |r| {
-                let mut parts: Vec<String> = r
-                    .pain
-                    .iter()
-                    .map(|(t, v)| format!("{} {v}", t.replace('_', " ")))
-                    .collect();
+                let mut parts = super::pain_words(r);
                 if let Some(n) = &r.note {
                     parts.push(n.clone());
                 }

@@ -283,12 +283,7 @@ fn report_text(r: &Report) -> String {
         parts.push(format!("session {}", status_word(s)));
     }
     if !r.pain.is_empty() {
-        let pain: Vec<String> = r
-            .pain
-            .iter()
-            .map(|(t, v)| format!("{} {v}", t.replace('_', " ")))
-            .collect();
-        parts.push(format!("pain {}", pain.join(", ")));
+        parts.push(format!("pain {}", super::pain_words(r).join(", ")));
     }
     if let Some(n) = &r.note {
         parts.push(format!("\"{n}\""));

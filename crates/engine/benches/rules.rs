@@ -5,48 +5,17 @@
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
-use rehab_engine::model::{Patient, Protocol};
-use rehab_engine::{ModuleFile, RunConfig, check_patient, check_protocol, run};
+use rehab_engine::{RunConfig, run};
 use rehab_rules::{Limits, ModuleSource, Sandbox, Vars};
-use rehab_syntax::{SourceFile, Sources, parse_patient, parse_protocol};
+use rehab_syntax::Sources;
 
-const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use support::{morra, patient, read};
 
 fn main() {
     divan::main();
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{ROOT}/{path}")).expect("the file is readable")
-}
-
-/// Morra's protocol with its module, checked.
-fn morra(sources: &mut Sources) -> Protocol {
-    let file = sources.add(SourceFile::new(
-        "protocols/morra.yaml",
-        read("protocols/morra.yaml"),
-    ));
-    let module = sources.add(SourceFile::new(
-        "protocols/morra.rhai",
-        read("protocols/morra.rhai"),
-    ));
-    let doc = parse_protocol(sources, file).expect("morra parses");
-    let modules = [ModuleFile {
-        name: "morra".into(),
-        file: module,
-    }];
-    check_protocol(sources, file, &doc, &modules)
-        .0
-        .expect("morra checks")
-}
-
-fn patient(sources: &mut Sources, protocol: &Protocol, name: &str) -> Patient {
-    let path = format!("examples/patients/{name}.yaml");
-    let file = sources.add(SourceFile::new(path.clone(), read(&path)));
-    let doc = parse_patient(sources, file).expect("the patient parses");
-    check_patient(sources, file, protocol, &doc)
-        .0
-        .expect("the patient checks")
 }
 
 /// One evaluation of Morra's pain rule, a module call over a check-in's four scores.

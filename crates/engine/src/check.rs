@@ -11,6 +11,7 @@ use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 use crate::model::*;
 use crate::scripts::{ModuleFile, Site};
 use crate::suggest::did_you_mean;
+use rehab_rules::is_module_name;
 
 /// The diagnostics of one checking pass, with the file they belong to.
 pub(crate) struct Ctx<'a> {
@@ -216,13 +217,6 @@ pub fn check_protocol(
     let protocol = lower(&mut ctx, p, scripts);
     let ok = !ctx.has_errors();
     (protocol.filter(|_| ok), ctx.diagnostics)
-}
-
-/// Whether `name` may name a plugin module: a plain identifier, so the module is a file
-/// in the protocol's own folder and scripts can call it as `name::function(...)`.
-pub fn is_module_name(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Protocol> {

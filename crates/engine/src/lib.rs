@@ -11,7 +11,8 @@ mod run;
 mod scripts;
 mod suggest;
 
-pub use check::{check_protocol, is_module_name};
+pub use check::check_protocol;
 pub use patient::check_patient;
+pub use rehab_rules::is_module_name;
 pub use run::{MAX_PLAN_DAYS, RunConfig, run};
 pub use scripts::ModuleFile;

@@ -222,6 +222,17 @@ pub enum Status {
 }
 
 /// Why the plan did something on a day, with the values it looked at.
+impl From<crate::model::SessionStatus> for Status {
+    fn from(s: crate::model::SessionStatus) -> Self {
+        use crate::model::SessionStatus as S;
+        match s {
+            S::Done => Status::Done,
+            S::Partial => Status::Partial,
+            S::Skipped => Status::Skipped,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
     pub rule: String,

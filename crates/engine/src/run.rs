@@ -44,7 +44,7 @@ pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result
         Some(d) => d,
         None => date_input(patient, &protocol.starts_on)?,
     };
-    let mut runner = Runner::new(protocol, patient, config, start)?;
+    let mut runner = Runner::new(protocol, patient, config, start);
     runner.enter(0, start)?;
     while runner.outcome.is_none() {
         runner.step()?;
@@ -120,7 +120,7 @@ impl<'a> Runner<'a> {
         patient: &'a Patient,
         config: &'a RunConfig,
         start: Date,
-    ) -> Result<Self, Diagnostic> {
+    ) -> Self {
         let scripts = protocol.scripts.as_ref();
         scripts
             .sandbox
@@ -129,7 +129,7 @@ impl<'a> Runner<'a> {
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));
         }
-        Ok(Runner {
+        Runner {
             protocol,
             patient,
             config,
@@ -150,7 +150,7 @@ impl<'a> Runner<'a> {
             outcome: None,
             doses: HashMap::new(),
             inputs,
-        })
+        }
     }
 
     fn followed(&self, date: Date) -> bool {
@@ -357,18 +357,10 @@ impl<'a> Runner<'a> {
         for entry in &entries {
             if let EntryKind::CheckIn { session, pain } = &entry.kind {
                 if let Some(s) = session {
-                    day.status = match s {
-                        SessionStatus::Done => Status::Done,
-                        SessionStatus::Partial => Status::Partial,
-                        SessionStatus::Skipped => Status::Skipped,
-                    };
+                    day.status = Status::from(*s);
                 }
                 day.report = Some(Report {
-                    session: session.map(|s| match s {
-                        SessionStatus::Done => Status::Done,
-                        SessionStatus::Partial => Status::Partial,
-                        SessionStatus::Skipped => Status::Skipped,
-                    }),
+                    session: session.map(Status::from),
                     pain: PAIN_TIMES
                         .iter()
                         .zip(pain)
@@ -577,12 +569,7 @@ impl<'a> Runner<'a> {
                 let until = add_days(today, days)?;
                 visit.end = Some(until);
                 visit.hold = None;
-                if matches!(
-                    self.protocol.phases[visit.phase].length.basis,
-                    LengthBasis::Weeks(_)
-                ) {
-                    visit.week = visit.week.saturating_sub(1).max(1);
-                }
+                self.stay_in_last_week(&mut visit);
                 visit
                     .adjustments
                     .push(format!("Held to {until} by a failed gate on {today}."));
@@ -592,13 +579,7 @@ impl<'a> Runner<'a> {
             GateResult::Wait(decisions) if !early => {
                 day.decisions.extend(decisions);
                 visit.end = Some(add_days(today, 1)?);
-                if matches!(
-                    self.protocol.phases[visit.phase].length.basis,
-                    LengthBasis::Weeks(_)
-                ) && visit.slot == 0
-                {
-                    visit.week = visit.week.saturating_sub(1).max(1);
-                }
+                self.stay_in_last_week(&mut visit);
                 self.days.push(day);
                 self.next_day(visit)
             }
@@ -607,6 +588,13 @@ impl<'a> Runner<'a> {
                 self.days.push(day);
                 self.next_day(visit)
             }
+        }
+    }
+
+    /// A week-by-week phase held past its last listed week goes on showing that week.
+    fn stay_in_last_week(&self, visit: &mut Visit) {
+        if let LengthBasis::Weeks(n) = self.protocol.phases[visit.phase].length.basis {
+            visit.week = visit.week.min(n);
         }
     }
 
@@ -865,16 +853,8 @@ impl<'a> Runner<'a> {
     /// Evaluates a condition; returns whether it holds and the values it saw.
     fn eval(&self, id: ScriptId, vars: &Vars) -> Result<(bool, Vec<(String, Value)>), Diagnostic> {
         let sandbox = &self.scripts.sandbox;
-        let Some(script) = self.scripts.script(id) else {
-            return Err(Diagnostic::error(
-                codes::SCRIPT_RUNTIME,
-                "internal: missing script",
-            ));
-        };
         sandbox.take_seen();
-        let holds = sandbox
-            .eval_bool(script, vars)
-            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        let holds = self.scripts.eval_bool(id, vars)?;
         sandbox.take_trace();
         let text = self.scripts.text(id);
         let mut values = seen_values(text, vars);
@@ -920,15 +900,7 @@ impl<'a> Runner<'a> {
                     p.set(t, score.unwrap_or(0));
                 }
                 vars.set("pain", p);
-                vars.set(
-                    "session",
-                    match session {
-                        Some(SessionStatus::Done) => "done",
-                        Some(SessionStatus::Partial) => "partial",
-                        Some(SessionStatus::Skipped) => "skipped",
-                        None => "",
-                    },
-                );
+                vars.set("session", session.map_or("", SessionStatus::as_str));
                 vars.set("note", note.clone().unwrap_or_default());
             }
             Some((
@@ -939,12 +911,8 @@ impl<'a> Runner<'a> {
                 },
                 _,
             )) => {
-                let mut result = Vars::new();
-                for (k, v) in answers {
-                    result.set(k, *v);
-                }
                 vars.set("assessment", id.as_str());
-                vars.set("result", result);
+                vars.set("result", answer_vars(answers));
                 vars.set("passed", passed.unwrap_or(true));
             }
             Some((EntryKind::Event { id }, _)) => {
@@ -961,19 +929,11 @@ impl<'a> Runner<'a> {
         phase: &Phase,
         date: Date,
     ) -> Result<(Amount, String), Diagnostic> {
-        let script = self
-            .scripts
-            .script(id)
-            .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))?;
         let vars = Vars::new()
             .with("inputs", self.inputs.clone())
             .with("today", date.to_string())
             .with("phase", phase.id.as_str());
-        let value = self
-            .scripts
-            .sandbox
-            .eval_value(script, &vars)
-            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        let value = self.scripts.eval_value(id, &vars)?;
         let text = match value {
             rehab_rules::Value::Int(n) if n >= 1 => format!("{n}d"),
             rehab_rules::Value::Str(s) => s,
@@ -1000,20 +960,12 @@ impl<'a> Runner<'a> {
         if let Some(d) = self.doses.get(&(visit.phase, visit.week)) {
             return Ok(Some(d.clone()));
         }
-        let script = self
-            .scripts
-            .script(id)
-            .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))?;
         let phase = &self.protocol.phases[visit.phase];
         let vars = Vars::new()
             .with("inputs", self.inputs.clone())
             .with("phase", phase.id.as_str())
             .with("week", visit.week);
-        let value = self
-            .scripts
-            .sandbox
-            .eval_value(script, &vars)
-            .map_err(|e| self.scripts.diagnostic(id, &e))?;
+        let value = self.scripts.eval_value(id, &vars)?;
         let rehab_rules::Value::Str(text) = value else {
             return Err(self.scripts.value_error(
                 id,
@@ -1268,6 +1220,15 @@ fn script_value(v: &Value) -> rehab_rules::Value {
     }
 }
 
+/// An assessment's answers as the map scripts read (`result.painless`).
+fn answer_vars(answers: &Answers) -> Vars {
+    let mut result = Vars::new();
+    for (k, v) in answers {
+        result.set(k, *v);
+    }
+    result
+}
+
 /// The journal and tables as the host API shows them.
 fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
     let mut data = HostData {
@@ -1280,14 +1241,7 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
         match &e.kind {
             EntryKind::CheckIn { session, pain } => data.checkins.push(CheckIn {
                 date: e.date,
-                session: session.map(|s| {
-                    match s {
-                        SessionStatus::Done => "done",
-                        SessionStatus::Partial => "partial",
-                        SessionStatus::Skipped => "skipped",
-                    }
-                    .to_string()
-                }),
+                session: session.map(|s| s.as_str().to_string()),
                 pain: *pain,
             }),
             EntryKind::Assessment {
@@ -1295,14 +1249,10 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
                 answers,
                 passed,
             } => {
-                let mut result = Vars::new();
-                for (k, v) in answers {
-                    result.set(k, *v);
-                }
                 data.assessments.push(AssessmentRecord {
                     date: e.date,
                     id: id.clone(),
-                    result,
+                    result: answer_vars(answers),
                     passed: *passed,
                 });
             }

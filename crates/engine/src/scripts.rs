@@ -3,7 +3,9 @@
 
 use std::fmt;
 
-use rehab_rules::{Limits, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind};
+use rehab_rules::{
+    Limits, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind, Value, Vars,
+};
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
 /// Where a script's text sits in a file, so that a line and column inside the script
@@ -217,8 +219,25 @@ impl Scripts {
         Ok(ScriptId(self.compiled.len() - 1))
     }
 
-    pub(crate) fn script(&self, id: ScriptId) -> Option<&Script> {
-        self.compiled.get(id.0).map(|(s, _)| s)
+    fn script(&self, id: ScriptId) -> Result<&Script, Diagnostic> {
+        self.compiled
+            .get(id.0)
+            .map(|(s, _)| s)
+            .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))
+    }
+
+    /// Evaluates condition `id`; an error is located in its file.
+    pub(crate) fn eval_bool(&self, id: ScriptId, vars: &Vars) -> Result<bool, Diagnostic> {
+        self.sandbox
+            .eval_bool(self.script(id)?, vars)
+            .map_err(|e| self.diagnostic(id, &e))
+    }
+
+    /// Evaluates script `id` for its value; an error is located in its file.
+    pub(crate) fn eval_value(&self, id: ScriptId, vars: &Vars) -> Result<Value, Diagnostic> {
+        self.sandbox
+            .eval_value(self.script(id)?, vars)
+            .map_err(|e| self.diagnostic(id, &e))
     }
 
     /// The text of a script, as written.
@@ -234,7 +253,7 @@ impl Scripts {
 
     /// A diagnostic for an error of script `id`, located in the protocol file or in the
     /// module the error happened in.
-    pub(crate) fn diagnostic(&self, id: ScriptId, err: &ScriptError) -> Diagnostic {
+    fn diagnostic(&self, id: ScriptId, err: &ScriptError) -> Diagnostic {
         match self.compiled.get(id.0) {
             Some((_, site)) => self.locate(site, err),
             None => Diagnostic::error(code_of(err.kind), err.message.clone()),

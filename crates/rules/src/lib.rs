@@ -27,6 +27,6 @@ pub use host::{
     Seen, TableRow,
 };
 pub use limits::Limits;
-pub use modules::ModuleSource;
+pub use modules::{ModuleSource, is_module_name};
 pub use sandbox::{Sandbox, Script};
 pub use vars::{Value, Vars};

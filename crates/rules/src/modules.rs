@@ -36,6 +36,13 @@ pub(crate) fn forbidden_reason(name: &str) -> Option<&'static str> {
     }
 }
 
+/// Whether `name` may name a module that scripts reach as `name::function(...)` without
+/// `import`: a plain identifier, which also keeps it a file in the protocol's own folder.
+pub fn is_module_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// The lookup key for an import name: `./` and empty components and a trailing `.rhai`
 /// are ignored, so `"./lib//hop.rhai"` finds module `"lib/hop"`.
 pub(crate) fn normalize(name: &str) -> String {

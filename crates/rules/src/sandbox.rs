@@ -15,7 +15,9 @@ use rhai::{AST, Dynamic, Engine, FLOAT, INT, Position, Scope};
 use crate::error::{ScriptError, ScriptErrorKind};
 use crate::host::{HOST_FUNCTIONS, Host, HostData, Seen};
 use crate::limits::Limits;
-use crate::modules::{ModuleSource, ModuleStore, StoreResolver, forbidden_reason, normalize};
+use crate::modules::{
+    ModuleSource, ModuleStore, StoreResolver, forbidden_reason, is_module_name, normalize,
+};
 use crate::vars::{Value, Vars};
 
 /// A script compiled once by [`Sandbox::compile`], to be evaluated any number of times.
@@ -128,7 +130,7 @@ impl Sandbox {
         // A module whose name is a plain identifier is also reachable without `import`,
         // as `name::function(...)`, from every script.
         for (key, module) in loaded {
-            if is_identifier(&key) {
+            if is_module_name(&key) {
                 sandbox.engine.register_static_module(key.as_str(), module);
             }
         }
@@ -324,11 +326,6 @@ const SPECIAL_FORMS: &[&str] = &[
     "is_shared",
     "eval",
 ];
-
-fn is_identifier(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
 
 /// Builds the bare engine with only the packages rule scripts need.
 fn build_engine(

@@ -68,6 +68,17 @@ pub enum SessionStatus {
     Skipped,
 }
 
+impl SessionStatus {
+    /// The word a patient file uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Done => "done",
+            SessionStatus::Partial => "partial",
+            SessionStatus::Skipped => "skipped",
+        }
+    }
+}
+
 /// Pain on a 0-10 numeric rating scale, at the four times the check-in asks about.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
