@@ -342,20 +342,6 @@ fn projected_days_fire_no_rules() {
 }
 
 #[test]
-fn journal_errors_are_located_in_the_patient_file() {
-    insta::glob!("fixtures/patients-invalid/*.yaml", |path| {
-        let file = relative(path);
-        let o = engine(&["run", "protocols/morra.yaml", "--patient", &file]);
-        assert_eq!(o.status.code(), Some(1), "{file}");
-        assert!(o.stdout.is_empty(), "{file} printed a plan");
-        let err = stderr(&o);
-        assert!(!err.contains("panicked"), "{file}: {err}");
-        assert!(err.contains(&format!("{file}:")), "{file}: {err}");
-        insta::assert_snapshot!(err);
-    });
-}
-
-#[test]
 fn lengths_and_doses_may_be_computed_by_scripts() {
     let low = engine(&[
         "run",

@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::path::Path;
 use std::process::Output;
 
 use common::{engine, relative, stderr, stdout};
@@ -257,24 +258,177 @@ fn output_is_deterministic() {
     assert_eq!(a.stdout, b.stdout);
 }
 
+/// The command that checks an invalid fixture: patient files (`patient-*.yaml`) against
+/// Morra's protocol, the others on their own.
+fn check_command(file: &str) -> Vec<String> {
+    let name = Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    if name.starts_with("patient-") {
+        vec![
+            "protocols/morra.yaml".into(),
+            "--patient".into(),
+            file.into(),
+        ]
+    } else {
+        vec![file.into()]
+    }
+}
+
+/// The `--> file:line:column` places of rendered diagnostics, one per diagnostic.
+fn places(rendered: &str) -> Vec<(String, usize, usize)> {
+    rendered
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--> "))
+        .filter_map(|place| {
+            let mut parts = place.rsplitn(3, ':');
+            let column = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            Some((parts.next()?.to_string(), line, column))
+        })
+        .collect()
+}
+
 #[test]
-fn invalid_protocols_are_reported_with_places() {
+fn invalid_files_are_reported_with_places() {
+    let mut fixtures = 0;
+    let mut codes_seen = std::collections::BTreeSet::new();
     insta::glob!("fixtures/invalid/*.yaml", |path| {
+        fixtures += 1;
         let file = relative(path);
-        let o = engine(&["check", &file]);
+        let target = check_command(&file);
+        let args: Vec<&str> = std::iter::once("check")
+            .chain(target.iter().map(String::as_str))
+            .collect();
+        let o = engine(&args);
         assert_eq!(o.status.code(), Some(1), "{file}");
         let err = stderr(&o);
         assert!(!err.contains("panicked"), "{file}: {err}");
-        assert!(
-            err.contains(&format!("{file}:")),
-            "{file} lacks a place: {err}"
+        // Every diagnostic has a line and a column, in this fixture or its module.
+        let headers = err
+            .lines()
+            .filter(|l| l.starts_with("error[") || l.starts_with("warning["))
+            .count();
+        let found = places(&err);
+        assert!(headers > 0, "{file}: no diagnostic");
+        assert_eq!(
+            found.len(),
+            headers,
+            "{file}: a diagnostic lacks a place: {err}"
         );
+        for (path, line, column) in &found {
+            assert!(
+                path.starts_with("tests/fixtures/invalid/"),
+                "{file}: {path}"
+            );
+            assert!(*line >= 1 && *column >= 1, "{file}: {err}");
+        }
         insta::assert_snapshot!(err);
-        // Running an invalid protocol fails the same way, without a plan.
-        let r = engine(&["run", &file]);
+
+        // The JSON report carries the same diagnostics, each with its place.
+        let mut json_args = args.clone();
+        json_args.extend(["--format", "json"]);
+        let j = engine(&json_args);
+        assert_eq!(j.status.code(), Some(1), "{file}");
+        assert!(j.stderr.is_empty(), "{file}: {}", stderr(&j));
+        let report: Value = serde_json::from_slice(&j.stdout).expect("check --format json");
+        assert_eq!(report["ok"], false);
+        let diagnostics = report["diagnostics"].as_array().expect("diagnostics");
+        assert_eq!(diagnostics.len(), headers, "{file}");
+        for (d, (path, line, column)) in diagnostics.iter().zip(&found) {
+            assert_eq!(d["file"].as_str(), Some(path.as_str()), "{file}");
+            assert_eq!(d["line"].as_u64(), Some(*line as u64), "{file}");
+            assert_eq!(d["column"].as_u64(), Some(*column as u64), "{file}");
+            codes_seen.insert(d["code"].as_str().unwrap_or("").to_string());
+        }
+
+        // Running it fails the same way, without a plan.
+        let mut run_args = vec!["run"];
+        run_args.extend(target.iter().map(String::as_str));
+        let r = engine(&run_args);
         assert_eq!(r.status.code(), Some(1), "{file}");
-        assert!(r.stdout.is_empty());
+        assert!(r.stdout.is_empty(), "{file} printed a plan");
     });
+    assert!(fixtures >= 40, "only {fixtures} invalid fixtures");
+    // Every code for a mistake in a file is shown by at least one fixture. The others
+    // come from the command line or a run and are tested where they arise.
+    let elsewhere = ["E006", "E044", "E050", "E062", "E064", "W042", "W049"];
+    for (code, _) in rehab_syntax::codes::ALL {
+        if !elsewhere.contains(code) {
+            assert!(
+                codes_seen.contains(*code),
+                "no invalid fixture shows {code}"
+            );
+        }
+    }
+}
+
+#[test]
+fn five_unrelated_mistakes_are_reported_in_one_run() {
+    let o = engine(&[
+        "check",
+        "tests/fixtures/five-mistakes.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let found: Vec<(&str, u64)> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap_or(""),
+                d["line"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("E020", 21),
+            ("E010", 23),
+            ("E021", 25),
+            ("E030", 34),
+            ("E060", 41)
+        ],
+        "{found:?}"
+    );
+    // The structural mistakes of a file are likewise reported together.
+    let o = engine(&["check", "tests/fixtures/five-structural-mistakes.yaml"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let codes: Vec<&str> = err
+        .lines()
+        .filter_map(|l| l.strip_prefix("error[")?.split(']').next())
+        .collect();
+    assert_eq!(codes, ["E002", "E004", "E003", "E004", "E002"], "{err}");
+}
+
+#[test]
+fn check_output_is_plain_and_deterministic() {
+    let args = ["check", "tests/fixtures/five-mistakes.yaml"];
+    let a = engine(&args);
+    let b = engine(&args);
+    assert_eq!(a.stderr, b.stderr);
+    assert_eq!(a.stdout, b.stdout);
+    // No escape sequences (colour) when the output is not a terminal.
+    assert!(!a.stderr.contains(&0x1b), "{}", stderr(&a));
+    let j1 = engine(&[
+        "check",
+        "tests/fixtures/five-mistakes.yaml",
+        "--format",
+        "json",
+    ]);
+    let j2 = engine(&[
+        "check",
+        "tests/fixtures/five-mistakes.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(j1.stdout, j2.stdout);
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// Check protocol files (and optionally a patient file) and report every problem
     Check(CheckArgs),
+    /// Print the JSON Schema (draft-07) of protocol or patient files, for editors
+    Schema(SchemaArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -58,6 +60,32 @@ pub struct CheckArgs {
     /// Also check this patient file against each protocol
     #[arg(long, value_name = "FILE")]
     pub patient: Option<PathBuf>,
+    /// Output format: readable text on standard error, or one JSON report on standard output
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Code frames with the offending text underlined
+    Text,
+    /// The same diagnostics as JSON, for tools
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which file format
+    #[arg(value_enum, default_value_t = SchemaFile::Protocol)]
+    pub kind: SchemaFile,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFile {
+    /// protocols/<id>.yaml
+    Protocol,
+    /// A patient file: inputs and a journal
+    Patient,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

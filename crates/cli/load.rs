@@ -13,6 +13,9 @@ use rehab_syntax::{Diagnostic, FileId, SourceFile, Sources, codes};
 pub struct Session {
     pub sources: Sources,
     pub diagnostics: Vec<Diagnostic>,
+    /// Set when the output already carries the diagnostics (`check --format json`), so
+    /// they are not printed again on standard error.
+    pub diagnostics_on_stdout: bool,
 }
 
 impl Session {
@@ -76,8 +79,8 @@ impl Session {
         let file = self.read(path)?;
         let doc = match rehab_syntax::parse_protocol(&self.sources, file) {
             Ok(d) => d,
-            Err(d) => {
-                self.diagnostics.push(d);
+            Err(found) => {
+                self.diagnostics.extend(found);
                 return None;
             }
         };
@@ -118,8 +121,8 @@ impl Session {
         let file = self.read(path)?;
         match rehab_syntax::parse_patient(&self.sources, file) {
             Ok(d) => Some((d, file)),
-            Err(d) => {
-                self.diagnostics.push(d);
+            Err(found) => {
+                self.diagnostics.extend(found);
                 None
             }
         }

@@ -14,7 +14,7 @@ use clap::Parser;
 use rehab_engine::RunConfig;
 use rehab_syntax::{Diagnostic, codes};
 
-use crate::args::{Args, CheckArgs, Command, Format, RunArgs};
+use crate::args::{Args, CheckArgs, CheckFormat, Command, Format, RunArgs, SchemaArgs, SchemaFile};
 use crate::load::Session;
 
 fn main() -> ExitCode {
@@ -22,9 +22,10 @@ fn main() -> ExitCode {
     let (out, session, ok) = match args.command {
         Command::Run(a) => run(&a),
         Command::Check(a) => check(&a),
+        Command::Schema(a) => schema(&a),
     };
     let diagnostics = session.render_diagnostics();
-    if !diagnostics.is_empty() {
+    if !diagnostics.is_empty() && !session.diagnostics_on_stdout {
         let _ = writeln!(std::io::stderr(), "{diagnostics}");
     }
     if let Some(out) = out {
@@ -117,10 +118,21 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     }
 }
 
+fn schema(a: &SchemaArgs) -> (Option<String>, Session, bool) {
+    let kind = match a.kind {
+        SchemaFile::Protocol => rehab_syntax::schema::SchemaKind::Protocol,
+        SchemaFile::Patient => rehab_syntax::schema::SchemaKind::Patient,
+    };
+    let text = rehab_syntax::schema::schema_text(kind);
+    (Some(text), Session::default(), true)
+}
+
 fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
     let mut s = Session::default();
     let mut report = String::new();
+    let mut files = Vec::new();
     let patient = a.patient.as_ref().and_then(|p| s.patient_doc(p));
+    let patient_errors = s.diagnostics.iter().filter(|d| d.is_error()).count();
     for path in &a.protocols {
         let before = s.diagnostics.iter().filter(|d| d.is_error()).count();
         if let Some((protocol, file, example)) = s.protocol(path) {
@@ -132,13 +144,55 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
             }
         }
         let errors = s.diagnostics.iter().filter(|d| d.is_error()).count() - before;
-        let verdict = match errors {
-            0 => "ok".to_string(),
-            1 => "1 error".to_string(),
-            n => format!("{n} errors"),
-        };
+        let verdict = plural_errors(errors);
         report.push_str(&format!("{}: {verdict}\n", path.display()));
+        files.push(serde_json::json!({
+            "file": path.display().to_string(),
+            "errors": errors,
+        }));
+    }
+    // A patient file that does not even read is reported on a line of its own; its
+    // problems against a protocol count under that protocol.
+    if let Some(path) = &a.patient
+        && patient_errors > 0
+    {
+        report.push_str(&format!(
+            "{}: {}\n",
+            path.display(),
+            plural_errors(patient_errors)
+        ));
+        files.push(serde_json::json!({
+            "file": path.display().to_string(),
+            "errors": patient_errors,
+        }));
     }
     let ok = !s.has_errors();
+    if a.format == CheckFormat::Json {
+        let diagnostics: Vec<_> = s
+            .diagnostics
+            .iter()
+            .map(|d| d.to_json(&s.sources))
+            .collect();
+        let out = serde_json::json!({
+            "ok": ok,
+            "errors": s.diagnostics.iter().filter(|d| d.is_error()).count(),
+            "warnings": s.diagnostics.iter().filter(|d| !d.is_error()).count(),
+            "files": files,
+            "diagnostics": diagnostics,
+        });
+        s.diagnostics_on_stdout = true;
+        let mut text = serde_json::to_string_pretty(&out).unwrap_or_default();
+        text.push('\n');
+        return (Some(text), s, ok);
+    }
     (Some(report), s, ok)
+}
+
+/// `ok`, `1 error`, `3 errors`.
+fn plural_errors(n: usize) -> String {
+    match n {
+        0 => "ok".to_string(),
+        1 => "1 error".to_string(),
+        n => format!("{n} errors"),
+    }
 }

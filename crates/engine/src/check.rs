@@ -10,8 +10,8 @@ use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
 use crate::model::*;
 use crate::scripts::{ModuleFile, Site};
-use crate::suggest::did_you_mean;
 use rehab_rules::is_module_name;
+use rehab_syntax::suggest::did_you_mean;
 
 /// The diagnostics of one checking pass, with the file they belong to.
 pub(crate) struct Ctx<'a> {
@@ -83,6 +83,26 @@ impl<'a> Ctx<'a> {
     }
 
     /// Compiles a script written in a YAML scalar, reporting errors inside the scalar.
+    /// A period that sets a phase's length: it must be a time, and not an empty one.
+    pub fn phase_period(&mut self, text: &S<String>) -> Option<Amount> {
+        let amount = self.period(text)?;
+        if amount.to_days().is_some_and(|(_, hi)| hi == 0) {
+            self.push(
+                Diagnostic::error(
+                    codes::EMPTY_PERIOD,
+                    format!(
+                        "`{}` is an empty period: a phase must last at least a day",
+                        text.value.trim()
+                    ),
+                )
+                .at(self.span(&text.referenced))
+                .with_help("give the length the source states, such as `2wk` or `6-8wk`"),
+            );
+            return None;
+        }
+        Some(amount)
+    }
+
     pub fn script(&mut self, scripts: &mut Scripts, text: &S<String>) -> Option<ScriptId> {
         let site = Site::in_scalar(self.sources, self.file, &text.referenced, &text.value);
         let path = self
@@ -325,7 +345,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                 }
                 ctx.push(d);
             }
-            if let Some(value) = ctx.period(&r.value) {
+            if let Some(value) = ctx.phase_period(&r.value) {
                 rows.push(Row {
                     key: r.key.value.clone(),
                     value,
@@ -423,8 +443,56 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                 .at(ctx.span(&p.id.referenced)),
         );
     }
+    // Phases a rule can jump to, which stay reachable whatever comes before them.
+    let goto_targets: Vec<&str> = p
+        .rules
+        .iter()
+        .filter_map(
+            |r| match r.action.value.split_whitespace().collect::<Vec<_>>()[..] {
+                ["goto", target] => Some(target),
+                _ => None,
+            },
+        )
+        .collect();
+    // The first gate, if any, that can never pass: the phases after it are never reached.
+    let mut stuck: Option<(String, String)> = None;
+    let mut cut_off_reported = false;
     for ph in &p.phases {
         phase_ids.declare(ctx, &ph.id);
+        if goto_targets.contains(&ph.id.value.as_str()) {
+            stuck = None;
+            cut_off_reported = false;
+        } else if let Some((phase, gate)) = &stuck
+            && !cut_off_reported
+        {
+            let later: Vec<String> = p
+                .phases
+                .iter()
+                .skip_while(|x| x.id.value != ph.id.value)
+                .map(|x| format!("`{}`", x.id.value))
+                .collect();
+            let (noun, verb) = if later.len() == 1 {
+                ("phase", "is")
+            } else {
+                ("phases", "are")
+            };
+            ctx.push(
+                Diagnostic::error(
+                    codes::UNREACHABLE,
+                    format!(
+                        "{noun} {} {verb} never reached: gate `{gate}` of phase `{phase}` can never pass",
+                        later.join(", ")
+                    ),
+                )
+                .at(ctx.span(&ph.id.referenced))
+                .with_help(format!(
+                    "fix gate `{gate}`, or add a rule with `action: goto {}`",
+                    ph.id.value
+                )),
+            );
+            // Reported once, for the first phase cut off.
+            cut_off_reported = true;
+        }
         let source = src(ctx, &ph.source);
         let weeks = lower_weeks(ctx, ph, scripts);
         let length = lower_length(
@@ -490,6 +558,25 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                     .map_or(7, |(_, hi)| i64::try_from(hi.max(1)).unwrap_or(7)),
                 None => 7,
             };
+            let when = g.when.as_ref().and_then(|w| ctx.script(scripts, w));
+            if let (Some(id), Some(text)) = (when, &g.when)
+                && scripts.always_false(id)
+            {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::GATE_NEVER,
+                        format!(
+                            "gate `{}` can never pass: its condition is always false",
+                            g.id.value
+                        ),
+                    )
+                    .at(ctx.span(&text.referenced))
+                    .with_help("write the condition the source sets for leaving the phase"),
+                );
+                if stuck.is_none() {
+                    stuck = Some((ph.id.value.clone(), g.id.value.clone()));
+                }
+            }
             gates.push(Gate {
                 id: g.id.value.clone(),
                 title: g.title.clone(),
@@ -498,7 +585,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                     .as_ref()
                     .and_then(|a| assessment_ids.resolve(ctx, a)),
                 event: g.event.as_ref().and_then(|e| event_ids.resolve(ctx, e)),
-                when: g.when.as_ref().and_then(|w| ctx.script(scripts, w)),
+                when,
                 time_minimum: g.time.is_some(),
                 retest_days,
                 source: src(ctx, &g.source),
@@ -875,7 +962,7 @@ fn lower_length(
         None => None,
     };
     let basis = match (&d.period, &d.table, &d.compute) {
-        (Some(p), None, None) => LengthBasis::Period(ctx.period(p)?),
+        (Some(p), None, None) => LengthBasis::Period(ctx.phase_period(p)?),
         (None, None, Some(c)) => LengthBasis::Computed(ctx.script(scripts, c)?),
         (None, Some(t), None) => {
             let i = table_ids.resolve(ctx, t)?;

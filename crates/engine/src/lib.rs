@@ -9,7 +9,6 @@ mod patient;
 pub mod plan;
 mod run;
 mod scripts;
-mod suggest;
 
 pub use check::check_protocol;
 pub use patient::check_patient;

@@ -7,7 +7,7 @@ use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 
 use crate::check::Ctx;
 use crate::model::{Entry, EntryKind, Patient, Protocol, Value};
-use crate::suggest::did_you_mean;
+use rehab_syntax::suggest::did_you_mean;
 
 /// Checks `doc` against `protocol`'s inputs. Errors name the protocol that needs the
 /// input, since one patient file may serve several protocols.
@@ -318,10 +318,15 @@ fn assessment_entry(
     let questions: Vec<String> = decl.questions.iter().map(|q| q.id.clone()).collect();
     let mut answers = Vec::new();
     let mut ok = true;
+    // Questions the entry tried to answer: misspelt or mistyped answers are reported
+    // once, as such, and not again as missing.
+    let mut attempted: Vec<String> = Vec::new();
     for (key, value) in given {
         if !questions.contains(&key.value) {
             ok = false;
-            let help = match did_you_mean(&key.value, &questions) {
+            let meant = did_you_mean(&key.value, &questions);
+            attempted.extend(meant.map(str::to_string));
+            let help = match meant {
                 Some(s) => format!("did you mean `{s}`?"),
                 None if questions.is_empty() => format!(
                     "`{}` is a checklist without questions; write findings in `note`",
@@ -339,6 +344,7 @@ fn assessment_entry(
             );
             continue;
         }
+        attempted.push(key.value.clone());
         match value.value {
             Scalar::Bool(b) => answers.push((key.value.clone(), b)),
             ref other => {
@@ -361,6 +367,7 @@ fn assessment_entry(
         let answer = answers.iter().find(|(k, _)| *k == q.id).map(|(_, v)| *v);
         match (q.pass, answer) {
             (Some(pass), Some(a)) => passed = Some(passed.unwrap_or(true) && a == pass),
+            (Some(_), None) if attempted.contains(&q.id) => ok = false,
             (Some(_), None) => {
                 ok = false;
                 ctx.push(

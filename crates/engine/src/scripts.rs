@@ -57,7 +57,15 @@ impl Site {
             starts.get(line.saturating_sub(1)),
             self.text.lines().nth(line.saturating_sub(1)),
         ) else {
-            return self.whole;
+            // Past the last line: the script ended too soon. Point at its last character.
+            let body = self.text.trim_end();
+            let last_line = body.lines().count();
+            let last_column = body.lines().last().map_or(0, |l| l.chars().count());
+            if last_line == 0 || last_line >= line {
+                return self.whole;
+            }
+            let at = self.span(Some(last_line), Some(last_column));
+            return Span::new(self.file, at.start, at.start + 1);
         };
         let skip: usize = line_text
             .chars()
@@ -238,6 +246,15 @@ impl Scripts {
         self.sandbox
             .eval_value(self.script(id)?, vars)
             .map_err(|e| self.diagnostic(id, &e))
+    }
+
+    /// Whether script `id` is the constant `false`: a condition that can never hold.
+    pub fn always_false(&self, id: ScriptId) -> bool {
+        self.compiled
+            .get(id.0)
+            .and_then(|(s, _)| s.constant())
+            .and_then(|v| v.as_bool().ok())
+            == Some(false)
     }
 
     /// The text of a script, as written.

@@ -28,6 +28,18 @@ pub struct Script {
 }
 
 impl Script {
+    /// The script's value when it is one constant (`false`, `3`, `"6wk"`), known without
+    /// running it; `None` for anything that reads a variable or calls a function.
+    pub fn constant(&self) -> Option<rhai::Dynamic> {
+        if self.ast.iter_functions().next().is_some() {
+            return None;
+        }
+        match self.ast.statements() {
+            [rhai::Stmt::Expr(e)] if e.is_constant() => e.get_literal_value(None),
+            _ => None,
+        }
+    }
+
     /// Where the script came from, as given to [`Sandbox::compile`].
     pub fn origin(&self) -> &str {
         &self.origin

@@ -34,6 +34,18 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (PHASE, "a phase whose length cannot be worked out"),
     (
+        EMPTY_PERIOD,
+        "a phase length or table period of no time at all (`0wk`, `0-0d`)",
+    ),
+    (
+        GATE_NEVER,
+        "a gate that can never pass, as far as can be told without a patient",
+    ),
+    (
+        UNREACHABLE,
+        "a phase that can never be reached, because an earlier phase can never end",
+    ),
+    (
         MISSING_INPUT,
         "the patient file lacks an input the protocol declares",
     ),
@@ -106,6 +118,9 @@ pub const DUPLICATE_ID: &str = "E021";
 pub const TABLE_ROW: &str = "E022";
 pub const PATTERN: &str = "E030";
 pub const PHASE: &str = "E031";
+pub const EMPTY_PERIOD: &str = "E032";
+pub const GATE_NEVER: &str = "E033";
+pub const UNREACHABLE: &str = "E034";
 pub const MISSING_INPUT: &str = "E040";
 pub const INPUT_VALUE: &str = "E041";
 pub const UNDECLARED_INPUT: &str = "W042";

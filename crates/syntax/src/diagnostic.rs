@@ -65,6 +65,42 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
+    /// The diagnostic as a JSON object for tools: `severity`, `code`, `message`, `file`,
+    /// and where known `line`, `column`, `end_line`, `end_column` (1-based, columns in
+    /// characters, the end exclusive), `text` (the offending text) and `help`.
+    pub fn to_json(&self, sources: &Sources) -> serde_json::Value {
+        let mut o = serde_json::Map::new();
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        o.insert("severity".into(), severity.into());
+        o.insert("code".into(), self.code.into());
+        o.insert("message".into(), self.message.clone().into());
+        let file = self.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
+        match file {
+            Some((span, file)) => {
+                let start = file.line_col(span.start);
+                let end = file.line_col(span.end);
+                o.insert("file".into(), file.path.clone().into());
+                o.insert("line".into(), start.line.into());
+                o.insert("column".into(), start.column.into());
+                o.insert("end_line".into(), end.line.into());
+                o.insert("end_column".into(), end.column.into());
+                let text = file.text.get(span.start..span.end).unwrap_or_default();
+                o.insert("text".into(), text.into());
+            }
+            None => {
+                let path = self.path.as_deref().map(serde_json::Value::from);
+                o.insert("file".into(), path.unwrap_or(serde_json::Value::Null));
+            }
+        }
+        if let Some(help) = &self.help {
+            o.insert("help".into(), help.to_string().into());
+        }
+        serde_json::Value::Object(o)
+    }
+
     /// Renders the diagnostic as plain text with a code frame: the line, and a row of
     /// carets under the offending text.
     pub fn render(&self, sources: &Sources) -> String {

@@ -9,9 +9,14 @@ mod diagnostic;
 mod load;
 pub mod patient;
 pub mod protocol;
+pub mod schema;
 mod source;
+mod spanned;
+pub mod structure;
+pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::{MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol};
-pub use serde_saphyr::{Location, Spanned};
+pub use load::{MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol, read_tree};
+pub use serde_saphyr::Location;
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};
+pub use spanned::S;

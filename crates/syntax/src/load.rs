@@ -6,7 +6,9 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::patient::PatientDoc;
 use crate::protocol::ProtocolDoc;
-use crate::source::{FileId, Sources, Span};
+use crate::schema::{self, SchemaKind};
+use crate::source::{FileId, SourceFile, Sources, Span};
+use crate::structure::{self, Node};
 
 /// The largest protocol or patient file the engine reads, in bytes.
 pub const MAX_FILE_BYTES: usize = 1024 * 1024;
@@ -14,27 +16,68 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// The deepest nesting of YAML collections the engine accepts.
 pub const MAX_NESTING: usize = 64;
 
-pub fn parse_protocol(sources: &Sources, file: FileId) -> Result<ProtocolDoc, Diagnostic> {
-    parse(sources, file)
+/// Reads a protocol file. On failure, every structural problem found (all unknown,
+/// missing and mistyped fields), or the one YAML syntax error that stopped the reading.
+pub fn parse_protocol(sources: &Sources, file: FileId) -> Result<ProtocolDoc, Vec<Diagnostic>> {
+    parse(sources, file, SchemaKind::Protocol)
 }
 
-pub fn parse_patient(sources: &Sources, file: FileId) -> Result<PatientDoc, Diagnostic> {
-    parse(sources, file)
+/// Reads a patient file, reporting as [`parse_protocol`] does.
+pub fn parse_patient(sources: &Sources, file: FileId) -> Result<PatientDoc, Vec<Diagnostic>> {
+    parse(sources, file, SchemaKind::Patient)
 }
 
-fn parse<T: DeserializeOwned>(sources: &Sources, file: FileId) -> Result<T, Diagnostic> {
+fn parse<T: DeserializeOwned>(
+    sources: &Sources,
+    file: FileId,
+    kind: SchemaKind,
+) -> Result<T, Vec<Diagnostic>> {
     let Some(source) = sources.get(file) else {
-        return Err(Diagnostic::error(codes::IO, "internal: unknown file"));
+        return Err(vec![Diagnostic::error(codes::IO, "internal: unknown file")]);
     };
+    // First the plain tree, checked against the schema so that every structural
+    // problem is reported at once; then the typed load, which can only stop at one.
+    let tree = read_tree(sources, file)?;
+    let problems = structure::validate(file, &source.text, schema::cached(kind), &tree);
+    if !problems.is_empty() {
+        return Err(problems
+            .into_iter()
+            .map(|d| d.in_file(&source.path))
+            .collect());
+    }
+    // The tree read cleanly, so what the typed load can still refuse is a value, such
+    // as a run of weeks written backwards.
+    read(file, source, codes::BAD_VALUE)
+}
+
+/// Reads a file into a plain tree of nodes with places, scalars typed as YAML 1.2's
+/// core schema reads them (as editors do).
+pub fn read_tree(sources: &Sources, file: FileId) -> Result<Node, Vec<Diagnostic>> {
+    let Some(source) = sources.get(file) else {
+        return Err(vec![Diagnostic::error(codes::IO, "internal: unknown file")]);
+    };
+    let mut tree: Node = read(file, source, codes::YAML)?;
+    structure::core_schema(&mut tree, &source.text);
+    Ok(tree)
+}
+
+/// Deserializes the file; an error whose cause is not recognised gets `fallback`.
+fn read<T: DeserializeOwned>(
+    file: FileId,
+    source: &SourceFile,
+    fallback: &'static str,
+) -> Result<T, Vec<Diagnostic>> {
     if source.text.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::error(
-            codes::YAML,
-            format!(
-                "file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
-                source.text.len()
-            ),
-        )
-        .in_file(&source.path));
+        return Err(vec![
+            Diagnostic::error(
+                codes::YAML,
+                format!(
+                    "file is {} bytes, more than the limit of {MAX_FILE_BYTES}",
+                    source.text.len()
+                ),
+            )
+            .in_file(&source.path),
+        ]);
     }
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_depth = MAX_NESTING;
@@ -43,11 +86,16 @@ fn parse<T: DeserializeOwned>(sources: &Sources, file: FileId) -> Result<T, Diag
         budget: Some(budget),
     };
     serde_saphyr::from_str_with_options::<T>(&source.text, options)
-        .map_err(|e| yaml_diagnostic(file, &source.path, &e))
+        .map_err(|e| vec![yaml_diagnostic(file, source, &e, fallback)])
 }
 
 /// Turns a YAML error into a diagnostic with a stable code chosen by its cause.
-fn yaml_diagnostic(file: FileId, path: &str, error: &serde_saphyr::Error) -> Diagnostic {
+fn yaml_diagnostic(
+    file: FileId,
+    source: &SourceFile,
+    error: &serde_saphyr::Error,
+    fallback: &'static str,
+) -> Diagnostic {
     let full = error.to_string();
     // The crate appends the place in words; the diagnostic carries it as a span instead.
     let message = match full.rsplit_once(" at line ") {
@@ -74,10 +122,18 @@ fn yaml_diagnostic(file: FileId, path: &str, error: &serde_saphyr::Error) -> Dia
     {
         codes::BAD_VALUE
     } else {
-        codes::YAML
+        fallback
     };
-    let diagnostic = Diagnostic::error(code, message).in_file(path);
+    let mut diagnostic = Diagnostic::error(code, message.clone()).in_file(&source.path);
+    if message.contains("found a tab") {
+        diagnostic = diagnostic.with_help("indent with spaces: YAML does not allow tabs there");
+    }
     match error.location() {
+        // Errors of the scanner carry a line and column but no byte offset.
+        Some(location) if location.span().byte_offset().is_none() && location.line() > 0 => {
+            let at = source.offset_of(location.line(), location.column());
+            diagnostic.at(Span::new(file, at, at + 1))
+        }
         Some(location) => diagnostic.at(Span::from_location(file, &location)),
         None => diagnostic,
     }

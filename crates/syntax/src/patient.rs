@@ -4,12 +4,11 @@
 //! under several protocols; which inputs, assessments and events exist is checked
 //! against a protocol later, by the engine.
 
-use serde::Deserialize;
-use serde_saphyr::Spanned;
-
 use crate::protocol::S;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientDoc {
     #[serde(default)]
@@ -21,7 +20,7 @@ pub struct PatientDoc {
 }
 
 /// A scalar as YAML typed it; the protocol's declaration says what it must be.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Bool(bool),
@@ -42,7 +41,7 @@ impl std::fmt::Display for Scalar {
 }
 
 /// One journal line: a check-in, an assessment, or an event.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JournalEntry {
     pub date: S<String>,
@@ -60,7 +59,7 @@ pub struct JournalEntry {
     pub event: Option<S<String>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SessionStatus {
     Done,
@@ -80,7 +79,7 @@ impl SessionStatus {
 }
 
 /// Pain on a 0-10 numeric rating scale, at the four times the check-in asks about.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pain {
     #[serde(default)]
@@ -109,6 +108,19 @@ impl<V> SpannedMap<V> {
     }
 }
 
+impl<V: JsonSchema> JsonSchema for SpannedMap<V> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("Map_of_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>(),
+        })
+    }
+}
+
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Visit<V>(std::marker::PhantomData<V>);
@@ -122,7 +134,7 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for SpannedMap<V> {
                 mut map: A,
             ) -> Result<Self::Value, A::Error> {
                 let mut entries = Vec::new();
-                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                while let Some(key) = map.next_key::<S<String>>()? {
                     entries.push((key, map.next_value()?));
                 }
                 Ok(SpannedMap(entries))

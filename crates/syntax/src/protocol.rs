@@ -3,15 +3,13 @@
 //! Nothing here is checked beyond its YAML shape; references, doses and periods are
 //! still text. The engine's `check` turns this into a checked protocol.
 
-use serde::Deserialize;
-use serde_saphyr::Spanned;
-
 use crate::patient::PatientDoc;
+use schemars::JsonSchema;
+use serde::Deserialize;
 
-/// A value with the place it was written.
-pub type S<T> = Spanned<T>;
+pub use crate::spanned::S;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProtocolDoc {
     /// Short identifier, also the file's name (`morra` for `protocols/morra.yaml`).
@@ -54,7 +52,7 @@ pub struct ProtocolDoc {
     pub example_patient: Option<PatientDoc>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Author {
     pub name: String,
@@ -63,7 +61,7 @@ pub struct Author {
 }
 
 /// A published source the protocol's facts come from.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
     pub id: S<String>,
@@ -73,7 +71,7 @@ pub struct SourceRef {
 }
 
 /// How ranges in phase lengths are turned into dates.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scheduling {
     #[serde(default)]
@@ -81,7 +79,7 @@ pub struct Scheduling {
 }
 
 /// Which end of a range (`6-8wk`, `up to 2wk`) a phase's length is scheduled at.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RangePolicy {
     /// The longer end: more time to heal before load rises. The default.
@@ -91,7 +89,7 @@ pub enum RangePolicy {
     Lower,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InputDecl {
     pub id: S<String>,
@@ -103,7 +101,7 @@ pub struct InputDecl {
     pub choices: Vec<Choice>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum InputKind {
     Choice,
@@ -113,7 +111,7 @@ pub enum InputKind {
     Bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Choice {
     pub value: S<String>,
@@ -121,7 +119,7 @@ pub struct Choice {
 }
 
 /// A lookup table keyed by the value of one input, such as healing time by site.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Table {
     pub id: S<String>,
@@ -134,7 +132,7 @@ pub struct Table {
     pub rows: Vec<Row>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Row {
     pub key: S<String>,
@@ -145,7 +143,7 @@ pub struct Row {
 }
 
 /// A named set of exercises done together, written as a dose.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Circuit {
     pub id: S<String>,
@@ -159,7 +157,7 @@ pub struct Circuit {
 }
 
 /// A test or evaluation a clinician performs, such as the single-leg hop test.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
     pub id: S<String>,
@@ -175,7 +173,7 @@ pub struct Assessment {
     pub checklist: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     pub id: S<String>,
@@ -186,7 +184,7 @@ pub struct Question {
 }
 
 /// A named event the protocol may wait for, such as clearance by a physician.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventDecl {
     pub id: S<String>,
@@ -196,7 +194,7 @@ pub struct EventDecl {
 }
 
 /// A piece of guidance with its provenance.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub text: String,
@@ -210,7 +208,7 @@ pub struct Note {
 }
 
 /// A condition on one input's value.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub input: S<String>,
@@ -222,7 +220,7 @@ pub struct Condition {
     pub not_in: Option<Vec<S<String>>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Phase {
     pub id: S<String>,
@@ -263,7 +261,7 @@ pub struct Phase {
 
 /// A phase length: a fixed period or one looked up in a table, optionally counted from
 /// a date input instead of from the phase's first day.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DurationSpec {
     #[serde(default)]
@@ -283,7 +281,7 @@ pub struct DurationSpec {
     pub interpretation: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatternRule {
     /// The weeks of the phase this pattern covers (`1-8`, `9`); all weeks when absent.
@@ -296,7 +294,7 @@ pub struct PatternRule {
     pub interpretation: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WeekPlan {
     pub week: S<WeekSpan>,
@@ -319,7 +317,7 @@ pub struct WeekPlan {
 /// A condition for leaving a phase: an assessment passed, an event reported, a Rhai
 /// condition, or the phase's minimum time; a gate with none of them is a checkpoint for
 /// the clinician that the plan records but cannot test.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Gate {
     pub id: S<String>,
@@ -345,14 +343,14 @@ pub struct Gate {
     pub interpretation: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeGate {
     Minimum,
 }
 
 /// A rule: when its trigger happens and its condition holds, it acts on the plan.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleDoc {
     pub id: S<String>,
@@ -377,7 +375,7 @@ pub struct RuleDoc {
 }
 
 /// What makes a rule look at the patient.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Trigger {
     /// A journal entry reporting a session or pain.
@@ -421,6 +419,22 @@ impl WeekSpan {
             return Err(format!("week range is inverted: {first} is after {last}"));
         }
         Ok(WeekSpan { first, last })
+    }
+}
+
+impl JsonSchema for WeekSpan {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "WeekSpan".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "One week (3) or an inclusive run of weeks (\"1-8\"), counted from 1.",
+            "anyOf": [
+                { "type": "integer", "minimum": 1 },
+                { "type": "string", "pattern": "^\\s*[0-9]+\\s*(-\\s*[0-9]+\\s*)?$" }
+            ]
+        })
     }
 }
 

@@ -83,6 +83,21 @@ impl SourceFile {
         }
     }
 
+    /// The byte offset of 1-based `line` and `column` (in characters), clamped to the text.
+    pub fn offset_of(&self, line: u64, column: u64) -> usize {
+        let index = usize::try_from(line.saturating_sub(1)).unwrap_or(usize::MAX);
+        let Some(&start) = self.line_starts.get(index) else {
+            return self.text.len();
+        };
+        let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+        let within = self.line_text(index + 1);
+        start
+            + within
+                .char_indices()
+                .nth(skip)
+                .map_or(within.len(), |(i, _)| i)
+    }
+
     /// The text of 1-based line `line`, without its line break.
     pub fn line_text(&self, line: usize) -> &str {
         let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {

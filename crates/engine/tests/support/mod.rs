@@ -21,7 +21,9 @@ pub fn morra(sources: &mut Sources) -> Protocol {
         "protocols/morra.rhai",
         read("protocols/morra.rhai"),
     ));
-    let doc = parse_protocol(sources, file).expect("morra parses");
+    let doc = parse_protocol(sources, file)
+        .map_err(|d| format!("{d:?}"))
+        .expect("morra parses");
     let modules = [ModuleFile {
         name: "morra".into(),
         file: module,
@@ -34,7 +36,9 @@ pub fn morra(sources: &mut Sources) -> Protocol {
 pub fn patient(sources: &mut Sources, protocol: &Protocol, name: &str) -> Patient {
     let path = format!("examples/patients/{name}.yaml");
     let file = sources.add(SourceFile::new(path.clone(), read(&path)));
-    let doc = parse_patient(sources, file).expect("the patient parses");
+    let doc = parse_patient(sources, file)
+        .map_err(|d| format!("{d:?}"))
+        .expect("the patient parses");
     let (patient, diagnostics) = check_patient(sources, file, protocol, &doc);
     patient.unwrap_or_else(|| panic!("{path}: {diagnostics:?}"))
 }

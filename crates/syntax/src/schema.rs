@@ -1,0 +1,73 @@
+//! JSON Schemas (draft-07) of the protocol and patient files, generated from the very
+//! types the loader reads, so an editor and the engine agree on what a file may hold.
+
+use std::sync::LazyLock;
+
+use schemars::generate::SchemaSettings;
+
+use crate::patient::PatientDoc;
+use crate::protocol::ProtocolDoc;
+
+/// Which file format a schema describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaKind {
+    Protocol,
+    Patient,
+}
+
+impl SchemaKind {
+    pub const ALL: [SchemaKind; 2] = [SchemaKind::Protocol, SchemaKind::Patient];
+
+    /// The word used on the command line and in the committed file's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            SchemaKind::Protocol => "protocol",
+            SchemaKind::Patient => "patient",
+        }
+    }
+
+    /// The committed file, relative to the repository root: `schemas/protocol.schema.json`.
+    pub fn file_name(self) -> String {
+        format!("{}.schema.json", self.name())
+    }
+}
+
+/// The schema, generated once per process: the structural check walks it for every file.
+pub fn cached(kind: SchemaKind) -> &'static serde_json::Value {
+    static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Protocol));
+    static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Patient));
+    match kind {
+        SchemaKind::Protocol => &PROTOCOL,
+        SchemaKind::Patient => &PATIENT,
+    }
+}
+
+/// The schema as a JSON value.
+pub fn schema(kind: SchemaKind) -> serde_json::Value {
+    let generator = SchemaSettings::draft07().into_generator();
+    let mut root = match kind {
+        SchemaKind::Protocol => generator.into_root_schema_for::<ProtocolDoc>(),
+        SchemaKind::Patient => generator.into_root_schema_for::<PatientDoc>(),
+    };
+    let title = match kind {
+        SchemaKind::Protocol => "Rehabilitation protocol",
+        SchemaKind::Patient => "Patient file",
+    };
+    // `$schema` and `title` first, for people reading the committed file.
+    let mut ordered = serde_json::Map::new();
+    if let Some(draft) = root.remove("$schema") {
+        ordered.insert("$schema".into(), draft);
+    }
+    ordered.insert("title".into(), title.into());
+    if let serde_json::Value::Object(rest) = root.to_value() {
+        ordered.extend(rest);
+    }
+    serde_json::Value::Object(ordered)
+}
+
+/// The schema as the pretty-printed text committed under `schemas/`, ending in a newline.
+pub fn schema_text(kind: SchemaKind) -> String {
+    let mut text = serde_json::to_string_pretty(&schema(kind)).unwrap_or_default();
+    text.push('\n');
+    text
+}
