@@ -1,4 +1,5 @@
 //! Helpers shared by the tests that run the real `engine` binary.
+#![allow(dead_code)] // each test binary uses some of these helpers
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -388,6 +388,9 @@ pub enum Trigger {
     Event,
 }
 
+/// The highest week number a protocol may use: ten years of weeks.
+pub const MAX_WEEK: u32 = 520;
+
 /// One week (`3`) or an inclusive run of weeks (`1-8`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WeekSpan {
@@ -405,8 +408,13 @@ impl WeekSpan {
             s.trim()
                 .parse::<u32>()
                 .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| format!("expected a week number (1 or more), found `{}`", s.trim()))
+                .filter(|n| (1..=MAX_WEEK).contains(n))
+                .ok_or_else(|| {
+                    format!(
+                        "expected a week number from 1 to {MAX_WEEK}, found `{}`",
+                        s.trim()
+                    )
+                })
         };
         let (first, last) = match text.split_once('-') {
             Some((a, b)) => (number(a)?, number(b)?),
@@ -429,9 +437,9 @@ impl JsonSchema for WeekSpan {
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
-            "description": "One week (3) or an inclusive run of weeks (\"1-8\"), counted from 1.",
+            "description": "One week (3) or an inclusive run of weeks (\"1-8\"), counted from 1, at most 520.",
             "anyOf": [
-                { "type": "integer", "minimum": 1 },
+                { "type": "integer", "minimum": 1, "maximum": MAX_WEEK },
                 { "type": "string", "pattern": "^\\s*[0-9]+\\s*(-\\s*[0-9]+\\s*)?$" }
             ]
         })

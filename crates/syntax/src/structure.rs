@@ -50,8 +50,12 @@ impl Kind {
         }
     }
 
-    /// Whether the value has JSON Schema type `ty`.
+    /// Whether the value has JSON Schema type `ty`. As in JSON Schema, a number with no
+    /// fractional part (`1e30`) is an integer.
     fn has_type(&self, ty: &str) -> bool {
+        if let ("integer", Kind::Float(x)) = (ty, self) {
+            return x.fract() == 0.0;
+        }
         matches!(
             (ty, self),
             ("null", Kind::Null)
