@@ -366,3 +366,25 @@ fn lengths_and_doses_may_be_computed_by_scripts() {
     let high: Value = serde_json::from_str(&stdout(&high)).unwrap();
     assert_eq!(phase(&high, "base")["days"], 14);
 }
+
+#[test]
+fn a_rule_may_count_the_firings_of_another() {
+    let o = engine(&["run", "tests/fixtures/valid/fired.yaml", "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    // The second painful check-in has seen one earlier hold: no referral yet.
+    let second = decisions(day(&p, "2026-01-20"), "refer-on-recurrence");
+    assert!(second.is_empty(), "{second:?}");
+    assert_eq!(decisions(day(&p, "2026-01-20"), "pain-holds").len(), 1);
+    // The third sees two, and refers; the hold that fired with it is overridden.
+    let third = day(&p, "2026-01-27");
+    let refer = decisions(third, "refer-on-recurrence");
+    assert_eq!(refer.len(), 1, "{third}");
+    assert_eq!(refer[0]["values"]["fired(\"pain-holds\", 14)"], 2.0);
+    assert_eq!(
+        decisions(third, "pain-holds")[0]["overridden_by"],
+        "refer-on-recurrence"
+    );
+    assert_eq!(p["outcome"]["status"], "referred");
+    assert_eq!(p["outcome"]["date"], "2026-01-27");
+}

@@ -166,15 +166,21 @@ impl Ids {
 
     /// The index of `id`, or an error naming the closest declared id.
     fn resolve(&self, ctx: &mut Ctx, id: &S<String>) -> Option<usize> {
-        if let Some(&i) = self.seen.get(&id.value) {
+        let at = ctx.span(&id.referenced);
+        self.resolve_at(ctx, &id.value, at)
+    }
+
+    /// The index of `name`, written at `at`, or an error naming the closest declared id.
+    fn resolve_at(&self, ctx: &mut Ctx, name: &str, at: Span) -> Option<usize> {
+        if let Some(&i) = self.seen.get(name) {
             return Some(i);
         }
         let mut d = Diagnostic::error(
             codes::UNDEFINED,
-            format!("no {} named `{}` is declared", self.kind, id.value),
+            format!("no {} named `{name}` is declared", self.kind),
         )
-        .at(ctx.span(&id.referenced));
-        if let Some(s) = did_you_mean(&id.value, &self.order) {
+        .at(at);
+        if let Some(s) = did_you_mean(name, &self.order) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else if self.order.is_empty() {
             d = d.with_help(format!("the protocol declares no {}", self.kind));
@@ -616,13 +622,32 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
         }
     }
     let notes = lower_notes(ctx, &p.notes, &mut src, &input_of);
-    let rules = lower_rules(
+    let (rules, rule_ids) = lower_rules(
         ctx,
         p,
         scripts,
         (&phase_ids, &assessment_ids, &event_ids),
         &mut src,
     );
+    // Names that scripts pass to the host API as literals must be declared: a typo in
+    // `fired("pain-hold", 14)` is found now, not when the script first runs.
+    for (function, name, at) in scripts.literal_arguments() {
+        match function.as_str() {
+            "fired" => {
+                rule_ids.resolve_at(ctx, &name, at);
+            }
+            "table" => {
+                table_ids.resolve_at(ctx, &name, at);
+            }
+            "last_passed" | "last_result" => {
+                assessment_ids.resolve_at(ctx, &name, at);
+            }
+            "days_since" if !event_ids.seen.contains_key(&name) => {
+                assessment_ids.resolve_at(ctx, &name, at);
+            }
+            _ => {}
+        }
+    }
 
     Some(Protocol {
         id: p.id.value.clone(),
@@ -667,7 +692,7 @@ fn lower_rules(
     scripts: &mut Scripts,
     (phase_ids, assessment_ids, event_ids): (&Ids, &Ids, &Ids),
     src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
-) -> Vec<Rule> {
+) -> (Vec<Rule>, Ids) {
     let mut rule_ids = Ids::new("rule");
     let mut rules = Vec::new();
     for r in &p.rules {
@@ -720,7 +745,7 @@ fn lower_rules(
             });
         }
     }
-    rules
+    (rules, rule_ids)
 }
 
 const ACTIONS: &[&str] = &["advance", "hold", "regress", "rest", "goto", "refer"];

@@ -383,6 +383,14 @@ impl<'a> Runner<'a> {
             fired.extend(self.fire(&visit, today, None)?);
         }
         let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
+        if !fired.is_empty() {
+            let mut host = self.scripts.sandbox.host_data();
+            for (i, _) in &fired {
+                if let Some(rule) = self.protocol.rules.get(*i) {
+                    host.fired.push((today, rule.id.clone()));
+                }
+            }
+        }
         for (_, d) in &fired {
             day.decisions.push(d.clone());
         }
@@ -1235,6 +1243,7 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
         today: start,
         phase_start: start,
         week_start: start,
+        rules: protocol.rules.iter().map(|r| r.id.clone()).collect(),
         ..HostData::default()
     };
     for e in &patient.journal {

@@ -248,6 +248,20 @@ impl Scripts {
             .map_err(|e| self.diagnostic(id, &e))
     }
 
+    /// Every call with a text literal as its first argument, in every script compiled so
+    /// far: the function, the text, and the literal's place in the file.
+    pub(crate) fn literal_arguments(&self) -> Vec<(String, String, Span)> {
+        let mut found = Vec::new();
+        for (script, site) in &self.compiled {
+            for arg in self.sandbox.literal_arguments(script) {
+                // The position is the literal's opening quote; underline the whole literal.
+                let at = site.span(arg.line, arg.column);
+                found.push((arg.function, arg.text, at));
+            }
+        }
+        found
+    }
+
     /// Whether script `id` is the constant `false`: a condition that can never hold.
     pub fn always_false(&self, id: ScriptId) -> bool {
         self.compiled

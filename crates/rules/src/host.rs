@@ -81,6 +81,11 @@ pub struct HostData {
     pub events: Vec<EventRecord>,
     /// The patient's row of each table.
     pub tables: Vec<TableRow>,
+    /// The protocol's rule ids, so `fired` can refuse a name that is none of them.
+    pub rules: Vec<String>,
+    /// Each day a rule fired (its condition held, whether or not its action won), in
+    /// date order; the engine adds a day's firings after all of that day's rules ran.
+    pub fired: Vec<(Date, String)>,
 }
 
 impl Default for HostData {
@@ -94,6 +99,8 @@ impl Default for HostData {
             assessments: Vec::new(),
             events: Vec::new(),
             tables: Vec::new(),
+            rules: Vec::new(),
+            fired: Vec::new(),
         }
     }
 }
@@ -150,6 +157,11 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
         name: "days_since",
         signature: "days_since(name)",
         summary: "days since the latest event or assessment called `name`, or -1 if there is none yet",
+    },
+    HostFunction {
+        name: "fired",
+        signature: "fired(rule, days)",
+        summary: "on how many of the `days` days before today rule `rule` fired (its condition held, whether or not its action won)",
     },
     HostFunction {
         name: "last_passed",
@@ -313,6 +325,36 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 &Dynamic::from_int(value),
             );
             value
+        },
+    );
+
+    let h = Rc::clone(host);
+    engine.register_fn(
+        "fired",
+        move |rule: ImmutableString, days: INT| -> Result<INT> {
+            let data = h.data.borrow();
+            if !data.rules.iter().any(|r| r == rule.as_str()) {
+                return Err(fail(format!(
+                    "fired: no rule `{rule}`; the protocol's rules are: {}",
+                    data.rules.join(", ")
+                )));
+            }
+            let mut dates: Vec<Date> = data
+                .fired
+                .iter()
+                .filter(|(date, id)| {
+                    id == rule.as_str() && *date < data.today && data.days_ago(*date) <= days
+                })
+                .map(|(date, _)| *date)
+                .collect();
+            dates.dedup();
+            let value = INT::try_from(dates.len()).unwrap_or(INT::MAX);
+            record(
+                &h,
+                format!("fired({rule:?}, {days})"),
+                &Dynamic::from_int(value),
+            );
+            Ok(value)
         },
     );
 

@@ -20,6 +20,17 @@ use crate::modules::{
 };
 use crate::vars::{Value, Vars};
 
+/// A text literal passed as the first argument of a call; see
+/// [`Sandbox::literal_arguments`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiteralArgument {
+    pub function: String,
+    pub text: String,
+    /// 1-based line and column of the literal within the script, when known.
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
 /// A script compiled once by [`Sandbox::compile`], to be evaluated any number of times.
 #[derive(Debug, Clone)]
 pub struct Script {
@@ -231,6 +242,34 @@ impl Sandbox {
                     ScriptError::new(ScriptErrorKind::UndefinedFunction, &script.origin, message)
                         .at(pos),
                 );
+            }
+            true
+        });
+        found
+    }
+
+    /// Calls in `script` whose first argument is a text literal, such as
+    /// `table("healing")` or `fired("pain-holds", 14)`: the function's name, the text,
+    /// and the literal's line and column within the script. The engine checks that such
+    /// names are declared in the protocol before anything runs.
+    pub fn literal_arguments(&self, script: &Script) -> Vec<LiteralArgument> {
+        let mut found = Vec::new();
+        script.ast.walk(&mut |path: &[rhai::ASTNode]| {
+            let call = match path.last() {
+                Some(rhai::ASTNode::Expr(rhai::Expr::FnCall(call, _)))
+                | Some(rhai::ASTNode::Stmt(rhai::Stmt::FnCall(call, _))) => call,
+                _ => return true,
+            };
+            if !call.namespace.is_empty() {
+                return true;
+            }
+            if let Some(rhai::Expr::StringConstant(text, pos)) = call.args.first() {
+                found.push(LiteralArgument {
+                    function: call.name.to_string(),
+                    text: text.to_string(),
+                    line: pos.line(),
+                    column: pos.position(),
+                });
             }
             true
         });

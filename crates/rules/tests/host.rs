@@ -60,6 +60,16 @@ fn data() -> HostData {
             min_days: 126,
             max_days: 140,
         }],
+        rules: vec!["hold".into(), "refer".into()],
+        fired: vec![
+            (date(2026, 10, 25), "hold".into()),
+            (date(2026, 11, 3), "hold".into()),
+            // Two firings on one day (a check-in and a week-end) count as one day.
+            (date(2026, 11, 9), "hold".into()),
+            (date(2026, 11, 9), "hold".into()),
+            // Today's firings count from tomorrow.
+            (date(2026, 11, 10), "hold".into()),
+        ],
     }
 }
 
@@ -94,6 +104,11 @@ fn journal_helpers_see_only_up_to_today() {
         ("sessions_this_week(\"done\")", Value::Int(2)),
         ("sessions_this_week(\"partial\")", Value::Int(0)),
         ("table(\"healing\").max_days", Value::Int(140)),
+        ("fired(\"hold\", 14)", Value::Int(2)),
+        ("fired(\"hold\", 7)", Value::Int(2)),
+        ("fired(\"hold\", 6)", Value::Int(1)),
+        ("fired(\"hold\", 30)", Value::Int(3)),
+        ("fired(\"refer\", 30)", Value::Int(0)),
         (
             "days_between(\"2026-11-01\", \"2026-12-01\")",
             Value::Int(30),
@@ -139,6 +154,7 @@ fn bad_arguments_are_runtime_errors() {
     sandbox.set_host_data(data());
     for source in [
         "table(\"nope\")",
+        "fired(\"nope\", 7)",
         "days_between(\"soon\", \"2026-01-01\")",
         "add_days(\"2026-01-01\", 9223372036854775807)",
     ] {

@@ -21,7 +21,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         UNDEFINED,
-        "a reference to a phase, table, input, circuit, source or assessment that is not declared",
+        "a reference to a phase, table, input, choice, circuit, source, assessment, event or rule that is not declared",
     ),
     (DUPLICATE_ID, "two items of one kind share an id"),
     (
