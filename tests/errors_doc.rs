@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{engine, stderr};
+use common::{engine, stderr, stdout};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -135,7 +135,8 @@ fn every_shown_by_command_reports_its_code() {
         shown += 1;
         let args: Vec<&str> = command.split_whitespace().collect();
         let o = engine(&args);
-        let err = stderr(&o);
+        // `engine test` reports a scenario's problems with its results, on stdout.
+        let err = stderr(&o) + &stdout(&o);
         assert!(
             err.contains(&format!("[{current}]")),
             "`engine {command}` does not show {current}:\n{err}"

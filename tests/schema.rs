@@ -80,7 +80,7 @@ fn editor_files() -> Vec<(PathBuf, SchemaKind)> {
         .map(|p| {
             // Scenario files (a patient with expectations) are not protocols.
             let kind = if p.components().any(|c| c.as_os_str() == "scenarios") {
-                SchemaKind::Patient
+                SchemaKind::Scenario
             } else {
                 SchemaKind::Protocol
             };

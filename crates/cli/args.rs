@@ -27,8 +27,28 @@ pub enum Command {
     Run(RunArgs),
     /// Check protocol files (and optionally a patient file) and report every problem
     Check(CheckArgs),
-    /// Print the JSON Schema (draft-07) of protocol or patient files, for editors
+    /// Run protocol scenarios: check their expectations and snapshots
+    Test(TestArgs),
+    /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Scenario files, or folders searched for `scenarios/*.yaml` (default: protocols/)
+    pub paths: Vec<PathBuf>,
+    /// Only scenarios whose path or title contains this text
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Write new and changed snapshots (after reviewing the differences)
+    #[arg(long)]
+    pub update: bool,
+    /// Also list, per protocol, the rules, gates and phases the scenarios exercised
+    #[arg(long)]
+    pub coverage: bool,
+    /// Also print each scenario's plan, as text
+    #[arg(long)]
+    pub plan: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -86,6 +106,8 @@ pub enum SchemaFile {
     Protocol,
     /// A patient file: inputs and a journal
     Patient,
+    /// A test scenario: a patient and expectations of the plan
+    Scenario,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,6 +6,7 @@
 mod args;
 mod load;
 mod render;
+mod test;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Command::Run(a) => run(&a),
         Command::Check(a) => check(&a),
         Command::Schema(a) => schema(&a),
+        Command::Test(a) => test::test(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {
@@ -122,6 +124,7 @@ fn schema(a: &SchemaArgs) -> (Option<String>, Session, bool) {
     let kind = match a.kind {
         SchemaFile::Protocol => rehab_syntax::schema::SchemaKind::Protocol,
         SchemaFile::Patient => rehab_syntax::schema::SchemaKind::Patient,
+        SchemaFile::Scenario => rehab_syntax::schema::SchemaKind::Scenario,
     };
     let text = rehab_syntax::schema::schema_text(kind);
     (Some(text), Session::default(), true)

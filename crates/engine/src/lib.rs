@@ -8,6 +8,7 @@ pub mod model;
 mod patient;
 pub mod plan;
 mod run;
+pub mod scenario;
 mod scripts;
 
 pub use check::check_protocol;

@@ -100,6 +100,10 @@ pub const ALL: &[(&str, &str)] = &[
         "a rule's action or trigger that the engine cannot carry out",
     ),
     (
+        SCENARIO,
+        "a scenario expectation that names no phase or rule of its protocol, gives a date that is not a date, or checks nothing or several things",
+    ),
+    (
         BAD_OPTION,
         "a command-line option with a value the engine cannot use",
     ),
@@ -137,3 +141,4 @@ pub const SCRIPT_RUNTIME: &str = "E064";
 pub const RULE: &str = "E065";
 pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";
+pub const SCENARIO: &str = "E070";

@@ -9,6 +9,7 @@ mod diagnostic;
 mod load;
 pub mod patient;
 pub mod protocol;
+pub mod scenario;
 pub mod schema;
 mod source;
 mod spanned;
@@ -16,7 +17,9 @@ pub mod structure;
 pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Severity};
-pub use load::{MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol, read_tree};
+pub use load::{
+    MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol, parse_scenario, read_tree,
+};
 pub use serde_saphyr::Location;
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};
 pub use spanned::S;

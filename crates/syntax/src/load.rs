@@ -6,6 +6,7 @@ use crate::codes;
 use crate::diagnostic::Diagnostic;
 use crate::patient::PatientDoc;
 use crate::protocol::ProtocolDoc;
+use crate::scenario::ScenarioDoc;
 use crate::schema::{self, SchemaKind};
 use crate::source::{FileId, SourceFile, Sources, Span};
 use crate::structure::{self, Node};
@@ -25,6 +26,11 @@ pub fn parse_protocol(sources: &Sources, file: FileId) -> Result<ProtocolDoc, Ve
 /// Reads a patient file, reporting as [`parse_protocol`] does.
 pub fn parse_patient(sources: &Sources, file: FileId) -> Result<PatientDoc, Vec<Diagnostic>> {
     parse(sources, file, SchemaKind::Patient)
+}
+
+/// Reads a scenario file, reporting as [`parse_protocol`] does.
+pub fn parse_scenario(sources: &Sources, file: FileId) -> Result<ScenarioDoc, Vec<Diagnostic>> {
+    parse(sources, file, SchemaKind::Scenario)
 }
 
 fn parse<T: DeserializeOwned>(

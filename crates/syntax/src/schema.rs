@@ -7,22 +7,29 @@ use schemars::generate::SchemaSettings;
 
 use crate::patient::PatientDoc;
 use crate::protocol::ProtocolDoc;
+use crate::scenario::ScenarioDoc;
 
 /// Which file format a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SchemaKind {
     Protocol,
     Patient,
+    Scenario,
 }
 
 impl SchemaKind {
-    pub const ALL: [SchemaKind; 2] = [SchemaKind::Protocol, SchemaKind::Patient];
+    pub const ALL: [SchemaKind; 3] = [
+        SchemaKind::Protocol,
+        SchemaKind::Patient,
+        SchemaKind::Scenario,
+    ];
 
     /// The word used on the command line and in the committed file's name.
     pub fn name(self) -> &'static str {
         match self {
             SchemaKind::Protocol => "protocol",
             SchemaKind::Patient => "patient",
+            SchemaKind::Scenario => "scenario",
         }
     }
 
@@ -36,9 +43,11 @@ impl SchemaKind {
 pub fn cached(kind: SchemaKind) -> &'static serde_json::Value {
     static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Protocol));
     static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Patient));
+    static SCENARIO: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Scenario));
     match kind {
         SchemaKind::Protocol => &PROTOCOL,
         SchemaKind::Patient => &PATIENT,
+        SchemaKind::Scenario => &SCENARIO,
     }
 }
 
@@ -48,10 +57,12 @@ pub fn schema(kind: SchemaKind) -> serde_json::Value {
     let mut root = match kind {
         SchemaKind::Protocol => generator.into_root_schema_for::<ProtocolDoc>(),
         SchemaKind::Patient => generator.into_root_schema_for::<PatientDoc>(),
+        SchemaKind::Scenario => generator.into_root_schema_for::<ScenarioDoc>(),
     };
     let title = match kind {
         SchemaKind::Protocol => "Rehabilitation protocol",
         SchemaKind::Patient => "Patient file",
+        SchemaKind::Scenario => "Protocol test scenario",
     };
     // `$schema` and `title` first, for people reading the committed file.
     let mut ordered = serde_json::Map::new();

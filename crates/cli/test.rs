@@ -1,0 +1,396 @@
+//! `engine test`: runs protocol scenarios, checks their expectations and snapshots, and
+//! reports each result, the differences of each failure, and coverage.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use rehab_engine::RunConfig;
+use rehab_engine::plan::Plan;
+use rehab_engine::scenario::{Coverage, Expect, check_expectations, evaluate};
+use rehab_syntax::{Diagnostic, FileId, S, codes};
+
+use crate::args::TestArgs;
+use crate::load::Session;
+use crate::render;
+
+/// The folder `engine test` searches when given no path.
+const DEFAULT_PATH: &str = "protocols";
+
+pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
+    let mut s = Session::default();
+    let roots: Vec<PathBuf> = if a.paths.is_empty() {
+        vec![PathBuf::from(DEFAULT_PATH)]
+    } else {
+        a.paths.clone()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        if root.is_file() {
+            files.push(root.clone());
+        } else if root.is_dir() {
+            find_scenarios(root, &mut files);
+        } else {
+            s.diagnostics.push(
+                Diagnostic::error(codes::IO, "no such file or folder")
+                    .in_file(root.display().to_string()),
+            );
+        }
+    }
+    files.sort();
+    files.dedup();
+
+    let mut out = String::new();
+    let (mut passed, mut failed) = (0usize, 0usize);
+    let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
+    for file in &files {
+        let shown = file.display().to_string();
+        if a.filter
+            .as_ref()
+            .is_some_and(|f| !shown.contains(f.as_str()))
+        {
+            // The title may still match; it is known once the file is read.
+            if !title_matches(&mut Session::default(), file, a.filter.as_deref()) {
+                continue;
+            }
+        }
+        let before = s.diagnostics.len();
+        let result = run_scenario(&mut s, file, a.update);
+        let diagnostics: Vec<Diagnostic> = s.diagnostics.drain(before..).collect();
+        let errors = diagnostics.iter().any(Diagnostic::is_error);
+        let ok = !errors && result.failures.is_empty();
+        let title = result.title.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{} {shown}{}{title}",
+            if ok { "ok    " } else { "FAILED" },
+            if title.is_empty() { "" } else { ": " }
+        );
+        for note in &result.notes {
+            let _ = writeln!(out, "    {note}");
+        }
+        for d in &diagnostics {
+            for line in d.render(&s.sources).lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        for failure in &result.failures {
+            for line in failure.lines() {
+                let _ = writeln!(out, "    {line}");
+            }
+        }
+        if a.plan
+            && let Some(plan) = &result.plan
+        {
+            match render::text(plan, false) {
+                Ok(text) => {
+                    let _ = writeln!(out, "\n{text}");
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "    {e}");
+                }
+            }
+        }
+        if ok {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        if let (Some((key, fresh)), Some(plan)) = (result.protocol, &result.plan) {
+            coverage.entry(key).or_insert(fresh).add(plan);
+        }
+    }
+    if a.coverage {
+        out.push_str(&render_coverage(&coverage));
+    }
+    let _ = writeln!(out, "{passed} passed, {failed} failed");
+    let ok = failed == 0 && !s.has_errors();
+    (Some(out), s, ok)
+}
+
+/// Scenario files under `dir`: `*.yaml` files in folders named `scenarios`.
+fn find_scenarios(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            find_scenarios(&path, found);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+            && dir.file_name().is_some_and(|n| n == "scenarios")
+        {
+            found.push(path);
+        }
+    }
+}
+
+fn title_matches(s: &mut Session, file: &Path, filter: Option<&str>) -> bool {
+    let Some(filter) = filter else { return true };
+    let Some(id) = s.read(file) else { return false };
+    rehab_syntax::parse_scenario(&s.sources, id).is_ok_and(|d| d.title.contains(filter))
+}
+
+/// What running one scenario gave.
+#[derive(Default)]
+struct ScenarioResult {
+    title: Option<String>,
+    /// Expectations that did not hold and snapshot differences, each ready to print.
+    failures: Vec<String>,
+    /// Things worth saying that are not failures, such as a snapshot written.
+    notes: Vec<String>,
+    plan: Option<Plan>,
+    /// The protocol's path, and an empty coverage of it.
+    protocol: Option<(String, Coverage)>,
+}
+
+fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
+    let mut result = ScenarioResult::default();
+    let Some(id) = s.read(file) else {
+        return result;
+    };
+    let doc = match rehab_syntax::parse_scenario(&s.sources, id) {
+        Ok(d) => d,
+        Err(found) => {
+            s.diagnostics.extend(found);
+            return result;
+        }
+    };
+    result.title = Some(doc.title.trim().to_string());
+    let folder = file.parent().unwrap_or(Path::new(""));
+    let protocol_path = match &doc.protocol {
+        Some(p) => folder.join(&p.value),
+        None => default_protocol(file),
+    };
+    let Some((protocol, protocol_file, example)) = s.protocol(&protocol_path) else {
+        return result;
+    };
+    let (patient_doc, patient_file) = match (&doc.patient_file, doc.patient, example) {
+        (Some(path), _, _) => match s.patient_doc(&folder.join(&path.value)) {
+            Some(p) => p,
+            None => return result,
+        },
+        (None, Some(inline), _) => (inline, id),
+        (None, None, Some(example)) => (example, protocol_file),
+        (None, None, None) => {
+            s.diagnostics.push(
+                Diagnostic::error(
+                    codes::NO_PATIENT,
+                    "the scenario gives no patient and the protocol embeds no example patient",
+                )
+                .in_file(file.display().to_string())
+                .with_help("add `patient_file: PATH` or `patient:` to the scenario"),
+            );
+            return result;
+        }
+    };
+    let Some(patient) = s.patient(&protocol, &patient_doc, patient_file) else {
+        return result;
+    };
+    let (expectations, found) = check_expectations(&s.sources, id, &protocol, &doc.expect);
+    s.diagnostics.extend(found);
+    let start = scenario_date(s, id, doc.start.as_ref());
+    let as_of = scenario_date(s, id, doc.as_of.as_ref());
+    if s.has_errors() {
+        return result;
+    }
+    let config = RunConfig {
+        start: start.flatten(),
+        as_of: as_of.flatten(),
+    };
+    let plan = match rehab_engine::run(&protocol, &patient, &config) {
+        Ok(p) => p,
+        Err(d) => {
+            s.diagnostics
+                .push(d.in_file(protocol_path.display().to_string()));
+            return result;
+        }
+    };
+    for expect in &expectations {
+        if let Err(actual) = evaluate(&plan, &expect.kind) {
+            result.failures.push(failure(s, expect, &actual));
+        }
+    }
+    if doc.snapshot {
+        snapshot(file, &plan, update, &mut result);
+    }
+    result.protocol = Some((
+        protocol_path.display().to_string(),
+        Coverage::new(&protocol),
+    ));
+    result.plan = Some(plan);
+    result
+}
+
+/// `protocols/morra.yaml` for `protocols/morra/scenarios/x.yaml`.
+fn default_protocol(scenario: &Path) -> PathBuf {
+    let scenarios = scenario.parent().unwrap_or(Path::new(""));
+    let own = scenarios.parent().unwrap_or(Path::new(""));
+    let name = own.file_name().map(|n| n.to_string_lossy().to_string());
+    let parent = own.parent().unwrap_or(Path::new(""));
+    parent.join(format!("{}.yaml", name.unwrap_or_default()))
+}
+
+/// A scenario's optional date; a bad one is a located diagnostic and `Some(None)`.
+fn scenario_date(s: &mut Session, file: FileId, text: Option<&S<String>>) -> Option<Option<Date>> {
+    let text = text?;
+    match text.value.trim().parse::<Date>() {
+        Ok(d) => Some(Some(d)),
+        Err(_) => {
+            s.diagnostics.push(
+                Diagnostic::error(
+                    codes::SCENARIO,
+                    format!("`{}` is not a calendar date (YYYY-MM-DD)", text.value),
+                )
+                .at(rehab_syntax::Span::from_location(file, &text.referenced)),
+            );
+            Some(None)
+        }
+    }
+}
+
+/// An expectation that did not hold: what was expected, where, and what the plan has.
+fn failure(s: &Session, expect: &Expect, actual: &str) -> String {
+    let place = s
+        .sources
+        .get(expect.at.file)
+        .map(|f| {
+            let at = f.line_col(expect.at.start);
+            format!("{}:{}:{}", f.path, at.line, at.column)
+        })
+        .unwrap_or_default();
+    format!(
+        "expected: {}\n  actual: {actual}\n     --> {place}",
+        expect.kind
+    )
+}
+
+/// Compares the plan with the scenario's snapshot, or writes it with `--update`.
+fn snapshot(file: &Path, plan: &Plan, update: bool, result: &mut ScenarioResult) {
+    let folder = file.parent().unwrap_or(Path::new("")).join("snapshots");
+    let stem = file
+        .file_stem()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let path = folder.join(format!("{stem}.txt"));
+    let shown = path.display().to_string();
+    let actual = match render::text(plan, false) {
+        Ok(t) => t,
+        Err(e) => {
+            result.failures.push(e);
+            return;
+        }
+    };
+    let expected = std::fs::read_to_string(&path).ok();
+    if expected.as_deref() == Some(actual.as_str()) {
+        return;
+    }
+    if update {
+        let written =
+            std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, &actual));
+        match (written, &expected) {
+            (Ok(()), None) => result.notes.push(format!("snapshot written: {shown}")),
+            (Ok(()), Some(_)) => result.notes.push(format!("snapshot updated: {shown}")),
+            (Err(e), _) => result
+                .failures
+                .push(format!("cannot write the snapshot {shown}: {e}")),
+        }
+        return;
+    }
+    match expected {
+        None => result.failures.push(format!(
+            "no snapshot yet at {shown}; review the plan (`engine run`) and write it with `engine test --update`"
+        )),
+        Some(expected) => {
+            let diff = similar::TextDiff::from_lines(&expected, &actual);
+            let mut text = format!(
+                "the plan differs from its snapshot {shown} (- snapshot, + now); if the change is intended, run `engine test --update`\n"
+            );
+            text.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header("snapshot", "now")
+                    .to_string(),
+            );
+            result.failures.push(text.trim_end().to_string());
+        }
+    }
+}
+
+fn render_coverage(coverage: &BTreeMap<String, Coverage>) -> String {
+    let mut out = String::new();
+    for (path, c) in coverage {
+        let _ = writeln!(
+            out,
+            "\ncoverage of {path} across {} scenario{}:",
+            c.scenarios,
+            if c.scenarios == 1 { "" } else { "s" }
+        );
+        let _ = writeln!(out, "  rules (times fired):");
+        for (rule, n) in &c.rules {
+            let _ = writeln!(out, "    {rule:<32} {n}");
+        }
+        let _ = writeln!(
+            out,
+            "  gates (passed / failed on evidence, waited, assumed in projection, checkpoints):"
+        );
+        for (phase, gate, t) in &c.gates {
+            let name = format!("{phase}/{gate}");
+            let _ = writeln!(
+                out,
+                "    {name:<32} {} / {}, {}, {}, {}",
+                t.passed, t.failed, t.waited, t.assumed, t.checkpoints
+            );
+        }
+        let _ = writeln!(out, "  phases (scenarios reaching them):");
+        for (phase, n) in &c.phases {
+            let _ = writeln!(out, "    {phase:<32} {n}");
+        }
+        let never_fired: Vec<&str> = c
+            .rules
+            .iter()
+            .filter(|(_, n)| *n == 0)
+            .map(|(r, _)| r.as_str())
+            .collect();
+        let never_passed: Vec<String> = c
+            .gates
+            .iter()
+            .filter(|(_, _, t)| t.passed == 0 && t.checkpoints == 0)
+            .map(|(p, g, _)| format!("{p}/{g}"))
+            .collect();
+        let never_failed: Vec<String> = c
+            .gates
+            .iter()
+            .filter(|(_, _, t)| t.failed == 0 && t.checkpoints == 0)
+            .map(|(p, g, _)| format!("{p}/{g}"))
+            .collect();
+        let never_reached: Vec<&str> = c
+            .phases
+            .iter()
+            .filter(|(_, n)| *n == 0)
+            .map(|(p, _)| p.as_str())
+            .collect();
+        let _ = writeln!(out, "  never fired: {}", list(&never_fired));
+        let _ = writeln!(out, "  never passed on evidence: {}", list(&never_passed));
+        let _ = writeln!(out, "  never failed on evidence: {}", list(&never_failed));
+        let _ = writeln!(out, "  never reached: {}", list(&never_reached));
+        out.push('\n');
+    }
+    out
+}
+
+/// `a, b, c`, or `none`.
+fn list<T: AsRef<str>>(items: &[T]) -> String {
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
