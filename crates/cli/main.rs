@@ -3,6 +3,8 @@
 //! This is the only part of the project that touches files, standard streams or the
 //! process exit code.
 
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+
 mod args;
 mod load;
 mod render;

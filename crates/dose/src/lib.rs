@@ -18,6 +18,11 @@
 //! The grammar is `grammar/dose.pest` at the workspace root; the reference for protocol
 //! authors is `docs/dose-notation.md`.
 
+// Input-dependent paths return errors; a panic would lose the author's work and say
+// nothing useful. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod error;
 mod parse;
 mod print;

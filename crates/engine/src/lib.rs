@@ -3,6 +3,11 @@
 //! This crate never reads files, prints or exits: it takes parsed documents and returns
 //! values and diagnostics. The command line owns all input and output.
 
+// Input-dependent paths return errors; a panic would lose the author's work and say
+// nothing useful. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod check;
 pub mod model;
 mod patient;

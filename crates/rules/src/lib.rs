@@ -14,6 +14,11 @@
 //!
 //! This crate never reads files, prints or exits: the command line does all input and output.
 
+// Input-dependent paths return errors; a panic would lose the author's work and say
+// nothing useful. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 mod error;
 mod host;
 mod limits;

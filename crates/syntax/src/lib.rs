@@ -4,6 +4,11 @@
 //! This crate knows YAML and places in files; it does not know what a protocol means.
 //! Checking references, doses and periods is the engine's job.
 
+// Input-dependent paths return errors; a panic would lose the author's work and say
+// nothing useful. Tests may unwrap.
+#![deny(clippy::unwrap_used, clippy::expect_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod codes;
 mod diagnostic;
 mod load;
