@@ -124,7 +124,6 @@ impl Diagnostic {
                     file.path, start.line, start.column
                 );
                 let _ = writeln!(out, "{pad} |");
-                let _ = writeln!(out, "{} | {}", start.line, line_text.replace('\t', " "));
                 let line_chars = line_text.chars().count();
                 let width = if end.line == start.line {
                     end.column.saturating_sub(start.column)
@@ -132,12 +131,11 @@ impl Diagnostic {
                     line_chars.saturating_sub(start.column - 1)
                 }
                 .max(1);
-                let _ = writeln!(
-                    out,
-                    "{pad} | {}{}",
-                    " ".repeat(start.column - 1),
-                    "^".repeat(width)
-                );
+                // A very long line (minified or hostile input) is shown as a window
+                // around the offending text, so the frame stays readable.
+                let (shown, caret_at, width) = window(line_text, start.column - 1, width);
+                let _ = writeln!(out, "{} | {}", start.line, shown.replace('\t', " "));
+                let _ = writeln!(out, "{pad} | {}{}", " ".repeat(caret_at), "^".repeat(width));
                 if let Some(help) = &self.help {
                     let _ = writeln!(out, "{pad} = help: {help}");
                 }
@@ -155,10 +153,58 @@ impl Diagnostic {
     }
 }
 
+/// The widest line a code frame shows whole, in characters.
+const MAX_FRAME_WIDTH: usize = 120;
+
+/// The part of `line` to show, where the carets start in it, and how many: the whole
+/// line when it is short, else a window around the span (start `column`, 0-based, and
+/// `width` characters) with `…` marking what was cut.
+fn window(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= MAX_FRAME_WIDTH {
+        return (line.to_string(), column, width);
+    }
+    let width = width.min(MAX_FRAME_WIDTH / 2);
+    let from = column.saturating_sub(MAX_FRAME_WIDTH / 4);
+    let to = (column + width + MAX_FRAME_WIDTH / 4).min(chars.len());
+    let mut shown = String::new();
+    let mut caret_at = column - from;
+    if from > 0 {
+        shown.push('…');
+        caret_at += 1;
+    }
+    shown.extend(chars.get(from..to).unwrap_or_default());
+    if to < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret_at, width)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_around_the_span() {
+        let mut sources = Sources::new();
+        let long = format!("x: {}bad{}\n", "[".repeat(500), "]".repeat(500));
+        let id = sources.add(SourceFile::new("p.yaml", long));
+        let d = Diagnostic::error("E001", "too deep").at(Span::new(id, 503, 506));
+        let text = d.render(&sources);
+        assert!(text.lines().all(|l| l.chars().count() < 140), "{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        let code = lines[3];
+        let carets = lines[4];
+        let at = carets.find('^').unwrap();
+        // The carets sit under `bad` in the window.
+        let under: String = code
+            .chars()
+            .skip(carets[..at].chars().count())
+            .take(3)
+            .collect();
+        assert_eq!(under, "bad", "{text}");
+    }
 
     #[test]
     fn renders_a_code_frame_under_the_span() {

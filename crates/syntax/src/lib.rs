@@ -23,7 +23,8 @@ pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{
-    MAX_FILE_BYTES, MAX_NESTING, parse_patient, parse_protocol, parse_scenario, read_tree,
+    MAX_ALIASES, MAX_FILE_BYTES, MAX_NESTING, MAX_NODES, parse_patient, parse_protocol,
+    parse_scenario, read_tree,
 };
 pub use serde_saphyr::Location;
 pub use source::{FileId, LineCol, SourceFile, Sources, Span};

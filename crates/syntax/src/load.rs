@@ -17,6 +17,13 @@ pub const MAX_FILE_BYTES: usize = 1024 * 1024;
 /// The deepest nesting of YAML collections the engine accepts.
 pub const MAX_NESTING: usize = 64;
 
+/// The most YAML nodes (mappings, lists and values) in one file, aliases expanded: a
+/// large protocol has a few thousand.
+pub const MAX_NODES: usize = 100_000;
+
+/// The most aliases (`*name`) in one file.
+pub const MAX_ALIASES: usize = 1_000;
+
 /// Reads a protocol file. On failure, every structural problem found (all unknown,
 /// missing and mistyped fields), or the one YAML syntax error that stopped the reading.
 pub fn parse_protocol(sources: &Sources, file: FileId) -> Result<ProtocolDoc, Vec<Diagnostic>> {
@@ -87,6 +94,8 @@ fn read<T: DeserializeOwned>(
     }
     let mut budget = serde_saphyr::budget::Budget::default();
     budget.max_depth = MAX_NESTING;
+    budget.max_nodes = MAX_NODES;
+    budget.max_aliases = MAX_ALIASES;
     let options = serde_saphyr::options! {
         with_snippet: false,
         budget: Some(budget),
@@ -129,6 +138,12 @@ fn yaml_diagnostic(
         codes::BAD_VALUE
     } else {
         fallback
+    };
+    // The budget's own words name its counters; say what happened instead.
+    let message = if message.starts_with("budget breached") {
+        "the file is too large once its aliases (`*name`) are expanded; write the values out, or use fewer aliases".to_string()
+    } else {
+        message
     };
     let mut diagnostic = Diagnostic::error(code, message.clone()).in_file(&source.path);
     if message.contains("found a tab") {

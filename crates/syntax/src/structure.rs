@@ -467,11 +467,28 @@ impl<'a> Walker<'a> {
             Kind::Float(x) => x,
             _ => return,
         };
-        let min = schema.get("minimum").and_then(Value::as_f64);
-        let max = schema.get("maximum").and_then(Value::as_f64);
+        // The generator gives integer types their Rust width as a format: the bounds of
+        // that width apply as well as any stated ones.
+        let (format_min, format_max) = match schema.get("format").and_then(Value::as_str) {
+            Some("int64") => (Some(i64::MIN as f64), Some(i64::MAX as f64)),
+            Some("int32") => (Some(f64::from(i32::MIN)), Some(f64::from(i32::MAX))),
+            Some("uint32") => (Some(0.0), Some(f64::from(u32::MAX))),
+            Some("uint64") => (Some(0.0), Some(u64::MAX as f64)),
+            _ => (None, None),
+        };
+        let min = schema.get("minimum").and_then(Value::as_f64).or(format_min);
+        let max = schema.get("maximum").and_then(Value::as_f64).or(format_max);
+        // Bounds people wrote are quoted; a type's own width is too wide to be worth it.
+        let bound = |b: f64| {
+            if b.abs() < 1e12 {
+                format!(" {b}")
+            } else {
+                " the engine can hold".to_string()
+            }
+        };
         let problem = match (min, max) {
-            (Some(lo), _) if x < lo => Some(format!("less than the minimum {lo}")),
-            (_, Some(hi)) if x > hi => Some(format!("more than the maximum {hi}")),
+            (Some(lo), _) if x < lo => Some(format!("less than the minimum{}", bound(lo))),
+            (_, Some(hi)) if x > hi => Some(format!("more than the maximum{}", bound(hi))),
             _ => None,
         };
         if let Some(problem) = problem {
