@@ -149,7 +149,7 @@ impl SourceFile {
 }
 
 /// Every file read during one command, so that any diagnostic can be rendered.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Sources {
     files: Vec<SourceFile>,
 }
