@@ -29,8 +29,57 @@ pub enum Command {
     Check(CheckArgs),
     /// Run protocol scenarios: check their expectations and snapshots
     Test(TestArgs),
+    /// Run a protocol for many simulated patients and report the outcomes' distribution
+    Simulate(SimulateArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// The protocol file
+    pub protocol: PathBuf,
+    /// How many patients to simulate
+    #[arg(long, default_value_t = 1000)]
+    pub patients: u64,
+    /// The seed of the random draws: the same seed gives the same result
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Worker threads (default: one per core); the result does not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// A patient file whose inputs every simulated patient shares (its journal is not
+    /// used); default: the protocol's example patient
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+    /// A YAML file setting any of the model's chances and scores (the flags' names, with
+    /// underscores: `pain_chance: 0.2`); flags override it
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// Chance that a running session is followed by pain, 0-1 [default 0.1]
+    #[arg(long)]
+    pub pain_chance: Option<f64>,
+    /// Chance that a cross-training session is followed by pain, 0-1 [default 0.05]
+    #[arg(long)]
+    pub cross_pain_chance: Option<f64>,
+    /// Lowest score of such pain, 0-10 [default 2]
+    #[arg(long)]
+    pub pain_min: Option<i64>,
+    /// Highest score of such pain, 0-10 [default 4]
+    #[arg(long)]
+    pub pain_max: Option<i64>,
+    /// Chance that a painful session still hurts the next day, 0-1 [default 0.3]
+    #[arg(long)]
+    pub next_day_chance: Option<f64>,
+    /// Chance that a session is skipped, 0-1 [default 0.05]
+    #[arg(long)]
+    pub skip_chance: Option<f64>,
+    /// Chance that an assessment a gate asks for is passed, 0-1 [default 0.9]
+    #[arg(long)]
+    pub pass_chance: Option<f64>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,6 +8,7 @@
 mod args;
 mod load;
 mod render;
+mod simulate;
 mod test;
 
 use std::io::Write;
@@ -27,6 +28,7 @@ fn main() -> ExitCode {
         Command::Check(a) => check(&a),
         Command::Schema(a) => schema(&a),
         Command::Test(a) => test::test(&a),
+        Command::Simulate(a) => simulate::simulate(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {

@@ -15,9 +15,10 @@ pub mod plan;
 mod run;
 pub mod scenario;
 mod scripts;
+pub mod simulate;
 
 pub use check::check_protocol;
 pub use patient::check_patient;
 pub use rehab_rules::is_module_name;
-pub use run::{MAX_PLAN_DAYS, RunConfig, run};
+pub use run::{DayView, GateNeed, MAX_PLAN_DAYS, Responder, RunConfig, run, run_with};
 pub use scripts::ModuleFile;

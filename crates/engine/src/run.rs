@@ -3,6 +3,7 @@
 //! The run is deterministic: it reads no clock and no randomness. Its only dates are
 //! the patient's inputs and the `start`/`as_of` overrides in [`RunConfig`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use jiff::civil::Date;
@@ -40,11 +41,51 @@ pub struct RunConfig {
 /// - When several rules fire on one day, the most conservative action wins (see
 ///   [`Action::rank`]); the others are recorded as overridden.
 pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result<Plan, Diagnostic> {
+    run_with(protocol, patient, config, None)
+}
+
+/// A patient who answers as the plan unfolds, instead of a journal written beforehand:
+/// simulations use one. Every day of a run with a responder is followed, not projected.
+pub trait Responder {
+    /// What the patient reports on `day.date`, before the day's rules run.
+    fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind>;
+    /// A gate needs evidence the journal lacks: the assessment result or event the
+    /// patient reports today, or `None` to keep the gate waiting.
+    fn gate(&mut self, date: Date, need: &GateNeed<'_>) -> Option<EntryKind>;
+}
+
+/// One day of the plan as a [`Responder`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct DayView<'a> {
+    pub date: Date,
+    pub phase: &'a str,
+    /// The day prescribes a session (running or walking).
+    pub session: bool,
+    /// The day prescribes cross-training.
+    pub cross: bool,
+}
+
+/// The evidence a gate waits for.
+#[derive(Debug, Clone, Copy)]
+pub enum GateNeed<'a> {
+    Assessment(&'a Assessment),
+    Event(&'a Event),
+}
+
+/// Runs `protocol` for `patient` as [`run`] does; with a `responder`, the patient's
+/// reports come from it day by day, after any journal entries the patient file has.
+pub fn run_with(
+    protocol: &Protocol,
+    patient: &Patient,
+    config: &RunConfig,
+    responder: Option<&mut dyn Responder>,
+) -> Result<Plan, Diagnostic> {
     let start = match config.start {
         Some(d) => d,
         None => date_input(patient, &protocol.starts_on)?,
     };
     let mut runner = Runner::new(protocol, patient, config, start);
+    runner.responder = responder;
     runner.enter(0, start)?;
     while runner.outcome.is_none() {
         runner.step()?;
@@ -96,9 +137,12 @@ enum GateResult {
     Wait(Vec<Decision>),
 }
 
-struct Runner<'a> {
+struct Runner<'a, 'r> {
     protocol: &'a Protocol,
     patient: &'a Patient,
+    /// The journal: the patient file's, and what a responder adds as the run goes.
+    journal: Cow<'a, [Entry]>,
+    responder: Option<&'r mut dyn Responder>,
     config: &'a RunConfig,
     scripts: &'a Scripts,
     start: Date,
@@ -114,7 +158,7 @@ struct Runner<'a> {
     inputs: Vars,
 }
 
-impl<'a> Runner<'a> {
+impl<'a, 'r> Runner<'a, 'r> {
     fn new(
         protocol: &'a Protocol,
         patient: &'a Patient,
@@ -132,6 +176,8 @@ impl<'a> Runner<'a> {
         Runner {
             protocol,
             patient,
+            journal: Cow::Borrowed(patient.journal.as_slice()),
+            responder: None,
             config,
             scripts,
             start,
@@ -151,6 +197,17 @@ impl<'a> Runner<'a> {
             doses: HashMap::new(),
             inputs,
         }
+    }
+
+    /// Adds an entry a responder reported, to the journal and to what scripts see.
+    fn append(&mut self, date: Date, kind: EntryKind) {
+        let entry = Entry {
+            date,
+            kind,
+            note: None,
+        };
+        host_record(&mut self.scripts.sandbox.host_data(), &entry);
+        self.journal.to_mut().push(entry);
     }
 
     fn followed(&self, date: Date) -> bool {
@@ -347,11 +404,28 @@ impl<'a> Runner<'a> {
             host.phase_start = visit.start;
             host.week_start = visit.week_start;
         }
-        let entries: Vec<&Entry> = self
-            .patient
+        if let Some(responder) = self.responder.as_deref_mut() {
+            let view = DayView {
+                date: today,
+                phase: &self.protocol.phases[visit.phase].id,
+                session: day
+                    .session
+                    .parts
+                    .iter()
+                    .any(|p| p.kind == PartKind::Session),
+                cross: day.session.parts.iter().any(|p| p.kind == PartKind::Cross),
+            };
+            let reports = responder.day(&view);
+            for kind in reports {
+                self.append(today, kind);
+            }
+            self.followed_until = Some(today);
+        }
+        let entries: Vec<Entry> = self
             .journal
             .iter()
             .filter(|e| e.date == today)
+            .cloned()
             .collect();
         let mut fired: Vec<(usize, Decision)> = Vec::new();
         for entry in &entries {
@@ -672,7 +746,16 @@ impl<'a> Runner<'a> {
                 .and_then(|a| self.protocol.assessments.get(a))
             {
                 let after = since.or_else(|| visit.start.yesterday().ok());
-                latest_result(self.patient, &a.id, today, after).map(|(date, answers, passed)| {
+                if followed
+                    && latest_result(&self.journal, &a.id, today, after).is_none()
+                    && let Some(kind) = self
+                        .responder
+                        .as_deref_mut()
+                        .and_then(|r| r.gate(today, &GateNeed::Assessment(a)))
+                {
+                    self.append(today, kind);
+                }
+                latest_result(&self.journal, &a.id, today, after).map(|(date, answers, passed)| {
                     let values = answers
                         .iter()
                         .map(|(k, v)| (format!("{}.{k}", a.id), Value::Bool(*v)))
@@ -681,8 +764,21 @@ impl<'a> Runner<'a> {
                     (ok, format!("{} on {date}", a.title), values, None)
                 })
             } else if let Some(e) = gate.event.and_then(|e| self.protocol.events.get(e)) {
-                self.patient
-                    .journal
+                let seen = |j: &[Entry]| {
+                    j.iter().any(|x| {
+                        x.date <= today && matches!(&x.kind, EntryKind::Event { id } if *id == e.id)
+                    })
+                };
+                if followed
+                    && !seen(&self.journal)
+                    && let Some(kind) = self
+                        .responder
+                        .as_deref_mut()
+                        .and_then(|r| r.gate(today, &GateNeed::Event(e)))
+                {
+                    self.append(today, kind);
+                }
+                self.journal
                     .iter()
                     .find(|x| {
                         x.date <= today && matches!(&x.kind, EntryKind::Event { id } if *id == e.id)
@@ -1053,7 +1149,6 @@ impl<'a> Runner<'a> {
         };
         let last = outcome.date;
         let applied = self
-            .patient
             .journal
             .iter()
             .filter(|e| e.date >= self.start && e.date <= last)
@@ -1155,12 +1250,12 @@ fn choose(fired: &mut [(usize, Decision)], phase: usize, rules: &[Rule]) -> Opti
 
 /// The most recent result of assessment `id` on or before `today`, newer than `after`.
 fn latest_result<'p>(
-    patient: &'p Patient,
+    journal: &'p [Entry],
     id: &str,
     today: Date,
     after: Option<Date>,
 ) -> Option<(Date, &'p Answers, Option<bool>)> {
-    patient.journal.iter().rev().find_map(|e| match &e.kind {
+    journal.iter().rev().find_map(|e| match &e.kind {
         EntryKind::Assessment {
             id: a,
             answers,
@@ -1247,29 +1342,7 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
         ..HostData::default()
     };
     for e in &patient.journal {
-        match &e.kind {
-            EntryKind::CheckIn { session, pain } => data.checkins.push(CheckIn {
-                date: e.date,
-                session: session.map(|s| s.as_str().to_string()),
-                pain: *pain,
-            }),
-            EntryKind::Assessment {
-                id,
-                answers,
-                passed,
-            } => {
-                data.assessments.push(AssessmentRecord {
-                    date: e.date,
-                    id: id.clone(),
-                    result: answer_vars(answers),
-                    passed: *passed,
-                });
-            }
-            EntryKind::Event { id } => data.events.push(EventRecord {
-                date: e.date,
-                id: id.clone(),
-            }),
-        }
+        host_record(&mut data, e);
     }
     for table in &protocol.tables {
         if let Some(Value::Text(key)) = patient.input(&table.by)
@@ -1286,6 +1359,33 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
         }
     }
     data
+}
+
+/// Shows one journal entry to the host API.
+fn host_record(data: &mut HostData, e: &Entry) {
+    match &e.kind {
+        EntryKind::CheckIn { session, pain } => data.checkins.push(CheckIn {
+            date: e.date,
+            session: session.map(|s| s.as_str().to_string()),
+            pain: *pain,
+        }),
+        EntryKind::Assessment {
+            id,
+            answers,
+            passed,
+        } => {
+            data.assessments.push(AssessmentRecord {
+                date: e.date,
+                id: id.clone(),
+                result: answer_vars(answers),
+                passed: *passed,
+            });
+        }
+        EntryKind::Event { id } => data.events.push(EventRecord {
+            date: e.date,
+            id: id.clone(),
+        }),
+    }
 }
 
 fn scheduling_explanation(policy: RangePolicy) -> String {

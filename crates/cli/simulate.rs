@@ -1,0 +1,375 @@
+//! `engine simulate`: a protocol run for many simulated patients, in parallel, with a
+//! result that depends on the seed only.
+
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use rehab_engine::model::Patient;
+use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
+use rehab_syntax::{Diagnostic, codes};
+use serde::Deserialize;
+
+use crate::args::{CheckFormat, SimulateArgs};
+use crate::load::Session;
+
+/// The largest simulation one command runs.
+const MAX_PATIENTS: u64 = 10_000_000;
+
+/// A model file: any of the model's numbers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    pain_chance: Option<f64>,
+    cross_pain_chance: Option<f64>,
+    pain_min: Option<i64>,
+    pain_max: Option<i64>,
+    next_day_chance: Option<f64>,
+    skip_chance: Option<f64>,
+    pass_chance: Option<f64>,
+}
+
+pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
+    let mut s = Session::default();
+    let fail = |mut s: Session, message: String| {
+        s.diagnostics
+            .push(Diagnostic::error(codes::BAD_OPTION, message));
+        (None, s, false)
+    };
+    if a.patients == 0 || a.patients > MAX_PATIENTS {
+        return fail(
+            s,
+            format!(
+                "--patients must be from 1 to {MAX_PATIENTS}, not {}",
+                a.patients
+            ),
+        );
+    }
+    let model = match model(&mut s, a) {
+        Some(m) => m,
+        None => return (None, s, false),
+    };
+    if let Err(e) = model.validate() {
+        return fail(s, e);
+    }
+    // Checked once here, for its diagnostics and the base patient; each worker checks
+    // its own copy (a checked protocol holds its compiled scripts, which stay on one
+    // thread).
+    let Some(base) = base_patient(&mut s, a) else {
+        return (None, s, false);
+    };
+    let Some((protocol, _, _)) = s.protocol(&a.protocol) else {
+        return (None, s, false);
+    };
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256);
+    let threads = u64::try_from(threads).unwrap_or(1).min(a.patients);
+    let done = AtomicU64::new(0);
+    let show_progress = std::io::stderr().is_terminal() && a.patients >= 2000;
+    let mut results: Vec<Option<Result<Course, String>>> = (0..a.patients).map(|_| None).collect();
+    let mut worker_error = None;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let done = &done;
+                let base = &base;
+                let model = &model;
+                scope.spawn(move || {
+                    let mut own = Session::default();
+                    let Some((protocol, _, _)) = own.protocol(&a.protocol) else {
+                        return Err("the protocol did not load in a worker".to_string());
+                    };
+                    let indices = (t..a.patients).step_by(threads as usize);
+                    let courses = simulate_many(&protocol, base, model, a.seed, indices, || {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    });
+                    Ok((t, courses))
+                })
+            })
+            .collect();
+        if show_progress {
+            while !handles.iter().all(|h| h.is_finished()) {
+                progress(done.load(Ordering::Relaxed), a.patients);
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            progress(a.patients, a.patients);
+            let _ = writeln!(std::io::stderr());
+        }
+        for h in handles {
+            match h.join() {
+                Ok(Ok((t, courses))) => {
+                    for (k, course) in courses.into_iter().enumerate() {
+                        let index = t as usize + k * threads as usize;
+                        if let Some(slot) = results.get_mut(index) {
+                            *slot = Some(course);
+                        }
+                    }
+                }
+                Ok(Err(e)) => worker_error = Some(e),
+                Err(_) => worker_error = Some("a worker stopped unexpectedly".to_string()),
+            }
+        }
+    });
+    if let Some(e) = worker_error {
+        return fail(s, e);
+    }
+    // In patient order, whichever thread ran them.
+    let mut summary = Summary::new(&protocol);
+    for course in results.iter().flatten() {
+        summary.add(course.as_ref().map_err(String::clone));
+    }
+    summary.finish();
+    let out = match a.format {
+        CheckFormat::Text => text(&protocol, &summary, &model, a, &base),
+        CheckFormat::Json => json(&protocol, &summary, &model, a),
+    };
+    (Some(out), s, true)
+}
+
+fn progress(done: u64, total: u64) {
+    let width = 40u64;
+    let filled = done.saturating_mul(width) / total.max(1);
+    // The bar goes to standard error, which is a terminal here; the report stays clean.
+    let mut err = std::io::stderr();
+    let _ = write!(
+        err,
+        "\r[{}{}] {done}/{total} patients",
+        "#".repeat(filled as usize),
+        " ".repeat((width - filled.min(width)) as usize)
+    );
+    let _ = err.flush();
+}
+
+fn model(s: &mut Session, a: &SimulateArgs) -> Option<Model> {
+    let mut m = Model::default();
+    if let Some(path) = &a.model {
+        let id = s.read(path)?;
+        let text = s
+            .sources
+            .get(id)
+            .map(|f| f.text.clone())
+            .unwrap_or_default();
+        let file: ModelFile = match serde_saphyr::from_str(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                s.diagnostics.push(
+                    Diagnostic::error(codes::BAD_VALUE, format!("cannot read the model: {e}"))
+                        .in_file(path.display().to_string()),
+                );
+                return None;
+            }
+        };
+        set(&mut m, &file);
+    }
+    set(
+        &mut m,
+        &ModelFile {
+            pain_chance: a.pain_chance,
+            cross_pain_chance: a.cross_pain_chance,
+            pain_min: a.pain_min,
+            pain_max: a.pain_max,
+            next_day_chance: a.next_day_chance,
+            skip_chance: a.skip_chance,
+            pass_chance: a.pass_chance,
+        },
+    );
+    Some(m)
+}
+
+fn set(m: &mut Model, f: &ModelFile) {
+    if let Some(v) = f.pain_chance {
+        m.pain_chance = v;
+    }
+    if let Some(v) = f.cross_pain_chance {
+        m.cross_pain_chance = v;
+    }
+    if let Some(v) = f.pain_min {
+        m.pain_min = v;
+    }
+    if let Some(v) = f.pain_max {
+        m.pain_max = v;
+    }
+    if let Some(v) = f.next_day_chance {
+        m.next_day_chance = v;
+    }
+    if let Some(v) = f.skip_chance {
+        m.skip_chance = v;
+    }
+    if let Some(v) = f.pass_chance {
+        m.pass_chance = v;
+    }
+}
+
+/// The inputs every simulated patient shares, from `--patient` or the example patient.
+fn base_patient(s: &mut Session, a: &SimulateArgs) -> Option<Patient> {
+    let (protocol, protocol_file, example) = s.protocol(&a.protocol)?;
+    let (doc, file) = match &a.patient {
+        Some(path) => s.patient_doc(path)?,
+        None => match example {
+            Some(doc) => (doc, protocol_file),
+            None => {
+                s.diagnostics.push(
+                    Diagnostic::error(
+                        codes::NO_PATIENT,
+                        format!("protocol `{}` embeds no example patient", protocol.id),
+                    )
+                    .in_file(a.protocol.display().to_string())
+                    .with_help("give the simulated patients' inputs with --patient FILE"),
+                );
+                return None;
+            }
+        },
+    };
+    let mut patient = s.patient(&protocol, &doc, file)?;
+    patient.journal.clear();
+    Some(patient)
+}
+
+fn percent(n: u64, of: u64) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        (n as f64 * 1000.0 / of as f64).round() / 10.0
+    }
+}
+
+fn model_words(m: &Model) -> String {
+    format!(
+        "pain after a running session {}% of the time, after cross-training {}% (scores {}-{}, still there the next day in {}% of those); sessions skipped {}%; assessments passed {}%",
+        m.pain_chance * 100.0,
+        m.cross_pain_chance * 100.0,
+        m.pain_min,
+        m.pain_max,
+        m.next_day_chance * 100.0,
+        m.skip_chance * 100.0,
+        m.pass_chance * 100.0
+    )
+}
+
+fn text(
+    protocol: &rehab_engine::model::Protocol,
+    s: &Summary,
+    m: &Model,
+    a: &SimulateArgs,
+    base: &Patient,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Simulation of {} ({} v{}): {} patients, seed {}",
+        protocol.title, protocol.id, protocol.version, s.patients, a.seed
+    );
+    let inputs: Vec<String> = base
+        .inputs
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(out, "Inputs: {}", inputs.join(", "));
+    let _ = writeln!(out, "Model: {}.", model_words(m));
+    let _ = writeln!(
+        out,
+        "  Every day that prescribes a session or cross-training gets a check-in; a gate's\n  assessment or event is reported the day the gate asks for it."
+    );
+    let _ = writeln!(out, "\nDisclaimer: {}", protocol.disclaimer);
+    let _ = writeln!(
+        out,
+        "\nOutcomes: completed {}% ({}), referred {}% ({}), in progress {}% ({}){}",
+        percent(s.completed, s.patients),
+        s.completed,
+        percent(s.referred, s.patients),
+        s.referred,
+        percent(s.in_progress, s.patients),
+        s.in_progress,
+        if s.failed > 0 {
+            format!(
+                ", stopped with an error {} (first: {})",
+                s.failed,
+                s.first_error.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
+        }
+    );
+    if let (Some(p10), Some(p50), Some(p90)) =
+        (s.percentile(10), s.percentile(50), s.percentile(90))
+    {
+        let mean = s.completion_days.iter().map(|d| f64::from(*d)).sum::<f64>()
+            / s.completion_days.len() as f64;
+        let _ = writeln!(
+            out,
+            "Days to completion: p10 {p10}, p50 {p50}, p90 {p90} (fewest {}, most {}, mean {:.1})",
+            s.completion_days.first().copied().unwrap_or(0),
+            s.completion_days.last().copied().unwrap_or(0),
+            mean
+        );
+        let bins = s.histogram(12);
+        let most = bins.iter().map(|b| b.2).max().unwrap_or(1).max(1);
+        for (from, to, n) in bins {
+            let bar = "#".repeat(((n * 50).div_ceil(most)) as usize);
+            let _ = writeln!(out, "  {from:>4}-{to:<4} days | {bar:<50} {n}");
+        }
+    }
+    let _ = writeln!(out, "\nRules fired (times, over all patients):");
+    for (rule, n) in &s.rules {
+        let _ = writeln!(out, "  {rule:<32} {n}");
+    }
+    let _ = writeln!(out, "\nSimulated {} patient-days.", s.patient_days);
+    out
+}
+
+fn json(
+    protocol: &rehab_engine::model::Protocol,
+    s: &Summary,
+    m: &Model,
+    a: &SimulateArgs,
+) -> String {
+    let mean = if s.completion_days.is_empty() {
+        serde_json::Value::Null
+    } else {
+        let m = s.completion_days.iter().map(|d| f64::from(*d)).sum::<f64>()
+            / s.completion_days.len() as f64;
+        serde_json::json!((m * 10.0).round() / 10.0)
+    };
+    let value = serde_json::json!({
+        "protocol": { "id": protocol.id, "version": protocol.version, "title": protocol.title },
+        "disclaimer": protocol.disclaimer,
+        "patients": s.patients,
+        "patient_days": s.patient_days,
+        "seed": a.seed,
+        "model": {
+            "pain_chance": m.pain_chance,
+            "cross_pain_chance": m.cross_pain_chance,
+            "pain_min": m.pain_min,
+            "pain_max": m.pain_max,
+            "next_day_chance": m.next_day_chance,
+            "skip_chance": m.skip_chance,
+            "pass_chance": m.pass_chance,
+        },
+        "completed": s.completed,
+        "in_progress": s.in_progress,
+        "referred": s.referred,
+        "failed": s.failed,
+        "completion_days": {
+            "p10": s.percentile(10),
+            "p25": s.percentile(25),
+            "p50": s.percentile(50),
+            "p75": s.percentile(75),
+            "p90": s.percentile(90),
+            "min": s.completion_days.first(),
+            "max": s.completion_days.last(),
+            "mean": mean,
+        },
+        "histogram": s.histogram(12).iter().map(|(from, to, n)| serde_json::json!({
+            "from": from, "to": to, "patients": n,
+        })).collect::<Vec<_>>(),
+        "rules_fired": s.rules.iter().map(|(rule, n)| serde_json::json!({
+            "rule": rule, "times": n,
+        })).collect::<Vec<_>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+    text.push('\n');
+    text
+}

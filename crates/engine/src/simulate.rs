@@ -1,0 +1,370 @@
+//! Population simulation: a protocol run for many simulated patients, each answering
+//! the plan day by day from a stochastic model, summarised as a distribution.
+//!
+//! Every patient draws from a random stream of their own, derived from the seed and
+//! their number alone, so a simulation gives the same result for a seed however many
+//! threads share the work and in whatever order they finish.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+
+use crate::model::{Assessment, EntryKind, Patient, Protocol, SessionStatus};
+use crate::plan::OutcomeStatus;
+use crate::run::{DayView, GateNeed, Responder, RunConfig, run_with};
+
+/// How a simulated patient behaves. Chances are per session (or per test) and
+/// independent of each other.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    /// The chance that a running session is followed by pain.
+    pub pain_chance: f64,
+    /// The chance that a cross-training session is followed by pain.
+    pub cross_pain_chance: f64,
+    /// The lowest and highest score of such pain, 0-10, drawn evenly.
+    pub pain_min: i64,
+    pub pain_max: i64,
+    /// The chance that painful session also hurts the next day.
+    pub next_day_chance: f64,
+    /// The chance that a prescribed session is skipped (reported, without pain).
+    pub skip_chance: f64,
+    /// The chance that an assessment a gate asks for is passed.
+    pub pass_chance: f64,
+}
+
+impl Default for Model {
+    fn default() -> Self {
+        Model {
+            pain_chance: 0.10,
+            cross_pain_chance: 0.05,
+            pain_min: 2,
+            pain_max: 4,
+            next_day_chance: 0.3,
+            skip_chance: 0.05,
+            pass_chance: 0.90,
+        }
+    }
+}
+
+impl Model {
+    /// A model with a chance outside 0-1 or pain outside 0-10 is refused, in words.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, p) in [
+            ("pain chance", self.pain_chance),
+            ("cross-training pain chance", self.cross_pain_chance),
+            ("next-day chance", self.next_day_chance),
+            ("skip chance", self.skip_chance),
+            ("pass chance", self.pass_chance),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("the {name} must be from 0 to 1, not {p}"));
+            }
+        }
+        if !(0..=10).contains(&self.pain_min)
+            || !(0..=10).contains(&self.pain_max)
+            || self.pain_min > self.pain_max
+        {
+            return Err(format!(
+                "pain scores are 0-10, lowest first; {}-{} is not a range of them",
+                self.pain_min, self.pain_max
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A small, fast, well-mixed random stream (SplitMix64). Not for cryptography: for
+/// reproducible draws, the same on every machine.
+#[derive(Debug, Clone)]
+pub struct Stream(u64);
+
+impl Stream {
+    /// The stream of patient `index` in the simulation seeded with `seed`.
+    pub fn for_patient(seed: u64, index: u64) -> Self {
+        let mut s = Stream(seed ^ 0x9E37_79B9_7F4A_7C15);
+        let mixed = s.next_u64() ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03);
+        Stream(mixed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    /// A whole number from `lo` to `hi`, both included.
+    pub fn between(&mut self, lo: i64, hi: i64) -> i64 {
+        let span = u64::try_from(hi - lo + 1).unwrap_or(1).max(1);
+        lo + i64::try_from(self.next_u64() % span).unwrap_or(0)
+    }
+}
+
+/// A patient answering from the model.
+struct Simulated<'m> {
+    model: &'m Model,
+    stream: Stream,
+    /// Pain carried to the next day's report.
+    carry: Option<i64>,
+}
+
+impl Responder for Simulated<'_> {
+    fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind> {
+        let carried = self.carry.take();
+        if !day.session && !day.cross {
+            return Vec::new();
+        }
+        if self.stream.chance(self.model.skip_chance) {
+            return vec![EntryKind::CheckIn {
+                session: Some(SessionStatus::Skipped),
+                pain: [Some(0), Some(0), Some(0), carried],
+            }];
+        }
+        let mut pain = [Some(0), Some(0), Some(0), carried];
+        let chance = if day.session {
+            self.model.pain_chance
+        } else {
+            self.model.cross_pain_chance
+        };
+        if self.stream.chance(chance) {
+            let during = self
+                .stream
+                .between(self.model.pain_min, self.model.pain_max);
+            let after = self
+                .stream
+                .between(self.model.pain_min, self.model.pain_max);
+            pain[1] = Some(during);
+            pain[2] = Some(after);
+            if self.stream.chance(self.model.next_day_chance) {
+                self.carry = Some(
+                    self.stream
+                        .between(self.model.pain_min, self.model.pain_max),
+                );
+            }
+        }
+        vec![EntryKind::CheckIn {
+            session: Some(SessionStatus::Done),
+            pain,
+        }]
+    }
+
+    fn gate(&mut self, _date: Date, need: &GateNeed<'_>) -> Option<EntryKind> {
+        match need {
+            GateNeed::Event(e) => Some(EntryKind::Event { id: e.id.clone() }),
+            GateNeed::Assessment(a) => Some(self.assess(a)),
+        }
+    }
+}
+
+impl Simulated<'_> {
+    fn assess(&mut self, a: &Assessment) -> EntryKind {
+        let pass = self.stream.chance(self.model.pass_chance);
+        let mut failed_one = false;
+        let answers: Vec<(String, bool)> = a
+            .questions
+            .iter()
+            .map(|q| {
+                let wanted = q.pass.unwrap_or(true);
+                // A failed test misses its first pass mark.
+                let answer = if !pass && !failed_one && q.pass.is_some() {
+                    failed_one = true;
+                    !wanted
+                } else {
+                    wanted
+                };
+                (q.id.clone(), answer)
+            })
+            .collect();
+        let marked = a.questions.iter().any(|q| q.pass.is_some());
+        let passed = marked.then(|| {
+            a.questions.iter().all(|q| {
+                q.pass.is_none_or(|want| {
+                    answers
+                        .iter()
+                        .any(|(id, given)| *id == q.id && *given == want)
+                })
+            })
+        });
+        EntryKind::Assessment {
+            id: a.id.clone(),
+            answers,
+            passed,
+        }
+    }
+}
+
+/// How one simulated patient's course ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Course {
+    pub status: OutcomeStatus,
+    /// Days from the plan's first day to its outcome, both counted.
+    pub days: u32,
+    /// How often each rule fired, by rule index.
+    pub fired: Vec<u32>,
+}
+
+/// Runs patient `index` of a simulation: `base` gives the inputs and should have an
+/// empty journal (entries it has come first); the model gives every report.
+pub fn simulate_one(
+    protocol: &Protocol,
+    base: &Patient,
+    model: &Model,
+    seed: u64,
+    index: u64,
+) -> Result<Course, rehab_syntax::Diagnostic> {
+    let mut patient = Simulated {
+        model,
+        stream: Stream::for_patient(seed, index),
+        carry: None,
+    };
+    let plan = run_with(protocol, base, &RunConfig::default(), Some(&mut patient))?;
+    let mut fired = vec![0u32; protocol.rules.len()];
+    for day in &plan.days {
+        for d in &day.decisions {
+            if let Some(i) = protocol.rules.iter().position(|r| r.id == d.rule) {
+                fired[i] += 1;
+            }
+        }
+    }
+    Ok(Course {
+        status: plan.outcome.status,
+        days: u32::try_from(plan.days.len()).unwrap_or(u32::MAX),
+        fired,
+    })
+}
+
+/// What a simulation found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub patients: u64,
+    /// Days simulated, over all patients.
+    pub patient_days: u64,
+    pub completed: u64,
+    pub in_progress: u64,
+    pub referred: u64,
+    /// Patients whose run stopped with an error (such as a plan past its longest length).
+    pub failed: u64,
+    /// Days to completion of the patients who completed, sorted.
+    pub completion_days: Vec<u32>,
+    /// Rule id and how often it fired, over all patients, most first (ties in protocol
+    /// order).
+    pub rules: Vec<(String, u64)>,
+    /// The first error, if any run failed.
+    pub first_error: Option<String>,
+}
+
+impl Summary {
+    pub fn new(protocol: &Protocol) -> Self {
+        Summary {
+            patients: 0,
+            patient_days: 0,
+            completed: 0,
+            in_progress: 0,
+            referred: 0,
+            failed: 0,
+            completion_days: Vec::new(),
+            rules: protocol.rules.iter().map(|r| (r.id.clone(), 0)).collect(),
+            first_error: None,
+        }
+    }
+
+    /// Adds one patient's course, in patient order.
+    pub fn add(&mut self, course: Result<&Course, String>) {
+        self.patients += 1;
+        match course {
+            Ok(c) => {
+                self.patient_days += u64::from(c.days);
+                match c.status {
+                    OutcomeStatus::Completed => {
+                        self.completed += 1;
+                        self.completion_days.push(c.days);
+                    }
+                    OutcomeStatus::InProgress => self.in_progress += 1,
+                    OutcomeStatus::Referred => self.referred += 1,
+                }
+                for (slot, n) in self.rules.iter_mut().zip(&c.fired) {
+                    slot.1 += u64::from(*n);
+                }
+            }
+            Err(e) => {
+                self.failed += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Sorts what needs sorting once every patient is in.
+    pub fn finish(&mut self) {
+        self.completion_days.sort_unstable();
+        // A stable sort keeps protocol order among equal counts.
+        self.rules.sort_by_key(|r| std::cmp::Reverse(r.1));
+    }
+
+    /// The `p`th percentile (0-100) of days to completion, nearest rank.
+    pub fn percentile(&self, p: u32) -> Option<u32> {
+        let n = self.completion_days.len();
+        if n == 0 {
+            return None;
+        }
+        let rank = (u64::from(p) * n as u64).div_ceil(100).max(1) as usize;
+        self.completion_days.get(rank.min(n) - 1).copied()
+    }
+
+    /// Counts of completion days in `bins` equal ranges from the least to the most.
+    pub fn histogram(&self, bins: usize) -> Vec<(u32, u32, u64)> {
+        let (Some(&lo), Some(&hi)) = (self.completion_days.first(), self.completion_days.last())
+        else {
+            return Vec::new();
+        };
+        let bins = bins.max(1);
+        let width = (hi - lo) / bins as u32 + 1;
+        let mut out: Vec<(u32, u32, u64)> = (0..bins as u32)
+            .map(|i| (lo + i * width, lo + (i + 1) * width - 1, 0))
+            .filter(|(from, _, _)| *from <= hi)
+            .collect();
+        for d in &self.completion_days {
+            let i = ((d - lo) / width) as usize;
+            if let Some(bin) = out.get_mut(i) {
+                bin.2 += 1;
+            }
+        }
+        out
+    }
+}
+
+/// Runs patients `indices` and returns their courses in the same order.
+pub fn simulate_many(
+    protocol: &Protocol,
+    base: &Patient,
+    model: &Model,
+    seed: u64,
+    indices: impl Iterator<Item = u64>,
+    mut progress: impl FnMut(),
+) -> Vec<Result<Course, String>> {
+    indices
+        .map(|i| {
+            let course = simulate_one(protocol, base, model, seed, i).map_err(|d| d.message);
+            progress();
+            course
+        })
+        .collect()
+}
+
+/// Rule firings, by rule id, from a summary; for tests and reports.
+pub fn fired_by_rule(summary: &Summary) -> BTreeMap<&str, u64> {
+    summary
+        .rules
+        .iter()
+        .map(|(id, n)| (id.as_str(), *n))
+        .collect()
+}
