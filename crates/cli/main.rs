@@ -79,6 +79,7 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     let config = RunConfig {
         start: a.start,
         as_of: a.as_of,
+        quiet: false,
     };
     let plan = match rehab_engine::run(&protocol, &patient, &config) {
         Ok(p) => p,

@@ -199,6 +199,7 @@ fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
     let config = RunConfig {
         start: start.flatten(),
         as_of: as_of.flatten(),
+        quiet: false,
     };
     let plan = match rehab_engine::run(&protocol, &patient, &config) {
         Ok(p) => p,

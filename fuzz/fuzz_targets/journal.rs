@@ -99,6 +99,7 @@ fuzz_target!(|course: Course| {
     let config = rehab_engine::RunConfig {
         start: None,
         as_of: course.as_of.map(|d| date(d)),
+        quiet: false,
     };
     // A run ends in a plan or a located error; either way, nothing panics.
     let _ = rehab_engine::run(&protocol, &patient, &config);

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use rehab_dose::{Amount, Dose, Range};
-use rehab_rules::{AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, TableRow, Vars};
+use rehab_rules::{
+    AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, Prepared, TableRow, Vars,
+};
 use rehab_syntax::protocol::RangePolicy;
 use rehab_syntax::{Diagnostic, codes};
 
@@ -26,6 +28,9 @@ pub struct RunConfig {
     pub start: Option<Date>,
     /// The day the plan is read on; it decides whether the outcome is reached.
     pub as_of: Option<Date>,
+    /// Leave out what only explanations need (the values each decision saw): for
+    /// simulations, which read outcomes, not reasons.
+    pub quiet: bool,
 }
 
 /// Runs `protocol` for `patient`: the day-by-day plan, following the journal up to its
@@ -924,7 +929,8 @@ impl<'a, 'r> Runner<'a, 'r> {
             Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
         };
         let mut fired = Vec::new();
-        let mut vars: Option<Vars> = None;
+        // Built and converted for scripts once, for all the rules this entry triggers.
+        let mut vars: Option<(Vars, Prepared)> = None;
         for (i, rule) in self.protocol.rules.iter().enumerate() {
             if rule.trigger != trigger
                 || !rule.applies_in(visit.phase)
@@ -932,11 +938,19 @@ impl<'a, 'r> Runner<'a, 'r> {
             {
                 continue;
             }
-            let vars = vars.get_or_insert_with(|| self.trigger_vars(visit, today, trigger, entry));
-            let (holds, values) = self.eval(rule.condition, vars)?;
+            let (vars, prepared) = vars.get_or_insert_with(|| {
+                let vars = self.trigger_vars(visit, today, trigger, entry);
+                let prepared = self.scripts.sandbox.prepare(&vars);
+                (vars, prepared)
+            });
+            let sandbox = &self.scripts.sandbox;
+            sandbox.take_seen();
+            let holds = self.scripts.eval_bool_in(rule.condition, prepared)?;
+            sandbox.take_trace();
             if !holds {
                 continue;
             }
+            let values = self.values(rule.condition, vars);
             fired.push((
                 i,
                 Decision {
@@ -960,12 +974,21 @@ impl<'a, 'r> Runner<'a, 'r> {
         sandbox.take_seen();
         let holds = self.scripts.eval_bool(id, vars)?;
         sandbox.take_trace();
-        let text = self.scripts.text(id);
-        let mut values = seen_values(text, vars);
-        for seen in sandbox.take_seen() {
-            values.push((seen.call, from_script(&seen.value)));
+        Ok((holds, self.values(id, vars)))
+    }
+
+    /// The values the last evaluation of script `id` saw: the variables it mentions and
+    /// the host calls it made. None in a quiet run, which explains nothing.
+    fn values(&self, id: ScriptId, vars: &Vars) -> Vec<(String, Value)> {
+        let seen = self.scripts.sandbox.take_seen();
+        if self.config.quiet {
+            return Vec::new();
         }
-        Ok((holds, values))
+        let mut values = seen_values(self.scripts.text(id), vars);
+        for call in seen {
+            values.push((call.call, from_script(&call.value)));
+        }
+        values
     }
 
     fn base_vars(&self, visit: &Visit, today: Date, trigger: &str) -> Vars {

@@ -241,6 +241,17 @@ impl Scripts {
             .map_err(|e| self.diagnostic(id, &e))
     }
 
+    /// Evaluates condition `id` on prepared variables; an error is located in its file.
+    pub(crate) fn eval_bool_in(
+        &self,
+        id: ScriptId,
+        vars: &mut rehab_rules::Prepared,
+    ) -> Result<bool, Diagnostic> {
+        self.sandbox
+            .eval_bool_in(self.script(id)?, vars)
+            .map_err(|e| self.diagnostic(id, &e))
+    }
+
     /// Evaluates script `id` for its value; an error is located in its file.
     pub(crate) fn eval_value(&self, id: ScriptId, vars: &Vars) -> Result<Value, Diagnostic> {
         self.sandbox

@@ -227,7 +227,11 @@ pub fn simulate_one(
         stream: Stream::for_patient(seed, index),
         carry: None,
     };
-    let plan = run_with(protocol, base, &RunConfig::default(), Some(&mut patient))?;
+    let config = RunConfig {
+        quiet: true,
+        ..RunConfig::default()
+    };
+    let plan = run_with(protocol, base, &config, Some(&mut patient))?;
     let mut fired = vec![0u32; protocol.rules.len()];
     for day in &plan.days {
         for d in &day.decisions {

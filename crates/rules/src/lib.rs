@@ -33,5 +33,5 @@ pub use host::{
 };
 pub use limits::Limits;
 pub use modules::{ModuleSource, is_module_name};
-pub use sandbox::{LiteralArgument, Sandbox, Script};
+pub use sandbox::{LiteralArgument, Prepared, Sandbox, Script};
 pub use vars::{Value, Vars};

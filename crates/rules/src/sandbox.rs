@@ -20,6 +20,11 @@ use crate::modules::{
 };
 use crate::vars::{Value, Vars};
 
+/// Variables converted for scripts once, to evaluate several scripts on; see
+/// [`Sandbox::prepare`].
+#[derive(Debug, Clone)]
+pub struct Prepared(Scope<'static>);
+
 /// A text literal passed as the first argument of a call; see
 /// [`Sandbox::literal_arguments`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -311,7 +316,23 @@ impl Sandbox {
 
     /// Evaluates a condition: it must give `true` or `false`.
     pub fn eval_bool(&self, script: &Script, vars: &Vars) -> Result<bool, ScriptError> {
-        let value = self.run(script, vars)?;
+        self.eval_bool_in(script, &mut self.prepare(vars))
+    }
+
+    /// The variables of one evaluation, converted once for scripts: several conditions
+    /// evaluated on the same variables (the rules of one check-in) share them.
+    pub fn prepare(&self, vars: &Vars) -> Prepared {
+        let mut scope = Scope::new();
+        for (name, value) in vars.iter() {
+            scope.push_constant_dynamic(name, value.to_dynamic());
+        }
+        Prepared(scope)
+    }
+
+    /// Evaluates a condition on prepared variables; whatever the script declares is
+    /// dropped afterwards, so the next script sees the variables as they were.
+    pub fn eval_bool_in(&self, script: &Script, vars: &mut Prepared) -> Result<bool, ScriptError> {
+        let value = self.run_in(script, &mut vars.0)?;
         value.as_bool().map_err(|_| {
             ScriptError::new(
                 ScriptErrorKind::NotABool,
@@ -342,15 +363,17 @@ impl Sandbox {
     }
 
     fn run(&self, script: &Script, vars: &Vars) -> Result<Dynamic, ScriptError> {
-        let mut scope = Scope::new();
-        for (name, value) in vars.iter() {
-            scope.push_constant_dynamic(name, value.to_dynamic());
-        }
+        self.run_in(script, &mut self.prepare(vars).0)
+    }
+
+    fn run_in(&self, script: &Script, scope: &mut Scope<'static>) -> Result<Dynamic, ScriptError> {
+        let before = scope.len();
         self.start_clock();
         let result = self
             .engine
-            .eval_ast_with_scope::<Dynamic>(&mut scope, &script.ast);
+            .eval_ast_with_scope::<Dynamic>(scope, &script.ast);
         self.deadline.set(None);
+        scope.rewind(before);
         result.map_err(|err| self.eval_error(&script.origin, err))
     }
 
