@@ -917,16 +917,22 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<Wee
             );
         }
         next = span.last.saturating_add(1);
-        if let (Some(_), Some(c)) = (&w.session, &w.compute) {
+        let given = [
+            w.session.as_ref().map(|s| &s.referenced),
+            w.compute.as_ref().map(|c| &c.referenced),
+            w.sessions.first().map(|s| &s.referenced),
+        ];
+        if let [_, second, ..] = given.iter().flatten().collect::<Vec<_>>()[..] {
             ctx.error(
                 codes::BAD_VALUE,
-                &c.referenced,
-                "a week has either a `session` dose or a `compute` script, not both",
+                second,
+                "a week has one of a `session` dose, a list of `sessions` or a `compute` script",
             );
         }
         weeks.push(WeekPlan {
             weeks: span,
             session: w.session.as_ref().and_then(|d| ctx.dose(d)),
+            sessions: w.sessions.iter().filter_map(|d| ctx.dose(d)).collect(),
             compute: w.compute.as_ref().and_then(|c| ctx.script(scripts, c)),
             cross: w.cross.as_ref().and_then(|d| ctx.dose(d)),
             note: w.note.clone(),
@@ -1156,6 +1162,7 @@ fn check_pattern_doses(
         .max()
         .unwrap_or(1);
     let mut reported = [false; 3];
+    let mut reported_sessions: Vec<u32> = Vec::new();
     for week in 1..=last_week {
         let Some(rule) = rule_for_week(pattern, week) else {
             continue;
@@ -1165,7 +1172,9 @@ fn check_pattern_doses(
         let problems = [
             (
                 uses(|d| d.session)
-                    && plan.is_none_or(|p| p.session.is_none() && p.compute.is_none()),
+                    && plan.is_none_or(|p| {
+                        p.session.is_none() && p.compute.is_none() && p.sessions.is_empty()
+                    }),
                 "session",
                 "a `session` dose in `weeks`",
             ),
@@ -1180,6 +1189,27 @@ fn check_pattern_doses(
                 "a `strength` circuit on the phase",
             ),
         ];
+        // A list of `sessions` has one dose per session day of the week.
+        if let Some(p) = plan
+            && !p.sessions.is_empty()
+        {
+            let days = rule.days.iter().filter(|d| d.session).count();
+            if days != p.sessions.len() && !reported_sessions.contains(&p.week.value.first) {
+                reported_sessions.push(p.week.value.first);
+                ctx.push(
+                    Diagnostic::error(
+                        codes::PATTERN,
+                        format!(
+                            "week {} lists {} sessions, but its pattern has {days} session days",
+                            p.week.value,
+                            p.sessions.len()
+                        ),
+                    )
+                    .at(ctx.span(&p.week.referenced))
+                    .with_help("give one dose per session day, in the order of the week"),
+                );
+            }
+        }
         for (i, (missing, kind, needs)) in problems.into_iter().enumerate() {
             if missing && !reported[i] {
                 reported[i] = true;

@@ -286,6 +286,8 @@ impl DayKind {
 pub struct WeekPlan {
     pub weeks: WeekSpan,
     pub session: Option<Dose>,
+    /// Doses of the week's session days in order, when they differ.
+    pub sessions: Vec<Dose>,
     /// A Rhai expression giving the session dose, instead of `session`.
     pub compute: Option<ScriptId>,
     pub cross: Option<Dose>,

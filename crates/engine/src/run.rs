@@ -1080,7 +1080,16 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
     }
 
-    fn session_dose(&mut self, visit: &Visit, plan: &WeekPlan) -> Result<Option<Dose>, Diagnostic> {
+    fn session_dose(
+        &mut self,
+        visit: &Visit,
+        plan: &WeekPlan,
+        nth: usize,
+    ) -> Result<Option<Dose>, Diagnostic> {
+        if !plan.sessions.is_empty() {
+            // The nth session day of the week; a longer week repeats the last dose.
+            return Ok(plan.sessions.get(nth.min(plan.sessions.len() - 1)).cloned());
+        }
         let Some(id) = plan.compute else {
             return Ok(plan.session.clone());
         };
@@ -1117,14 +1126,19 @@ impl<'a, 'r> Runner<'a, 'r> {
         let phase = &protocol.phases[visit.phase];
         let week = visit.week;
         let slot = usize::try_from(visit.slot).unwrap_or(0);
-        let kind = rule_for_week(&phase.pattern, week)
+        let rule = rule_for_week(&phase.pattern, week);
+        let kind = rule
             .and_then(|r| r.days.get(slot).copied())
             .unwrap_or_default();
+        // Which session of the week this day is, for weeks whose sessions differ.
+        let nth = rule.map_or(0, |r| {
+            r.days.iter().take(slot).filter(|d| d.session).count()
+        });
         let plan = week_plan(&phase.weeks, week);
         let mut parts = Vec::new();
         if kind.session
             && let Some(p) = plan
-            && let Some(d) = self.session_dose(visit, p)?
+            && let Some(d) = self.session_dose(visit, p, nth)?
         {
             parts.push(part(PartKind::Session, &d, None));
         }

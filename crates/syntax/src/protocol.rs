@@ -301,6 +301,10 @@ pub struct WeekPlan {
     /// The dose on session days.
     #[serde(default)]
     pub session: Option<S<String>>,
+    /// Doses that differ from one session of the week to the next, in order: the first
+    /// session day of the week gets the first, and so on. Instead of `session`.
+    #[serde(default)]
+    pub sessions: Vec<S<String>>,
     /// A Rhai expression giving the session dose as text in the dose notation, instead of
     /// `session`.
     #[serde(default)]
