@@ -31,8 +31,32 @@ pub enum Command {
     Test(TestArgs),
     /// Run a protocol for many simulated patients and report the outcomes' distribution
     Simulate(SimulateArgs),
+    /// Put two protocols' plans for the same patient side by side
+    Compare(CompareArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// The first protocol file
+    pub first: PathBuf,
+    /// The second protocol file
+    pub second: PathBuf,
+    /// The patient, whose inputs must satisfy both protocols; default: the first
+    /// protocol's example patient
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+    /// Also simulate this many patients with these inputs under each protocol (with
+    /// the default patient model) and compare the outcomes' distributions
+    #[arg(long, value_name = "N")]
+    pub simulate: Option<u64>,
+    /// The seed of the simulation
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod args;
+mod compare;
 mod load;
 mod render;
 mod simulate;
@@ -29,6 +30,7 @@ fn main() -> ExitCode {
         Command::Schema(a) => schema(&a),
         Command::Test(a) => test::test(&a),
         Command::Simulate(a) => simulate::simulate(&a),
+        Command::Compare(a) => compare::compare(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {

@@ -6,7 +6,9 @@ use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use rehab_engine::model::Patient;
+use std::path::Path;
+
+use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
 use rehab_syntax::{Diagnostic, codes};
 use serde::Deserialize;
@@ -62,28 +64,66 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
     let Some((protocol, _, _)) = s.protocol(&a.protocol) else {
         return (None, s, false);
     };
-    let threads = a
+    let summary = match population(
+        &a.protocol,
+        &protocol,
+        &base,
+        &model,
+        Population {
+            patients: a.patients,
+            seed: a.seed,
+            threads: a.threads,
+        },
+    ) {
+        Ok(summary) => summary,
+        Err(e) => return fail(s, e),
+    };
+    let out = match a.format {
+        CheckFormat::Text => text(&protocol, &summary, &model, a, &base),
+        CheckFormat::Json => json(&protocol, &summary, &model, a),
+    };
+    (Some(out), s, true)
+}
+
+/// How many patients, from which seed, on how many threads (one per core if `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Population {
+    pub patients: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+}
+
+/// Simulates a population of the protocol at `path` (already checked as `protocol`) and
+/// summarises it in patient order, whatever the threads.
+pub fn population(
+    path: &Path,
+    protocol: &Protocol,
+    base: &Patient,
+    model: &Model,
+    run: Population,
+) -> Result<Summary, String> {
+    let threads = run
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .clamp(1, 256);
-    let threads = u64::try_from(threads).unwrap_or(1).min(a.patients);
+    let threads = u64::try_from(threads).unwrap_or(1).min(run.patients).max(1);
     let done = AtomicU64::new(0);
-    let show_progress = std::io::stderr().is_terminal() && a.patients >= 2000;
-    let mut results: Vec<Option<Result<Course, String>>> = (0..a.patients).map(|_| None).collect();
+    let show_progress = std::io::stderr().is_terminal() && run.patients >= 2000;
+    let mut results: Vec<Option<Result<Course, String>>> =
+        (0..run.patients).map(|_| None).collect();
     let mut worker_error = None;
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 let done = &done;
-                let base = &base;
-                let model = &model;
                 scope.spawn(move || {
+                    // Each worker checks its own copy: compiled scripts stay on one thread.
                     let mut own = Session::default();
-                    let Some((protocol, _, _)) = own.protocol(&a.protocol) else {
+                    let Some((protocol, _, _)) = own.protocol(path) else {
                         return Err("the protocol did not load in a worker".to_string());
                     };
-                    let indices = (t..a.patients).step_by(threads as usize);
-                    let courses = simulate_many(&protocol, base, model, a.seed, indices, || {
+                    let indices = (t..run.patients).step_by(threads as usize);
+                    let courses = simulate_many(&protocol, base, model, run.seed, indices, || {
                         done.fetch_add(1, Ordering::Relaxed);
                     });
                     Ok((t, courses))
@@ -92,10 +132,10 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
             .collect();
         if show_progress {
             while !handles.iter().all(|h| h.is_finished()) {
-                progress(done.load(Ordering::Relaxed), a.patients);
+                progress(done.load(Ordering::Relaxed), run.patients);
                 std::thread::sleep(Duration::from_millis(100));
             }
-            progress(a.patients, a.patients);
+            progress(run.patients, run.patients);
             let _ = writeln!(std::io::stderr());
         }
         for h in handles {
@@ -114,19 +154,14 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
         }
     });
     if let Some(e) = worker_error {
-        return fail(s, e);
+        return Err(e);
     }
-    // In patient order, whichever thread ran them.
-    let mut summary = Summary::new(&protocol);
+    let mut summary = Summary::new(protocol);
     for course in results.iter().flatten() {
         summary.add(course.as_ref().map_err(String::clone));
     }
     summary.finish();
-    let out = match a.format {
-        CheckFormat::Text => text(&protocol, &summary, &model, a, &base),
-        CheckFormat::Json => json(&protocol, &summary, &model, a),
-    };
-    (Some(out), s, true)
+    Ok(summary)
 }
 
 fn progress(done: u64, total: u64) {
@@ -143,7 +178,7 @@ fn progress(done: u64, total: u64) {
     let _ = err.flush();
 }
 
-fn model(s: &mut Session, a: &SimulateArgs) -> Option<Model> {
+pub fn model(s: &mut Session, a: &SimulateArgs) -> Option<Model> {
     let mut m = Model::default();
     if let Some(path) = &a.model {
         let id = s.read(path)?;

@@ -1,0 +1,397 @@
+//! `engine compare`: two protocols' plans for one patient, side by side, and optionally
+//! their outcomes over a simulated population.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use jiff::civil::Date;
+use rehab_engine::RunConfig;
+use rehab_engine::model::{Patient, Protocol};
+use rehab_engine::plan::{OutcomeStatus, PartKind, Plan};
+use rehab_engine::simulate::{Model, Summary};
+use rehab_syntax::{Diagnostic, codes};
+use serde_json::{Value, json};
+
+use crate::args::{CheckFormat, CompareArgs};
+use crate::load::Session;
+use crate::simulate::{Population, population};
+
+/// What the comparison shows of one plan.
+struct Side {
+    protocol: Protocol,
+    plan: Plan,
+    simulation: Option<Summary>,
+}
+
+pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
+    let mut s = Session::default();
+    let first = s.protocol(&a.first);
+    let second = s.protocol(&a.second);
+    let (Some((first, first_file, example)), Some((second, _, _))) = (first, second) else {
+        return (None, s, false);
+    };
+    let (doc, file) = match &a.patient {
+        Some(path) => match s.patient_doc(path) {
+            Some(p) => p,
+            None => return (None, s, false),
+        },
+        None => match example {
+            Some(doc) => (doc, first_file),
+            None => {
+                s.diagnostics.push(
+                    Diagnostic::error(
+                        codes::NO_PATIENT,
+                        format!("protocol `{}` embeds no example patient", first.id),
+                    )
+                    .in_file(a.first.display().to_string())
+                    .with_help(
+                        "give a patient whose inputs satisfy both protocols: --patient FILE",
+                    ),
+                );
+                return (None, s, false);
+            }
+        },
+    };
+    // The same patient must satisfy both: each protocol says which inputs it lacks.
+    let patient_a = s.patient(&first, &doc, file);
+    let patient_b = s.patient(&second, &doc, file);
+    // A patient shared between two protocols gives inputs each one ignores on purpose.
+    s.diagnostics.retain(|d| d.code != codes::UNDECLARED_INPUT);
+    let (Some(patient_a), Some(patient_b)) = (patient_a, patient_b) else {
+        return (None, s, false);
+    };
+    let mut sides = Vec::new();
+    for (path, protocol, patient) in [(&a.first, first, patient_a), (&a.second, second, patient_b)]
+    {
+        let plan = match rehab_engine::run(&protocol, &patient, &RunConfig::default()) {
+            Ok(p) => p,
+            Err(d) => {
+                s.diagnostics.push(d.in_file(path.display().to_string()));
+                return (None, s, false);
+            }
+        };
+        let simulation = match a.simulate {
+            Some(0) => {
+                s.diagnostics.push(Diagnostic::error(
+                    codes::BAD_OPTION,
+                    "--simulate needs at least one patient",
+                ));
+                return (None, s, false);
+            }
+            Some(n) => {
+                let base = Patient {
+                    journal: Vec::new(),
+                    ..patient.clone()
+                };
+                let run = Population {
+                    patients: n,
+                    seed: a.seed,
+                    threads: None,
+                };
+                match population(path, &protocol, &base, &Model::default(), run) {
+                    Ok(summary) => Some(summary),
+                    Err(e) => {
+                        s.diagnostics.push(Diagnostic::error(codes::BAD_OPTION, e));
+                        return (None, s, false);
+                    }
+                }
+            }
+            None => None,
+        };
+        sides.push(Side {
+            protocol,
+            plan,
+            simulation,
+        });
+    }
+    let [x, y] = &sides[..] else {
+        return (None, s, false);
+    };
+    let out = match a.format {
+        CheckFormat::Text => text(x, y, a),
+        CheckFormat::Json => {
+            let mut t = serde_json::to_string_pretty(&json(x, y, a)).unwrap_or_default();
+            t.push('\n');
+            t
+        }
+    };
+    (Some(out), s, true)
+}
+
+/// The first day that prescribes running.
+fn first_running_day(plan: &Plan) -> Option<Date> {
+    plan.days
+        .iter()
+        .find(|d| {
+            d.session
+                .parts
+                .iter()
+                .any(|p| p.running_ms.is_some_and(|(_, hi)| hi > 0))
+        })
+        .map(|d| d.date)
+}
+
+fn sessions(plan: &Plan) -> usize {
+    plan.days
+        .iter()
+        .filter(|d| d.session.parts.iter().any(|p| p.kind == PartKind::Session))
+        .count()
+}
+
+/// Total running minutes over the plan, low and high.
+fn running_minutes(plan: &Plan) -> (f64, f64) {
+    plan.weeks.iter().fold((0.0, 0.0), |(lo, hi), w| {
+        (lo + w.run_minutes.min, hi + w.run_minutes.max)
+    })
+}
+
+/// The rules that fired on each day, as (date, rule) pairs.
+fn rule_decisions(side: &Side) -> BTreeSet<(Date, String)> {
+    let rules: Vec<&str> = side.protocol.rules.iter().map(|r| r.id.as_str()).collect();
+    side.plan
+        .days
+        .iter()
+        .flat_map(|d| {
+            d.decisions
+                .iter()
+                .filter(|x| rules.contains(&x.rule.as_str()))
+                .map(move |x| (d.date, format!("{} ({})", x.rule, x.action)))
+        })
+        .collect()
+}
+
+fn outcome_words(plan: &Plan) -> String {
+    let status = match plan.outcome.status {
+        OutcomeStatus::Completed => "completed",
+        OutcomeStatus::InProgress => "in progress, to complete",
+        OutcomeStatus::Referred => "referred",
+    };
+    format!("{status} {}", plan.outcome.date)
+}
+
+fn minutes(m: (f64, f64)) -> String {
+    if m.0 == m.1 {
+        format!("{} min", m.0)
+    } else {
+        format!("{}-{} min", m.0, m.1)
+    }
+}
+
+fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
+    let mut out = String::new();
+    let name = |s: &Side| format!("{} ({})", s.protocol.id, s.protocol.version);
+    let patient = &x.plan.patient;
+    let inputs: Vec<String> = patient
+        .inputs
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Comparing {} and {} for {} ({})",
+        x.protocol.title,
+        y.protocol.title,
+        patient.name.as_deref().unwrap_or("the patient"),
+        inputs.join(", ")
+    );
+    let row = |out: &mut String, label: &str, l: String, r: String| {
+        let _ = writeln!(out, "  {label:<22} {l:<38} {r}");
+    };
+    row(&mut out, "", name(x), name(y));
+    let days = |p: &Plan| format!("{} to {} ({} days)", p.start, p.outcome.date, p.days.len());
+    row(&mut out, "plan", days(&x.plan), days(&y.plan));
+    row(
+        &mut out,
+        "outcome",
+        outcome_words(&x.plan),
+        outcome_words(&y.plan),
+    );
+    let first = |p: &Plan| first_running_day(p).map_or("none".to_string(), |d| d.to_string());
+    row(
+        &mut out,
+        "first running day",
+        first(&x.plan),
+        first(&y.plan),
+    );
+    row(
+        &mut out,
+        "sessions",
+        sessions(&x.plan).to_string(),
+        sessions(&y.plan).to_string(),
+    );
+    row(
+        &mut out,
+        "running in all",
+        minutes(running_minutes(&x.plan)),
+        minutes(running_minutes(&y.plan)),
+    );
+
+    let _ = writeln!(out, "\nPhases");
+    for side in [x, y] {
+        let _ = writeln!(out, "  {}:", side.protocol.id);
+        for p in &side.plan.phases {
+            let _ = writeln!(
+                out,
+                "    {:<24} {} to {} {:>4} days",
+                p.id, p.start, p.end, p.days
+            );
+        }
+    }
+
+    let _ = writeln!(
+        out,
+        "\nWeekly running minutes (plan weeks, counting repeats)"
+    );
+    let cell = |p: &Plan, i: usize| {
+        p.weeks.get(i).map_or(String::new(), |w| {
+            format!(
+                "{} ({} week {})",
+                minutes((w.run_minutes.min, w.run_minutes.max)),
+                w.phase,
+                w.week
+            )
+        })
+    };
+    let weeks = x.plan.weeks.len().max(y.plan.weeks.len());
+    let width = (0..weeks)
+        .map(|i| cell(&x.plan, i).chars().count())
+        .chain([x.protocol.id.chars().count()])
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let _ = writeln!(
+        out,
+        "  {:<6} {:<width$}{}",
+        "week", x.protocol.id, y.protocol.id
+    );
+    for i in 0..weeks {
+        let line = format!(
+            "  {:<6} {:<width$}{}",
+            i + 1,
+            cell(&x.plan, i),
+            cell(&y.plan, i)
+        );
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+
+    let dx = rule_decisions(x);
+    let dy = rule_decisions(y);
+    let _ = writeln!(
+        out,
+        "\nDecisions that differ (rules that fired in one plan only)"
+    );
+    let only = |out: &mut String,
+                side: &Side,
+                mine: &BTreeSet<(Date, String)>,
+                theirs: &BTreeSet<(Date, String)>| {
+        let diff: Vec<String> = mine
+            .difference(theirs)
+            .map(|(d, r)| format!("{d} {r}"))
+            .collect();
+        let shown = if diff.is_empty() {
+            "none".to_string()
+        } else {
+            diff.join("; ")
+        };
+        let _ = writeln!(out, "  only under {}: {shown}", side.protocol.id);
+    };
+    only(&mut out, x, &dx, &dy);
+    only(&mut out, y, &dy, &dx);
+
+    if let (Some(sx), Some(sy)) = (&x.simulation, &y.simulation) {
+        let _ = writeln!(
+            out,
+            "\nSimulated outcomes ({} patients with these inputs each, seed {}, default model; see docs/simulation.md)",
+            sx.patients, a.seed
+        );
+        let share =
+            |s: &Summary, n: u64| format!("{:.1}%", n as f64 * 100.0 / s.patients.max(1) as f64);
+        let p = |s: &Summary, q: u32| s.percentile(q).map_or("-".to_string(), |d| d.to_string());
+        row(&mut out, "", name(x), name(y));
+        row(
+            &mut out,
+            "completed",
+            share(sx, sx.completed),
+            share(sy, sy.completed),
+        );
+        row(
+            &mut out,
+            "referred",
+            share(sx, sx.referred),
+            share(sy, sy.referred),
+        );
+        for q in [10, 50, 90] {
+            row(
+                &mut out,
+                &format!("days to completion p{q}"),
+                p(sx, q),
+                p(sy, q),
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nDisclaimers:\n  {}: {}\n  {}: {}",
+        x.protocol.id, x.protocol.disclaimer, y.protocol.id, y.protocol.disclaimer
+    );
+    out
+}
+
+fn side_json(side: &Side) -> Value {
+    let plan = &side.plan;
+    let (lo, hi) = running_minutes(plan);
+    let mut v = json!({
+        "protocol": { "id": side.protocol.id, "version": side.protocol.version, "title": side.protocol.title },
+        "disclaimer": side.protocol.disclaimer,
+        "start": plan.start.to_string(),
+        "outcome": { "status": match plan.outcome.status {
+            OutcomeStatus::Completed => "completed",
+            OutcomeStatus::InProgress => "in_progress",
+            OutcomeStatus::Referred => "referred",
+        }, "date": plan.outcome.date.to_string() },
+        "days": plan.days.len(),
+        "first_running_day": first_running_day(plan).map(|d| d.to_string()),
+        "sessions": sessions(plan),
+        "running_minutes": { "min": lo, "max": hi },
+        "phases": plan.phases.iter().map(|p| json!({
+            "id": p.id, "start": p.start.to_string(), "end": p.end.to_string(), "days": p.days,
+        })).collect::<Vec<_>>(),
+        "weekly_running_minutes": plan.weeks.iter().map(|w| json!({
+            "phase": w.phase, "week": w.week, "start": w.start.to_string(),
+            "min": w.run_minutes.min, "max": w.run_minutes.max,
+        })).collect::<Vec<_>>(),
+    });
+    if let (Some(s), Value::Object(map)) = (&side.simulation, &mut v) {
+        map.insert(
+            "simulation".into(),
+            json!({
+                "patients": s.patients,
+                "completed": s.completed,
+                "referred": s.referred,
+                "in_progress": s.in_progress,
+                "completion_days": {
+                    "p10": s.percentile(10), "p50": s.percentile(50), "p90": s.percentile(90),
+                },
+            }),
+        );
+    }
+    v
+}
+
+fn json(x: &Side, y: &Side, a: &CompareArgs) -> Value {
+    let dx = rule_decisions(x);
+    let dy = rule_decisions(y);
+    let only = |mine: &BTreeSet<(Date, String)>, theirs: &BTreeSet<(Date, String)>| {
+        mine.difference(theirs)
+            .map(|(d, r)| json!({ "date": d.to_string(), "decision": r }))
+            .collect::<Vec<_>>()
+    };
+    json!({
+        "patient": x.plan.patient,
+        "seed": a.simulate.map(|_| a.seed),
+        "first": side_json(x),
+        "second": side_json(y),
+        "decisions_only_in_first": only(&dx, &dy),
+        "decisions_only_in_second": only(&dy, &dx),
+    })
+}

@@ -1,0 +1,108 @@
+//! `engine compare`: two protocols' plans for one patient, side by side.
+
+mod common;
+
+use common::{engine, stderr, stdout};
+use serde_json::Value;
+
+const BOTH: &str = "examples/compare/runner.yaml";
+
+#[test]
+fn two_protocols_side_by_side_for_one_patient() {
+    let o = engine(&[
+        "compare",
+        "protocols/morra.yaml",
+        "protocols/couch-to-5k.yaml",
+        "--patient",
+        BOTH,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let out = stdout(&o);
+    for words in [
+        "first running day",
+        "2026-11-10",
+        "completed 2027-02-01",
+        "completed 2027-01-11",
+        "Weekly running minutes",
+        "walk-jog week 12",
+        "couch-to-5k week 9",
+        "Decisions that differ",
+        "Disclaimers:",
+    ] {
+        assert!(out.contains(words), "{words}: {out}");
+    }
+    insta::assert_snapshot!(out);
+}
+
+#[test]
+fn the_json_comparison_has_both_plans_in_numbers() {
+    let o = engine(&[
+        "compare",
+        "protocols/morra.yaml",
+        "protocols/couch-to-5k.yaml",
+        "--patient",
+        BOTH,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["first"]["protocol"]["id"], "morra");
+    assert_eq!(v["second"]["protocol"]["id"], "couch-to-5k");
+    assert_eq!(v["first"]["first_running_day"], "2026-11-10");
+    assert_eq!(v["second"]["outcome"]["date"], "2027-01-11");
+    assert_eq!(v["second"]["sessions"], 27);
+    assert_eq!(
+        v["second"]["weekly_running_minutes"]
+            .as_array()
+            .map(Vec::len),
+        Some(9)
+    );
+    assert_eq!(v["first"]["phases"].as_array().map(Vec::len), Some(4));
+}
+
+#[test]
+fn a_patient_one_protocol_cannot_run_is_named_with_the_missing_input() {
+    // Morra's example patient has no `start`, which Couch to 5K needs.
+    let o = engine(&[
+        "compare",
+        "protocols/morra.yaml",
+        "protocols/couch-to-5k.yaml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = stderr(&o);
+    assert!(
+        err.contains("error[E040]: missing input `start`")
+            && err.contains("which protocol `couch-to-5k` needs"),
+        "{err}"
+    );
+}
+
+#[test]
+fn simulated_outcomes_can_be_compared_too() {
+    let args = [
+        "compare",
+        "protocols/morra.yaml",
+        "protocols/couch-to-5k.yaml",
+        "--patient",
+        BOTH,
+        "--simulate",
+        "60",
+        "--format",
+        "json",
+    ];
+    let a = engine(&args);
+    let b = engine(&args);
+    assert_eq!(a.status.code(), Some(0), "{}", stderr(&a));
+    assert_eq!(a.stdout, b.stdout, "the same seed, the same comparison");
+    let v: Value = serde_json::from_str(&stdout(&a)).expect("json");
+    for side in ["first", "second"] {
+        assert_eq!(v[side]["simulation"]["patients"], 60, "{v}");
+        assert!(
+            v[side]["simulation"]["completion_days"]["p50"].is_u64()
+                || v[side]["simulation"]["completed"] == 0
+        );
+    }
+}
