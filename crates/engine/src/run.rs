@@ -8,9 +8,7 @@ use std::collections::HashMap;
 
 use jiff::civil::Date;
 use rehab_dose::{Amount, Dose, Range};
-use rehab_rules::{
-    AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, Prepared, TableRow, Vars,
-};
+use rehab_rules::{AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, TableRow, Vars};
 use rehab_syntax::protocol::RangePolicy;
 use rehab_syntax::{Diagnostic, codes};
 
@@ -791,7 +789,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                     .map(|x| (true, format!("{} on {}", e.title, x.date), Vec::new(), None))
             } else if let Some(id) = gate.when {
                 if followed {
-                    let vars = self.base_vars(visit, today, "gate");
+                    let vars = self.base_vars(visit, today, "gate", &|_| true);
                     let (ok, values) = self.eval(id, &vars)?;
                     Some((
                         ok,
@@ -929,28 +927,42 @@ impl<'a, 'r> Runner<'a, 'r> {
             Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
         };
         let mut fired = Vec::new();
-        // Built and converted for scripts once, for all the rules this entry triggers.
-        let mut vars: Option<(Vars, Prepared)> = None;
-        for (i, rule) in self.protocol.rules.iter().enumerate() {
-            if rule.trigger != trigger
-                || !rule.applies_in(visit.phase)
-                || rule.only.as_deref().is_some_and(|o| Some(o) != name)
-            {
-                continue;
+        let rules: Vec<(usize, &Rule)> = self
+            .protocol
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| {
+                rule.trigger == trigger
+                    && rule.applies_in(visit.phase)
+                    && rule.only.as_deref().is_none_or(|o| Some(o) == name)
+            })
+            .collect();
+        if rules.is_empty() {
+            return Ok(fired);
+        }
+        // Built and converted for scripts once, for all the rules this entry triggers,
+        // and only the variables those rules read (all of them when one rule's reading
+        // cannot be told from its text).
+        let mut needed: Option<Vec<&str>> = Some(Vec::new());
+        for (_, rule) in &rules {
+            match (self.scripts.reads(rule.condition), needed.as_mut()) {
+                (Some(reads), Some(all)) => all.extend(reads.iter().map(String::as_str)),
+                _ => needed = None,
             }
-            let (vars, prepared) = vars.get_or_insert_with(|| {
-                let vars = self.trigger_vars(visit, today, trigger, entry);
-                let prepared = self.scripts.sandbox.prepare(&vars);
-                (vars, prepared)
-            });
+        }
+        let keep = |v: &str| needed.as_ref().is_none_or(|names| names.contains(&v));
+        let vars = self.trigger_vars(visit, today, trigger, entry, &keep);
+        let mut prepared = self.scripts.sandbox.prepare(&vars);
+        for (i, rule) in rules {
             let sandbox = &self.scripts.sandbox;
             sandbox.take_seen();
-            let holds = self.scripts.eval_bool_in(rule.condition, prepared)?;
+            let holds = self.scripts.eval_bool_in(rule.condition, &mut prepared)?;
             sandbox.take_trace();
             if !holds {
                 continue;
             }
-            let values = self.values(rule.condition, vars);
+            let values = self.values(rule.condition, &vars);
             fired.push((
                 i,
                 Decision {
@@ -991,27 +1003,52 @@ impl<'a, 'r> Runner<'a, 'r> {
         values
     }
 
-    fn base_vars(&self, visit: &Visit, today: Date, trigger: &str) -> Vars {
+    /// The variables every script sees; only those `keep` accepts are built.
+    fn base_vars(
+        &self,
+        visit: &Visit,
+        today: Date,
+        trigger: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Vars {
         let phase = &self.protocol.phases[visit.phase];
-        Vars::new()
-            .with("inputs", self.inputs.clone())
-            .with("today", today.to_string())
-            .with("phase", phase.id.as_str())
-            .with("week", visit.week)
-            .with("day", visit.slot + 1)
-            .with(
+        let mut vars = Vars::new();
+        if keep("inputs") {
+            vars.set("inputs", self.inputs.clone());
+        }
+        if keep("today") {
+            vars.set("today", today.to_string());
+        }
+        if keep("phase") {
+            vars.set("phase", phase.id.as_str());
+        }
+        if keep("week") {
+            vars.set("week", visit.week);
+        }
+        if keep("day") {
+            vars.set("day", visit.slot + 1);
+        }
+        if keep("days_in_phase") {
+            vars.set(
                 "days_in_phase",
                 i64::from((today - visit.start).get_days()) + 1,
-            )
-            .with("trigger", trigger)
+            );
+        }
+        if keep("trigger") {
+            vars.set("trigger", trigger);
+        }
+        vars
     }
 
+    /// The variables of a rule's trigger: the base ones and the entry's; only those
+    /// `keep` accepts are built.
     fn trigger_vars(
         &self,
         visit: &Visit,
         today: Date,
         trigger: Trigger,
         entry: Option<&Entry>,
+        keep: &dyn Fn(&str) -> bool,
     ) -> Vars {
         let name = match trigger {
             Trigger::CheckIn => "check-in",
@@ -1019,16 +1056,22 @@ impl<'a, 'r> Runner<'a, 'r> {
             Trigger::Assessment => "assessment",
             Trigger::Event => "event",
         };
-        let mut vars = self.base_vars(visit, today, name);
+        let mut vars = self.base_vars(visit, today, name, keep);
         match entry.map(|e| (&e.kind, &e.note)) {
             Some((EntryKind::CheckIn { session, pain }, note)) => {
-                let mut p = Vars::new();
-                for (t, score) in PAIN_TIMES.iter().zip(pain) {
-                    p.set(t, score.unwrap_or(0));
+                if keep("pain") {
+                    let mut p = Vars::new();
+                    for (t, score) in PAIN_TIMES.iter().zip(pain) {
+                        p.set(t, score.unwrap_or(0));
+                    }
+                    vars.set("pain", p);
                 }
-                vars.set("pain", p);
-                vars.set("session", session.map_or("", SessionStatus::as_str));
-                vars.set("note", note.clone().unwrap_or_default());
+                if keep("session") {
+                    vars.set("session", session.map_or("", SessionStatus::as_str));
+                }
+                if keep("note") {
+                    vars.set("note", note.clone().unwrap_or_default());
+                }
             }
             Some((
                 EntryKind::Assessment {

@@ -273,6 +273,11 @@ impl Scripts {
         found
     }
 
+    /// The variables script `id` reads, when that is known without running it.
+    pub(crate) fn reads(&self, id: ScriptId) -> Option<&[String]> {
+        self.compiled.get(id.0).and_then(|(s, _)| s.reads())
+    }
+
     /// Whether script `id` is the constant `false`: a condition that can never hold.
     pub fn always_false(&self, id: ScriptId) -> bool {
         self.compiled

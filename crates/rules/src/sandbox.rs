@@ -41,6 +41,9 @@ pub struct LiteralArgument {
 pub struct Script {
     origin: String,
     ast: AST,
+    /// The variables the script reads, when that can be told from its text (it defines
+    /// no functions or closures, and does not look variables up by name).
+    reads: Option<Vec<String>>,
 }
 
 impl Script {
@@ -54,6 +57,12 @@ impl Script {
             [rhai::Stmt::Expr(e)] if e.is_constant() => e.get_literal_value(None),
             _ => None,
         }
+    }
+
+    /// The variables the script reads, sorted, when they can be told without running it;
+    /// `None` means it may read any.
+    pub fn reads(&self) -> Option<&[String]> {
+        self.reads.as_deref()
     }
 
     /// Where the script came from, as given to [`Sandbox::compile`].
@@ -308,9 +317,11 @@ impl Sandbox {
             .compile(source)
             .map_err(|err| ScriptError::from_parse(origin, &err))?;
         ast.set_source(origin);
+        let reads = variables_read(&ast);
         Ok(Script {
             origin: origin.to_owned(),
             ast,
+            reads,
         })
     }
 
@@ -385,6 +396,31 @@ impl Sandbox {
     fn eval_error(&self, origin: &str, err: Box<rhai::EvalAltResult>) -> ScriptError {
         ScriptError::from_eval(origin, err, &self.limits, &self.module_names)
     }
+}
+
+/// The variables `ast` reads, or `None` when that cannot be told statically: a script
+/// with functions or closures (which may capture), or one that names variables in text
+/// (`is_def_var`, `eval`).
+fn variables_read(ast: &AST) -> Option<Vec<String>> {
+    if ast.iter_functions().next().is_some() {
+        return None;
+    }
+    let mut names = BTreeSet::new();
+    let mut dynamic = false;
+    ast.walk(&mut |path: &[rhai::ASTNode]| {
+        match path.last() {
+            Some(rhai::ASTNode::Expr(rhai::Expr::Variable(x, ..))) if x.2.is_empty() => {
+                names.insert(x.1.to_string());
+            }
+            Some(
+                rhai::ASTNode::Expr(rhai::Expr::FnCall(call, _))
+                | rhai::ASTNode::Stmt(rhai::Stmt::FnCall(call, _)),
+            ) if matches!(call.name.as_str(), "is_def_var" | "eval") => dynamic = true,
+            _ => {}
+        }
+        true
+    });
+    (!dynamic).then(|| names.into_iter().collect())
 }
 
 /// Names Rhai handles itself rather than as registered functions.
