@@ -73,7 +73,7 @@ pub struct HostData {
     pub phase_start: Date,
     /// The first day of the current week of the phase.
     pub week_start: Date,
-    /// Check-ins in date order.
+    /// Check-ins in date order (the functions rely on it to stop early).
     pub checkins: Vec<CheckIn>,
     /// Assessment results in date order.
     pub assessments: Vec<AssessmentRecord>,
@@ -106,9 +106,25 @@ impl Default for HostData {
 }
 
 impl HostData {
-    fn checkins_until_today(&self) -> impl DoubleEndedIterator<Item = &CheckIn> {
+    /// Check-ins from `first` to today, newest first. Check-ins are in date order, so
+    /// the walk stops at the first older one: a script asking about the last 14 days
+    /// costs 14 days of check-ins, however long the journal.
+    fn checkins_from(&self, first: Date) -> impl Iterator<Item = &CheckIn> {
         let today = self.today;
-        self.checkins.iter().filter(move |c| c.date <= today)
+        self.checkins
+            .iter()
+            .rev()
+            .skip_while(move |c| c.date > today)
+            .take_while(move |c| c.date >= first)
+    }
+
+    /// The first day of the last `days` days, today included; `None` for none.
+    fn window_start(&self, days: INT) -> Option<Date> {
+        if days <= 0 {
+            return None;
+        }
+        let back = jiff::Span::new().try_days(days - 1).ok();
+        Some(back.map_or(Date::MIN, |span| self.today.saturating_sub(span)))
     }
 
     fn days_ago(&self, date: Date) -> i64 {
@@ -257,10 +273,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     let h = Rc::clone(host);
     engine.register_fn("checkins", move |n: INT| -> Dynamic {
         let data = h.data.borrow();
-        let all: Vec<&CheckIn> = data.checkins_until_today().collect();
         let n = usize::try_from(n.max(0)).unwrap_or(0);
-        let from = all.len().saturating_sub(n);
-        let list: Array = all[from..].iter().map(|c| checkin_map(c)).collect();
+        let mut latest: Vec<&CheckIn> = data.checkins_from(Date::MIN).take(n).collect();
+        latest.reverse();
+        let list: Array = latest.iter().map(|c| checkin_map(c)).collect();
         let value = Dynamic::from_array(list);
         record(&h, format!("checkins({n})"), &value);
         value
@@ -287,10 +303,8 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("max_pain", move |days: INT| -> INT {
         let data = h.data.borrow();
         let value = data
-            .checkins_until_today()
-            .filter(|c| data.days_ago(c.date) < days)
-            .map(CheckIn::max_pain)
-            .max()
+            .window_start(days)
+            .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
             .unwrap_or(0);
         record(&h, format!("max_pain({days})"), &Dynamic::from_int(value));
         value
@@ -300,8 +314,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("max_pain_in_phase", move || -> INT {
         let data = h.data.borrow();
         let value = data
-            .checkins_until_today()
-            .filter(|c| c.date >= data.phase_start)
+            .checkins_from(data.phase_start)
             .map(CheckIn::max_pain)
             .max()
             .unwrap_or(0);
@@ -314,10 +327,11 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         "painful_checkins",
         move |days: INT, threshold: INT| -> INT {
             let data = h.data.borrow();
-            let count = data
-                .checkins_until_today()
-                .filter(|c| data.days_ago(c.date) < days && c.max_pain() >= threshold)
-                .count();
+            let count = data.window_start(days).map_or(0, |first| {
+                data.checkins_from(first)
+                    .filter(|c| c.max_pain() >= threshold)
+                    .count()
+            });
             let value = INT::try_from(count).unwrap_or(INT::MAX);
             record(
                 &h,
@@ -411,8 +425,8 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         move |status: ImmutableString| -> INT {
             let data = h.data.borrow();
             let count = data
-                .checkins_until_today()
-                .filter(|c| c.date >= data.week_start && c.session.as_deref() == Some(&status))
+                .checkins_from(data.week_start)
+                .filter(|c| c.session.as_deref() == Some(&status))
                 .count();
             let value = INT::try_from(count).unwrap_or(INT::MAX);
             record(
@@ -467,8 +481,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
 
 fn streak(data: &HostData, threshold: INT) -> INT {
     let count = data
-        .checkins_until_today()
-        .rev()
+        .checkins_from(Date::MIN)
         .take_while(|c| c.max_pain() < threshold)
         .count();
     INT::try_from(count).unwrap_or(INT::MAX)
