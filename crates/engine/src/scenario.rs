@@ -351,6 +351,9 @@ pub struct GateTally {
     pub assumed: usize,
     /// Recorded as a checkpoint for the clinician.
     pub checkpoints: usize,
+    /// Whether evidence can fail the gate at all: a condition, or an assessment with a
+    /// pass mark. Time, event and checklist gates only pass or wait.
+    pub can_fail: bool,
 }
 
 impl GateTally {
@@ -381,9 +384,17 @@ impl Coverage {
                 .phases
                 .iter()
                 .flat_map(|p| {
-                    p.gates
-                        .iter()
-                        .map(|g| (p.id.clone(), g.id.clone(), GateTally::default()))
+                    p.gates.iter().map(|g| {
+                        let marked = g
+                            .assessment
+                            .and_then(|a| protocol.assessments.get(a))
+                            .is_some_and(|a| a.questions.iter().any(|q| q.pass.is_some()));
+                        let tally = GateTally {
+                            can_fail: g.when.is_some() || marked,
+                            ..GateTally::default()
+                        };
+                        (p.id.clone(), g.id.clone(), tally)
+                    })
                 })
                 .collect(),
             phases: protocol.phases.iter().map(|p| (p.id.clone(), 0)).collect(),
