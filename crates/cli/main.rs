@@ -97,19 +97,33 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
             Some(p) => p.display().to_string(),
             None => a.protocol.display().to_string(),
         };
-        s.diagnostics.push(
-            Diagnostic::warning(
-                codes::JOURNAL_OUTSIDE,
-                format!(
-                    "{} of {} journal entries fall outside the plan ({} to {}) and were not applied",
-                    journal.entries - journal.applied,
-                    journal.entries,
-                    plan.start,
-                    plan.outcome.date
-                ),
-            )
-            .in_file(shown),
-        );
+        // Point at the first entry the plan could not apply.
+        let outside = doc.journal.iter().find(|e| {
+            e.value
+                .date
+                .value
+                .trim()
+                .parse::<jiff::civil::Date>()
+                .is_ok_and(|d| d < plan.start || d > plan.outcome.date)
+        });
+        let mut warning = Diagnostic::warning(
+            codes::JOURNAL_OUTSIDE,
+            format!(
+                "{} of {} journal entries fall outside the plan ({} to {}) and were not applied",
+                journal.entries - journal.applied,
+                journal.entries,
+                plan.start,
+                plan.outcome.date
+            ),
+        )
+        .in_file(shown);
+        if let Some(entry) = outside {
+            warning = warning.at(rehab_syntax::Span::from_location(
+                file,
+                &entry.value.date.referenced,
+            ));
+        }
+        s.diagnostics.push(warning);
     }
     let out = match a.format {
         Format::Text => render::text(&plan, a.explain),
