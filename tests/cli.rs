@@ -492,3 +492,24 @@ fn a_missing_file_is_an_error_not_a_panic() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("error[E006]: cannot read the file"));
 }
+
+/// An alias stands for its anchor's value: `*yes` is `true` where `&yes true` was written.
+#[test]
+fn aliases_are_read_as_the_values_they_stand_for() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/full.yaml"),
+    )
+    .expect("full fixture")
+    .replace(
+        "      - { id: painless, text: Ten hops without pain?, pass: true }",
+        "      - { id: painless, text: Ten hops without pain?, pass: &yes true }\n      - { id: level, text: Level landings?, pass: *yes }",
+    )
+    .replace("    title: Run\n", "    title: &name Run\n    purpose: *name\n");
+    let dir = std::env::temp_dir().join(format!("engine-alias-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("alias.yaml");
+    std::fs::write(&file, text).expect("write");
+    let o = engine(&["check", file.to_str().unwrap_or("")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

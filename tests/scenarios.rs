@@ -188,3 +188,29 @@ fn coverage_names_every_rule_gate_and_phase_with_a_count() {
     assert!(out.contains("never fired: "), "{out}");
     assert!(out.contains("never reached: "), "{out}");
 }
+
+/// A path that does not exist is an error of its own; it does not stop the other
+/// scenarios from running, or from failing.
+#[test]
+fn a_missing_path_does_not_hide_failures() {
+    let dir = std::env::temp_dir().join(format!("engine-missing-{}", std::process::id()));
+    let scenarios = dir.join("morra").join("scenarios");
+    std::fs::create_dir_all(&scenarios).expect("temp dir");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::write(
+        scenarios.join("wrong.yaml"),
+        format!(
+            "title: An expectation that does not hold\nprotocol: {}/protocols/morra.yaml\nexpect:\n  - {{ outcome: referred }}\n",
+            root.display()
+        ),
+    )
+    .expect("write");
+    let o = engine(&["test", dir.to_str().unwrap_or(""), "/no/such/folder"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("FAILED"), "{out}");
+    assert!(out.contains("expected the outcome referred"), "{out}");
+    assert_eq!(out.lines().last(), Some("0 passed, 1 failed"), "{out}");
+    assert!(stderr(&o).contains("[E006]"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -102,6 +102,12 @@ pub fn population(
     model: &Model,
     run: Population,
 ) -> Result<Summary, String> {
+    if run.patients == 0 || run.patients > MAX_PATIENTS {
+        return Err(format!(
+            "a simulation has from 1 to {MAX_PATIENTS} patients, not {}",
+            run.patients
+        ));
+    }
     let threads = run
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -148,6 +148,8 @@ struct ScenarioResult {
 
 fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
     let mut result = ScenarioResult::default();
+    // Only this scenario's own problems stop it; earlier ones belong to others.
+    let first = s.diagnostics.len();
     let Some(id) = s.read(file) else {
         return result;
     };
@@ -193,7 +195,7 @@ fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
     s.diagnostics.extend(found);
     let start = scenario_date(s, id, doc.start.as_ref());
     let as_of = scenario_date(s, id, doc.as_of.as_ref());
-    if s.has_errors() {
+    if s.diagnostics[first..].iter().any(Diagnostic::is_error) {
         return result;
     }
     let config = RunConfig {

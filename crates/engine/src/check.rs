@@ -449,33 +449,49 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                 .at(ctx.span(&p.id.referenced)),
         );
     }
-    // Phases a rule can jump to, which stay reachable whatever comes before them.
-    let goto_targets: Vec<&str> = p
+    // Phases a rule can jump to, with the phases that rule applies in (empty: every
+    // phase). A target stays reachable whatever comes before it, if its rule can fire in
+    // a phase that is itself reachable.
+    let gotos: Vec<(&str, &[S<String>])> = p
         .rules
         .iter()
         .filter_map(
             |r| match r.action.value.split_whitespace().collect::<Vec<_>>()[..] {
-                ["goto", target] => Some(target),
+                ["goto", target] => Some((target, r.phases.as_slice())),
                 _ => None,
             },
         )
         .collect();
+    let mut reachable: Vec<&str> = Vec::new();
+    let goto_target = |id: &str, reachable: &[&str]| {
+        gotos.iter().any(|(target, phases)| {
+            *target == id
+                && (phases.is_empty()
+                    || phases
+                        .iter()
+                        .any(|ph| reachable.contains(&ph.value.as_str())))
+        })
+    };
     // The first gate, if any, that can never pass: the phases after it are never reached.
     let mut stuck: Option<(String, String)> = None;
     let mut cut_off_reported = false;
     for ph in &p.phases {
         phase_ids.declare(ctx, &ph.id);
-        if goto_targets.contains(&ph.id.value.as_str()) {
+        if stuck.is_none() || goto_target(&ph.id.value, &reachable) {
             stuck = None;
             cut_off_reported = false;
+            reachable.push(ph.id.value.as_str());
         } else if let Some((phase, gate)) = &stuck
             && !cut_off_reported
         {
+            // The phases cut off: this one and the next, up to a goto target.
             let later: Vec<String> = p
                 .phases
                 .iter()
                 .skip_while(|x| x.id.value != ph.id.value)
-                .map(|x| format!("`{}`", x.id.value))
+                .enumerate()
+                .take_while(|(i, x)| *i == 0 || !goto_target(&x.id.value, &reachable))
+                .map(|(_, x)| format!("`{}`", x.id.value))
                 .collect();
             let (noun, verb) = if later.len() == 1 {
                 ("phase", "is")
@@ -697,6 +713,20 @@ fn lower_rules(
     let mut rules = Vec::new();
     for r in &p.rules {
         rule_ids.declare(ctx, &r.id);
+        // The engine records its own decisions under these names.
+        if r.id.value.contains(':') || matches!(r.id.value.as_str(), "rest" | "complete") {
+            ctx.push(
+                Diagnostic::error(
+                    codes::RULE,
+                    format!(
+                        "`{}` is reserved for the engine's own decisions; a rule id may not contain `:` or be `rest` or `complete`",
+                        r.id.value
+                    ),
+                )
+                .at(ctx.span(&r.id.referenced))
+                .with_help("name the rule after what it does, such as `pain-holds-week`"),
+            );
+        }
         let source = src(ctx, &r.source);
         let trigger = r.on.value;
         let mut only = None;

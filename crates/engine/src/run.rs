@@ -202,15 +202,35 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
     }
 
-    /// Adds an entry a responder reported, to the journal and to what scripts see.
+    /// Adds an entry a responder reported, to the journal and to what scripts see,
+    /// after the entries of the same day and before any later ones (a patient file's
+    /// journal may run ahead of the day being run), so both stay in date order.
     fn append(&mut self, date: Date, kind: EntryKind) {
         let entry = Entry {
             date,
             kind,
             note: None,
         };
-        host_record(&mut self.scripts.sandbox.host_data(), &entry);
-        self.journal.to_mut().push(entry);
+        {
+            let mut host = self.scripts.sandbox.host_data();
+            let mut recorded = HostData::default();
+            host_record(&mut recorded, &entry);
+            for c in recorded.checkins {
+                let at = host.checkins.partition_point(|x| x.date <= date);
+                host.checkins.insert(at, c);
+            }
+            for a in recorded.assessments {
+                let at = host.assessments.partition_point(|x| x.date <= date);
+                host.assessments.insert(at, a);
+            }
+            for e in recorded.events {
+                let at = host.events.partition_point(|x| x.date <= date);
+                host.events.insert(at, e);
+            }
+        }
+        let journal = self.journal.to_mut();
+        let at = journal.partition_point(|x| x.date <= date);
+        journal.insert(at, entry);
     }
 
     fn followed(&self, date: Date) -> bool {

@@ -324,16 +324,17 @@ impl Summary {
         self.completion_days.get(rank.min(n) - 1).copied()
     }
 
-    /// Counts of completion days in `bins` equal ranges from the least to the most.
+    /// Counts of completion days in at most `bins` equal ranges, from the least to the
+    /// most; the last range ends at the most.
     pub fn histogram(&self, bins: usize) -> Vec<(u32, u32, u64)> {
         let (Some(&lo), Some(&hi)) = (self.completion_days.first(), self.completion_days.last())
         else {
             return Vec::new();
         };
         let bins = bins.max(1);
-        let width = (hi - lo) / bins as u32 + 1;
+        let width = (hi - lo + 1).div_ceil(bins as u32).max(1);
         let mut out: Vec<(u32, u32, u64)> = (0..bins as u32)
-            .map(|i| (lo + i * width, lo + (i + 1) * width - 1, 0))
+            .map(|i| (lo + i * width, (lo + (i + 1) * width - 1).min(hi), 0))
             .filter(|(from, _, _)| *from <= hi)
             .collect();
         for d in &self.completion_days {

@@ -163,7 +163,8 @@ impl<'de> Visitor<'de> for KindVisitor {
 pub fn core_schema(node: &mut Node, text: &str) {
     match &mut node.value {
         Kind::Bool(_) => {
-            let span = node.referenced.span();
+            // Where the value is written: for an alias (`*yes`), at its anchor.
+            let span = node.defined.span();
             let start = span.byte_offset().unwrap_or(0) as usize;
             let len = span.byte_len().unwrap_or(0) as usize;
             let raw = text.get(start..start + len).unwrap_or("");
@@ -255,7 +256,8 @@ impl<'a> Walker<'a> {
     }
 
     fn describe(&self, node: &Node) -> String {
-        let span = self.span(node);
+        // The value as written, at its anchor when the node is an alias.
+        let span = Span::from_location(self.file, &node.defined);
         let raw = match node.value {
             Kind::Int(_) | Kind::Float(_) => self.text.get(span.start..span.end).unwrap_or(""),
             _ => "",
