@@ -195,6 +195,11 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
         summary: "the highest pain score reported in the last `days` days (today included), 0 if none",
     },
     HostFunction {
+        name: "max_pain_in_week",
+        signature: "max_pain_in_week(weeks_ago)",
+        summary: "the highest pain score in the phase week `weeks_ago` weeks back (0: this week so far), 0 if none",
+    },
+    HostFunction {
         name: "max_pain_in_phase",
         signature: "max_pain_in_phase()",
         summary: "the highest pain score reported since the current phase began, 0 if none",
@@ -307,6 +312,25 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
             .unwrap_or(0);
         record(&h, format!("max_pain({days})"), &Dynamic::from_int(value));
+        value
+    });
+
+    let h = Rc::clone(host);
+    engine.register_fn("max_pain_in_week", move |weeks_ago: INT| -> INT {
+        let data = h.data.borrow();
+        let value = week_window(&data, weeks_ago)
+            .and_then(|(first, last)| {
+                data.checkins_from(first)
+                    .filter(|c| c.date <= last)
+                    .map(CheckIn::max_pain)
+                    .max()
+            })
+            .unwrap_or(0);
+        record(
+            &h,
+            format!("max_pain_in_week({weeks_ago})"),
+            &Dynamic::from_int(value),
+        );
         value
     });
 
@@ -477,6 +501,18 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 .map_err(|_| fail(format!("add_days: {date} plus {n} days is out of range")))
         },
     );
+}
+
+/// The first and last day of the week `weeks_ago` weeks before the current phase week;
+/// `None` for a negative count or one beyond the calendar.
+fn week_window(data: &HostData, weeks_ago: INT) -> Option<(Date, Date)> {
+    if weeks_ago < 0 {
+        return None;
+    }
+    let back = jiff::Span::new().try_days(weeks_ago.checked_mul(7)?).ok()?;
+    let first = data.week_start.checked_sub(back).ok()?;
+    let last = first.checked_add(jiff::Span::new().days(6)).ok()?;
+    Some((first, last))
 }
 
 fn streak(data: &HostData, threshold: INT) -> INT {

@@ -92,6 +92,14 @@ fn journal_helpers_see_only_up_to_today() {
         ("max_pain(8)", Value::Int(2)),
         ("max_pain(30)", Value::Int(4)),
         ("max_pain_in_phase()", Value::Int(2)),
+        // This week (from 11-09): 0 and 1; last week (11-02 to 11-08): 2 and 0; the week
+        // before: 4 on 10-30.
+        ("max_pain_in_week(0)", Value::Int(1)),
+        ("max_pain_in_week(1)", Value::Int(2)),
+        ("max_pain_in_week(2)", Value::Int(4)),
+        ("max_pain_in_week(3)", Value::Int(0)),
+        ("max_pain_in_week(-1)", Value::Int(0)),
+        ("max_pain_in_week(9223372036854775807)", Value::Int(0)),
         ("painful_checkins(14, 2)", Value::Int(2)),
         ("painful_checkins(14, 1)", Value::Int(3)),
         ("days_since(\"cleared\")", Value::Int(6)),
