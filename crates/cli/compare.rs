@@ -30,27 +30,13 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
     let (Some((first, first_file, example)), Some((second, _, _))) = (first, second) else {
         return (None, s, false);
     };
-    let (doc, file) = match &a.patient {
-        Some(path) => match s.patient_doc(path) {
-            Some(p) => p,
-            None => return (None, s, false),
-        },
-        None => match example {
-            Some(doc) => (doc, first_file),
-            None => {
-                s.diagnostics.push(
-                    Diagnostic::error(
-                        codes::NO_PATIENT,
-                        format!("protocol `{}` embeds no example patient", first.id),
-                    )
-                    .in_file(a.first.display().to_string())
-                    .with_help(
-                        "give a patient whose inputs satisfy both protocols: --patient FILE",
-                    ),
-                );
-                return (None, s, false);
-            }
-        },
+    let Some((doc, file)) = s.patient_or_example(
+        a.patient.as_deref(),
+        (&first, &a.first, first_file),
+        example,
+        "give a patient whose inputs satisfy both protocols: --patient FILE",
+    ) else {
+        return (None, s, false);
     };
     // The same patient must satisfy both: each protocol says which inputs it lacks.
     let patient_a = s.patient(&first, &doc, file);

@@ -128,6 +128,33 @@ impl Session {
         }
     }
 
+    /// The patient document a command runs: the file given with `--patient`, else the
+    /// protocol's example patient (read from the protocol's own file); without either,
+    /// an E044 diagnostic with `help` saying how to give one.
+    pub fn patient_or_example(
+        &mut self,
+        path: Option<&Path>,
+        (protocol, protocol_path, protocol_file): (&Protocol, &Path, FileId),
+        example: Option<PatientDoc>,
+        help: &str,
+    ) -> Option<(PatientDoc, FileId)> {
+        match (path, example) {
+            (Some(path), _) => self.patient_doc(path),
+            (None, Some(doc)) => Some((doc, protocol_file)),
+            (None, None) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::NO_PATIENT,
+                        format!("protocol `{}` embeds no example patient", protocol.id),
+                    )
+                    .in_file(protocol_path.display().to_string())
+                    .with_help(help),
+                );
+                None
+            }
+        }
+    }
+
     /// Checks a patient document (read from `file`) against a protocol.
     pub fn patient(
         &mut self,

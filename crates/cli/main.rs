@@ -55,25 +55,13 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     let Some((protocol, protocol_file, example)) = s.protocol(&a.protocol) else {
         return (None, s, false);
     };
-    let (doc, file) = match &a.patient {
-        Some(path) => match s.patient_doc(path) {
-            Some(p) => p,
-            None => return (None, s, false),
-        },
-        None => match example {
-            Some(doc) => (doc, protocol_file),
-            None => {
-                s.diagnostics.push(
-                    Diagnostic::error(
-                        codes::NO_PATIENT,
-                        format!("protocol `{}` embeds no example patient", protocol.id),
-                    )
-                    .in_file(a.protocol.display().to_string())
-                    .with_help("give a patient file with --patient FILE, or add `example_patient` to the protocol"),
-                );
-                return (None, s, false);
-            }
-        },
+    let Some((doc, file)) = s.patient_or_example(
+        a.patient.as_deref(),
+        (&protocol, &a.protocol, protocol_file),
+        example,
+        "give a patient file with --patient FILE, or add `example_patient` to the protocol",
+    ) else {
+        return (None, s, false);
     };
     let Some(patient) = s.patient(&protocol, &doc, file) else {
         return (None, s, false);

@@ -10,7 +10,8 @@ use std::path::Path;
 
 use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
-use rehab_syntax::{Diagnostic, codes};
+use rehab_syntax::patient::PatientDoc;
+use rehab_syntax::{Diagnostic, FileId, codes};
 use serde::Deserialize;
 
 use crate::args::{CheckFormat, SimulateArgs};
@@ -58,10 +59,10 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
     // Checked once here, for its diagnostics and the base patient; each worker checks
     // its own copy (a checked protocol holds its compiled scripts, which stay on one
     // thread).
-    let Some(base) = base_patient(&mut s, a) else {
+    let Some((protocol, protocol_file, example)) = s.protocol(&a.protocol) else {
         return (None, s, false);
     };
-    let Some((protocol, _, _)) = s.protocol(&a.protocol) else {
+    let Some(base) = base_patient(&mut s, a, (&protocol, protocol_file), example) else {
         return (None, s, false);
     };
     let summary = match population(
@@ -164,7 +165,7 @@ pub fn population(
     }
     let mut summary = Summary::new(protocol);
     for course in results.iter().flatten() {
-        summary.add(course.as_ref().map_err(String::clone));
+        summary.add(course);
     }
     summary.finish();
     Ok(summary)
@@ -244,27 +245,21 @@ fn set(m: &mut Model, f: &ModelFile) {
     }
 }
 
-/// The inputs every simulated patient shares, from `--patient` or the example patient.
-fn base_patient(s: &mut Session, a: &SimulateArgs) -> Option<Patient> {
-    let (protocol, protocol_file, example) = s.protocol(&a.protocol)?;
-    let (doc, file) = match &a.patient {
-        Some(path) => s.patient_doc(path)?,
-        None => match example {
-            Some(doc) => (doc, protocol_file),
-            None => {
-                s.diagnostics.push(
-                    Diagnostic::error(
-                        codes::NO_PATIENT,
-                        format!("protocol `{}` embeds no example patient", protocol.id),
-                    )
-                    .in_file(a.protocol.display().to_string())
-                    .with_help("give the simulated patients' inputs with --patient FILE"),
-                );
-                return None;
-            }
-        },
-    };
-    let mut patient = s.patient(&protocol, &doc, file)?;
+/// The inputs every simulated patient shares, from `--patient` or the example patient,
+/// with the journal left out.
+fn base_patient(
+    s: &mut Session,
+    a: &SimulateArgs,
+    (protocol, protocol_file): (&Protocol, FileId),
+    example: Option<PatientDoc>,
+) -> Option<Patient> {
+    let (doc, file) = s.patient_or_example(
+        a.patient.as_deref(),
+        (protocol, &a.protocol, protocol_file),
+        example,
+        "give the simulated patients' inputs with --patient FILE",
+    )?;
+    let mut patient = s.patient(protocol, &doc, file)?;
     patient.journal.clear();
     Some(patient)
 }

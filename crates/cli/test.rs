@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use jiff::civil::Date;
-use rehab_engine::RunConfig;
 use rehab_engine::plan::Plan;
-use rehab_engine::scenario::{Coverage, Expect, check_expectations, evaluate};
-use rehab_syntax::{Diagnostic, FileId, S, codes};
+use rehab_engine::scenario::{Coverage, Expect, check_scenario, evaluate};
+use rehab_syntax::scenario::ScenarioDoc;
+use rehab_syntax::{Diagnostic, FileId, codes};
 
 use crate::args::TestArgs;
 use crate::load::Session;
@@ -46,17 +45,19 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
     let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
     for file in &files {
         let shown = file.display().to_string();
-        if a.filter
-            .as_ref()
-            .is_some_and(|f| !shown.contains(f.as_str()))
-        {
-            // The title may still match; it is known once the file is read.
-            if !title_matches(&mut Session::default(), file, a.filter.as_deref()) {
+        let before = s.diagnostics.len();
+        let doc = read_scenario(&mut s, file);
+        if let Some(filter) = &a.filter {
+            let title = doc.as_ref().map_or("", |(_, d)| d.title.as_str());
+            if !shown.contains(filter.as_str()) && !title.contains(filter.as_str()) {
+                s.diagnostics.truncate(before);
                 continue;
             }
         }
-        let before = s.diagnostics.len();
-        let result = run_scenario(&mut s, file, a.update);
+        let result = match doc {
+            Some((id, doc)) => run_scenario(&mut s, file, id, doc, a.update),
+            None => ScenarioResult::default(),
+        };
         let diagnostics: Vec<Diagnostic> = s.diagnostics.drain(before..).collect();
         let errors = diagnostics.iter().any(Diagnostic::is_error);
         let ok = !errors && result.failures.is_empty();
@@ -127,10 +128,16 @@ fn find_scenarios(dir: &Path, found: &mut Vec<PathBuf>) {
     }
 }
 
-fn title_matches(s: &mut Session, file: &Path, filter: Option<&str>) -> bool {
-    let Some(filter) = filter else { return true };
-    let Some(id) = s.read(file) else { return false };
-    rehab_syntax::parse_scenario(&s.sources, id).is_ok_and(|d| d.title.contains(filter))
+/// Reads and parses a scenario file; problems go to the session's diagnostics.
+fn read_scenario(s: &mut Session, file: &Path) -> Option<(FileId, ScenarioDoc)> {
+    let id = s.read(file)?;
+    match rehab_syntax::parse_scenario(&s.sources, id) {
+        Ok(doc) => Some((id, doc)),
+        Err(found) => {
+            s.diagnostics.extend(found);
+            None
+        }
+    }
 }
 
 /// What running one scenario gave.
@@ -146,20 +153,16 @@ struct ScenarioResult {
     protocol: Option<(String, Coverage)>,
 }
 
-fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
+fn run_scenario(
+    s: &mut Session,
+    file: &Path,
+    id: FileId,
+    mut doc: ScenarioDoc,
+    update: bool,
+) -> ScenarioResult {
     let mut result = ScenarioResult::default();
     // Only this scenario's own problems stop it; earlier ones belong to others.
     let first = s.diagnostics.len();
-    let Some(id) = s.read(file) else {
-        return result;
-    };
-    let doc = match rehab_syntax::parse_scenario(&s.sources, id) {
-        Ok(d) => d,
-        Err(found) => {
-            s.diagnostics.extend(found);
-            return result;
-        }
-    };
     result.title = Some(doc.title.trim().to_string());
     let folder = file.parent().unwrap_or(Path::new(""));
     let protocol_path = match &doc.protocol {
@@ -169,7 +172,7 @@ fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
     let Some((protocol, protocol_file, example)) = s.protocol(&protocol_path) else {
         return result;
     };
-    let (patient_doc, patient_file) = match (&doc.patient_file, doc.patient, example) {
+    let (patient_doc, patient_file) = match (&doc.patient_file, doc.patient.take(), example) {
         (Some(path), _, _) => match s.patient_doc(&folder.join(&path.value)) {
             Some(p) => p,
             None => return result,
@@ -191,19 +194,12 @@ fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
     let Some(patient) = s.patient(&protocol, &patient_doc, patient_file) else {
         return result;
     };
-    let (expectations, found) = check_expectations(&s.sources, id, &protocol, &doc.expect);
+    let (checked, found) = check_scenario(&s.sources, id, &protocol, &doc);
     s.diagnostics.extend(found);
-    let start = scenario_date(s, id, doc.start.as_ref());
-    let as_of = scenario_date(s, id, doc.as_of.as_ref());
     if s.diagnostics[first..].iter().any(Diagnostic::is_error) {
         return result;
     }
-    let config = RunConfig {
-        start: start.flatten(),
-        as_of: as_of.flatten(),
-        quiet: false,
-    };
-    let plan = match rehab_engine::run(&protocol, &patient, &config) {
+    let plan = match rehab_engine::run(&protocol, &patient, &checked.config) {
         Ok(p) => p,
         Err(d) => {
             s.diagnostics
@@ -211,7 +207,7 @@ fn run_scenario(s: &mut Session, file: &Path, update: bool) -> ScenarioResult {
             return result;
         }
     };
-    for expect in &expectations {
+    for expect in &checked.expectations {
         if let Err(actual) = evaluate(&plan, &expect.kind) {
             result.failures.push(failure(s, expect, &actual));
         }
@@ -234,24 +230,6 @@ fn default_protocol(scenario: &Path) -> PathBuf {
     let name = own.file_name().map(|n| n.to_string_lossy().to_string());
     let parent = own.parent().unwrap_or(Path::new(""));
     parent.join(format!("{}.yaml", name.unwrap_or_default()))
-}
-
-/// A scenario's optional date; a bad one is a located diagnostic and `Some(None)`.
-fn scenario_date(s: &mut Session, file: FileId, text: Option<&S<String>>) -> Option<Option<Date>> {
-    let text = text?;
-    match text.value.trim().parse::<Date>() {
-        Ok(d) => Some(Some(d)),
-        Err(_) => {
-            s.diagnostics.push(
-                Diagnostic::error(
-                    codes::SCENARIO,
-                    format!("`{}` is not a calendar date (YYYY-MM-DD)", text.value),
-                )
-                .at(rehab_syntax::Span::from_location(file, &text.referenced)),
-            );
-            Some(None)
-        }
-    }
 }
 
 /// An expectation that did not hold: what was expected, where, and what the plan has.

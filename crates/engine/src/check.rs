@@ -713,8 +713,7 @@ fn lower_rules(
     let mut rules = Vec::new();
     for r in &p.rules {
         rule_ids.declare(ctx, &r.id);
-        // The engine records its own decisions under these names.
-        if r.id.value.contains(':') || matches!(r.id.value.as_str(), "rest" | "complete") {
+        if crate::plan::Decision::is_engine_id(&r.id.value) {
             ctx.push(
                 Diagnostic::error(
                     codes::RULE,

@@ -254,6 +254,12 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Whether `id` names a decision the engine makes itself (`rest`, `complete`, or a
+    /// `kind:name` such as `gate:hop-test`); protocol rules may not use such ids.
+    pub fn is_engine_id(id: &str) -> bool {
+        id.contains(':') || matches!(id, "rest" | "complete")
+    }
+
     /// A decision the engine makes itself, not a protocol rule.
     pub fn engine(rule: impl Into<String>, action: impl Into<String>, reason: String) -> Self {
         Decision {

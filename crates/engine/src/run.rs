@@ -20,7 +20,7 @@ use crate::plan::*;
 pub const MAX_PLAN_DAYS: i64 = 5 * 366;
 
 /// What a run may override; everything else comes from the protocol and patient.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RunConfig {
     /// The first day of the plan, instead of the protocol's `starts_on` input.
     pub start: Option<Date>,
@@ -211,26 +211,8 @@ impl<'a, 'r> Runner<'a, 'r> {
             kind,
             note: None,
         };
-        {
-            let mut host = self.scripts.sandbox.host_data();
-            let mut recorded = HostData::default();
-            host_record(&mut recorded, &entry);
-            for c in recorded.checkins {
-                let at = host.checkins.partition_point(|x| x.date <= date);
-                host.checkins.insert(at, c);
-            }
-            for a in recorded.assessments {
-                let at = host.assessments.partition_point(|x| x.date <= date);
-                host.assessments.insert(at, a);
-            }
-            for e in recorded.events {
-                let at = host.events.partition_point(|x| x.date <= date);
-                host.events.insert(at, e);
-            }
-        }
-        let journal = self.journal.to_mut();
-        let at = journal.partition_point(|x| x.date <= date);
-        journal.insert(at, entry);
+        host_record(&mut self.scripts.sandbox.host_data(), &entry);
+        insert_in_date_order(self.journal.to_mut(), entry, |e| e.date);
     }
 
     fn followed(&self, date: Date) -> bool {
@@ -1461,31 +1443,50 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
     data
 }
 
-/// Shows one journal entry to the host API.
+/// Shows one journal entry to the host API, keeping its lists in date order (the
+/// host functions rely on it).
 fn host_record(data: &mut HostData, e: &Entry) {
     match &e.kind {
-        EntryKind::CheckIn { session, pain } => data.checkins.push(CheckIn {
-            date: e.date,
-            session: session.map(|s| s.as_str().to_string()),
-            pain: *pain,
-        }),
+        EntryKind::CheckIn { session, pain } => insert_in_date_order(
+            &mut data.checkins,
+            CheckIn {
+                date: e.date,
+                session: session.map(|s| s.as_str().to_string()),
+                pain: *pain,
+            },
+            |c| c.date,
+        ),
         EntryKind::Assessment {
             id,
             answers,
             passed,
-        } => {
-            data.assessments.push(AssessmentRecord {
+        } => insert_in_date_order(
+            &mut data.assessments,
+            AssessmentRecord {
                 date: e.date,
                 id: id.clone(),
                 result: answer_vars(answers),
                 passed: *passed,
-            });
-        }
-        EntryKind::Event { id } => data.events.push(EventRecord {
-            date: e.date,
-            id: id.clone(),
-        }),
+            },
+            |a| a.date,
+        ),
+        EntryKind::Event { id } => insert_in_date_order(
+            &mut data.events,
+            EventRecord {
+                date: e.date,
+                id: id.clone(),
+            },
+            |ev| ev.date,
+        ),
     }
+}
+
+/// Inserts `item` after every item dated on or before it: at the end for a list built
+/// in order, and before later ones for an entry reported while a run is under way.
+fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(&T) -> Date) {
+    let day = date(&item);
+    let at = list.partition_point(|x| date(x) <= day);
+    list.insert(at, item);
 }
 
 fn scheduling_explanation(policy: RangePolicy) -> String {

@@ -7,13 +7,14 @@
 
 use jiff::civil::Date;
 use rehab_syntax::protocol::S;
-use rehab_syntax::scenario::{Expectation, OutcomeWord};
+use rehab_syntax::scenario::{Expectation, OutcomeWord, ScenarioDoc};
 use rehab_syntax::suggest::did_you_mean;
 use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 
+use crate::RunConfig;
 use crate::check::Ctx;
 use crate::model::Protocol;
-use crate::plan::{OutcomeStatus, Plan};
+use crate::plan::{Decision, OutcomeStatus, Plan};
 
 /// One checked expectation, with its place in the scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,25 +76,40 @@ fn words(status: OutcomeWord) -> &'static str {
     }
 }
 
-/// Checks a scenario's expectations against the protocol they are about: every phase
-/// and rule they name exists, every date is a date, each expectation checks one thing.
-pub fn check_expectations(
+/// A scenario checked against its protocol: its expectations, and how to run it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    pub expectations: Vec<Expect>,
+    pub config: RunConfig,
+}
+
+/// Checks a scenario against the protocol it is about: every phase and rule its
+/// expectations name exists, every date is a date, each expectation checks one thing.
+pub fn check_scenario(
     sources: &Sources,
     file: FileId,
     protocol: &Protocol,
-    expectations: &[Expectation],
-) -> (Vec<Expect>, Vec<Diagnostic>) {
+    doc: &ScenarioDoc,
+) -> (Checked, Vec<Diagnostic>) {
     let mut ctx = Ctx::new(sources, file);
-    let mut out = Vec::new();
-    for e in expectations {
-        if let Some(kind) = lower(&mut ctx, protocol, e) {
-            out.push(Expect {
-                kind: kind.0,
-                at: kind.1,
-            });
-        }
-    }
-    (out, ctx.diagnostics)
+    let expectations = doc
+        .expect
+        .iter()
+        .filter_map(|e| lower(&mut ctx, protocol, e))
+        .map(|(kind, at)| Expect { kind, at })
+        .collect();
+    let config = RunConfig {
+        start: doc.start.as_ref().and_then(|d| date(&mut ctx, d)),
+        as_of: doc.as_of.as_ref().and_then(|d| date(&mut ctx, d)),
+        quiet: false,
+    };
+    (
+        Checked {
+            expectations,
+            config,
+        },
+        ctx.diagnostics,
+    )
 }
 
 fn date(ctx: &mut Ctx, text: &S<String>) -> Option<Date> {
@@ -257,7 +273,7 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
             let fired: Vec<String> = d
                 .decisions
                 .iter()
-                .filter(|x| !x.rule.contains(':') && x.rule != "complete" && x.rule != "rest")
+                .filter(|x| !Decision::is_engine_id(&x.rule))
                 .map(|x| format!("`{}`", x.rule))
                 .collect();
             Err(format!(

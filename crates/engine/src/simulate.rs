@@ -5,8 +5,6 @@
 //! their number alone, so a simulation gives the same result for a seed however many
 //! threads share the work and in whatever order they finish.
 
-use std::collections::BTreeMap;
-
 use jiff::civil::Date;
 
 use crate::model::{Assessment, EntryKind, Patient, Protocol, SessionStatus};
@@ -283,7 +281,7 @@ impl Summary {
     }
 
     /// Adds one patient's course, in patient order.
-    pub fn add(&mut self, course: Result<&Course, String>) {
+    pub fn add(&mut self, course: &Result<Course, String>) {
         self.patients += 1;
         match course {
             Ok(c) => {
@@ -302,7 +300,7 @@ impl Summary {
             }
             Err(e) => {
                 self.failed += 1;
-                self.first_error.get_or_insert(e);
+                self.first_error.get_or_insert_with(|| e.clone());
             }
         }
     }
@@ -362,14 +360,5 @@ pub fn simulate_many(
             progress();
             course
         })
-        .collect()
-}
-
-/// Rule firings, by rule id, from a summary; for tests and reports.
-pub fn fired_by_rule(summary: &Summary) -> BTreeMap<&str, u64> {
-    summary
-        .rules
-        .iter()
-        .map(|(id, n)| (id.as_str(), *n))
         .collect()
 }
