@@ -19,6 +19,15 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
 }
 
 /// `6-10 min`, or `20 min` when both ends agree.
+/// A week's running distance: `1.3 mi`, `2-2.5 km`.
+fn distance(d: rehab_engine::plan::DistanceRange) -> String {
+    if d.min == d.max {
+        format!("{} {}", d.min, d.unit.symbol())
+    } else {
+        format!("{}-{} {}", d.min, d.max, d.unit.symbol())
+    }
+}
+
 fn minutes(m: MinuteRange) -> String {
     if m.min == m.max {
         format!("{} min", m.min)
@@ -88,7 +97,7 @@ fn pain_words(r: &rehab_engine::plan::Report) -> Vec<String> {
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {
     !matches!(
         d.action.as_str(),
-        "enter" | "assess" | "assume-passed" | "pass" | "checkpoint" | "complete"
+        "enter" | "assess" | "assume-passed" | "pass" | "checkpoint" | "complete" | "off"
     )
 }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
-use super::{minutes, outcome_words, plural, status_word};
+use super::{distance, minutes, outcome_words, plural, status_word};
 
 pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
     let mut o = String::new();
@@ -138,8 +138,15 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             .filter(|d| d.date >= w.start && d.date <= w.end)
             .collect();
         let mut summary = vec![format!("{} to {}", w.start, w.end)];
+        if let Some(l) = w.levels {
+            let word = if l.first == l.last { "level" } else { "levels" };
+            summary.push(format!("{word} {l}"));
+        }
         if w.run_minutes.max > 0.0 {
             summary.push(format!("running {}", minutes(w.run_minutes)));
+        }
+        if let Some(d) = w.run_distance {
+            summary.push(format!("running {}", distance(d)));
         }
         summary.push(format!(
             "{}, {} cross-training, {} off",
@@ -159,9 +166,10 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                 }
                 parts.join(", ").replace('|', "\\|")
             });
+            let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
             let _ = writeln!(
                 o,
-                "| {} | `{}` | {status} | {reported} |",
+                "| {} | {level}`{}` | {status} | {reported} |",
                 d.date.strftime("%a %Y-%m-%d"),
                 d.session.text.replace('|', "\\|")
             );

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status, WeekSummary};
 
-use super::{minutes, outcome_words, plural, status_word, wrap};
+use super::{distance, minutes, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
 
@@ -238,7 +238,9 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
 /// The day's prescription, naming strength circuits instead of listing their exercises
 /// again (the phase heading lists them).
 fn day_text(d: &Day) -> String {
-    d.session
+    let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
+    let parts = d
+        .session
         .parts
         .iter()
         .map(|p| match &p.circuit {
@@ -246,13 +248,21 @@ fn day_text(d: &Day) -> String {
             None => p.text.clone(),
         })
         .collect::<Vec<_>>()
-        .join(" + ")
+        .join(" + ");
+    format!("{level}{parts}")
 }
 
 fn week_line(w: &WeekSummary) -> String {
     let mut parts = vec![format!("Week {} ({} to {})", w.week, w.start, w.end)];
+    if let Some(l) = w.levels {
+        let word = if l.first == l.last { "level" } else { "levels" };
+        parts.push(format!("{word} {l}"));
+    }
     if w.run_minutes.max > 0.0 {
         parts.push(format!("running {}", minutes(w.run_minutes)));
+    }
+    if let Some(d) = w.run_distance {
+        parts.push(format!("running {}", distance(d)));
     }
     if w.sessions > 0 {
         parts.push(plural(w.sessions, "session"));

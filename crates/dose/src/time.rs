@@ -15,6 +15,9 @@
 //!   take no time at all, the segment adds nothing (there is nothing to share the total).
 //! * `; repeat TOTAL` with a distance: the time cannot be known, so the segment counts as
 //!   a single pass.
+//! * [`Dose::distance_in`] counts distance by the same rules, with distances in place of
+//!   times: `walk 0.1mi, jog 0.2mi; repeat 2mi` jogs 1.3 miles, and a repeat to a total
+//!   time counts one pass.
 //! * The result is `Some((0, 0))` when no item matches (including `off`), `None` when
 //!   items match but none of them has a time, and otherwise the bounds. Sums saturate
 //!   at `u64::MAX` milliseconds instead of overflowing.
@@ -60,7 +63,13 @@ impl Amount {
 
     /// Bounds in milliseconds, unsaturated.
     fn millis(&self) -> Option<(u128, u128)> {
-        if self.unit.dimension() != Dimension::Time {
+        self.measure(Dimension::Time)
+    }
+
+    /// Bounds in the dimension's base unit (milliseconds, millimetres), unsaturated;
+    /// `None` for an amount of another dimension.
+    fn measure(&self, dimension: Dimension) -> Option<(u128, u128)> {
+        if self.unit.dimension() != dimension {
             return None;
         }
         let factor = self.unit.base();
@@ -82,12 +91,12 @@ fn convert(value: Milli, from: Unit, to: Unit) -> Option<Milli> {
     ))
 }
 
-/// Bounds in milliseconds of one item's time, if it has one.
-fn item_millis(item: &Item) -> Option<(u128, u128)> {
+/// Bounds of one item's time (or distance) in base units, if it has one.
+fn item_measure(item: &Item, dimension: Dimension) -> Option<(u128, u128)> {
     match item.load.as_ref()? {
-        Load::Amount(amount) => amount.millis(),
+        Load::Amount(amount) => amount.measure(dimension),
         Load::Sets { sets, each } => {
-            let (lo, hi) = each.millis()?;
+            let (lo, hi) = each.measure(dimension)?;
             let sets_lo = u128::from(sets.range.lo());
             let sets_hi = u128::from(sets.range.hi());
             Some((
@@ -110,18 +119,44 @@ impl Dose {
     /// assert_eq!(dose.time_in(Activity::is_running), Some((16 * 60_000, 20 * 60_000)));
     /// ```
     pub fn time_in(&self, pred: impl Fn(&Activity) -> bool) -> Option<(u64, u64)> {
-        time_in(self, &pred)
+        measure_in(self, &pred, Dimension::Time)
+    }
+
+    /// Bounds, in millimetres, of the distance covered over the whole session in the
+    /// activities for which `pred` is true, counted as [`Dose::time_in`] counts time:
+    /// `Some((0, 0))` if none of them appears, `None` if none of them has a distance.
+    ///
+    /// ```
+    /// # use rehab_dose::{Activity, Dose};
+    /// let dose = Dose::parse("walk 0.1mi, jog 0.2mi; repeat 2mi").unwrap();
+    /// let (lo, hi) = dose.distance_in(Activity::is_running).unwrap();
+    /// assert_eq!((lo / 1000, hi / 1000), (2092, 2092)); // 1.3 miles, in metres
+    /// ```
+    ///
+    /// Distances are kept to the millimetre, so tenths of a mile lose a fraction of one:
+    ///
+    /// ```
+    /// # use rehab_dose::{Activity, Dose};
+    /// let tenth = Dose::parse("jog 0.1mi").unwrap();
+    /// assert_eq!(tenth.distance_in(Activity::is_running), Some((160_934, 160_934)));
+    /// ```
+    pub fn distance_in(&self, pred: impl Fn(&Activity) -> bool) -> Option<(u64, u64)> {
+        measure_in(self, &pred, Dimension::Distance)
     }
 }
 
 /// See the module documentation for the rules.
-fn time_in(dose: &Dose, pred: &dyn Fn(&Activity) -> bool) -> Option<(u64, u64)> {
+fn measure_in(
+    dose: &Dose,
+    pred: &dyn Fn(&Activity) -> bool,
+    dimension: Dimension,
+) -> Option<(u64, u64)> {
     let mut any_match = false;
     let mut any_timed_match = false;
     for item in dose.items() {
         if pred(&item.activity) {
             any_match = true;
-            any_timed_match |= item_millis(item).is_some();
+            any_timed_match |= item_measure(item, dimension).is_some();
         }
     }
     if !any_match {
@@ -133,7 +168,7 @@ fn time_in(dose: &Dose, pred: &dyn Fn(&Activity) -> bool) -> Option<(u64, u64)> 
     let (lo, hi) = dose
         .segments()
         .iter()
-        .map(|segment| segment_bounds(segment, pred))
+        .map(|segment| segment_bounds(segment, pred, dimension))
         .fold((0u128, 0u128), |(lo, hi), (segment_lo, segment_hi)| {
             (lo.saturating_add(segment_lo), hi.saturating_add(segment_hi))
         });
@@ -147,12 +182,16 @@ struct Part {
     hi: u128,
 }
 
-fn segment_bounds(segment: &Segment, pred: &dyn Fn(&Activity) -> bool) -> (u128, u128) {
+fn segment_bounds(
+    segment: &Segment,
+    pred: &dyn Fn(&Activity) -> bool,
+    dimension: Dimension,
+) -> (u128, u128) {
     let parts: Vec<Part> = segment
         .items
         .iter()
         .map(|item| {
-            let (lo, hi) = item_millis(item).unwrap_or((0, 0));
+            let (lo, hi) = item_measure(item, dimension).unwrap_or((0, 0));
             Part {
                 matches: pred(&item.activity),
                 lo,
@@ -175,7 +214,7 @@ fn segment_bounds(segment: &Segment, pred: &dyn Fn(&Activity) -> bool) -> (u128,
             let times = u128::from(*times);
             (lo.saturating_mul(times), hi.saturating_mul(times))
         }
-        Some(Repeat::ToTotal(total)) => match total.millis() {
+        Some(Repeat::ToTotal(total)) => match total.measure(dimension) {
             Some((total_lo, total_hi)) => {
                 // Least matching time: matching items short, the others long.
                 let least: Vec<(bool, u128)> = parts
@@ -296,6 +335,41 @@ mod tests {
             running("walk 1min, run 2min; repeat 2mi"),
             Some((2 * MIN, 2 * MIN))
         );
+    }
+
+    #[test]
+    fn distances_count_like_times() {
+        // Compared in whole metres: a tenth of a mile is 160,934.4 mm, kept to the mm.
+        let jogging = |text: &str| {
+            Dose::parse(text)
+                .unwrap()
+                .distance_in(Activity::is_running)
+                .map(|(lo, hi)| ((lo + 500) / 1000, (hi + 500) / 1000))
+        };
+        // Ten passes of 0.1mi walking and 0.1mi jogging: a mile jogged.
+        assert_eq!(
+            jogging("walk 0.1mi, jog 0.1mi; repeat 10x"),
+            Some((1609, 1609))
+        );
+        // 2mi in passes of 0.5mi (0.4 jogging): four passes, 1.6mi jogged.
+        assert_eq!(
+            jogging("walk 0.1mi, jog 0.4mi; repeat 2mi"),
+            Some((2575, 2575))
+        );
+        // 2mi in passes of 0.3mi: six passes (1.2mi jogged), then 0.1 walked, 0.1 jogged.
+        assert_eq!(
+            jogging("walk 0.1mi, jog 0.2mi; repeat 2mi"),
+            Some((2092, 2092))
+        );
+        assert_eq!(jogging("jog 2.5mi"), Some((4023, 4023)));
+        assert_eq!(jogging("run 5km"), Some((5000, 5000)));
+        // Timed running has no distance; a repeat to a time counts one pass.
+        assert_eq!(jogging("run 20min"), None);
+        assert_eq!(
+            jogging("walk 1min, run 1km; repeat 20min"),
+            Some((1000, 1000))
+        );
+        assert_eq!(jogging("bike 10km"), Some((0, 0)));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use rehab_dose::{Amount, Dimension, Dose};
-use rehab_syntax::protocol::{self as doc, InputKind, S};
+use rehab_syntax::protocol::{self as doc, InputKind, LimitOf, S};
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
 use crate::model::*;
@@ -415,15 +415,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
             title: a.title.clone(),
             source,
             interpretation: a.interpretation.clone(),
-            questions: a
-                .questions
-                .iter()
-                .map(|q| Question {
-                    id: q.id.value.clone(),
-                    text: q.text.clone(),
-                    pass: q.pass,
-                })
-                .collect(),
+            questions: a.questions.iter().map(|q| question(ctx, q)).collect(),
             checklist: a.checklist.clone(),
         });
     }
@@ -516,7 +508,12 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
             cut_off_reported = true;
         }
         let source = src(ctx, &ph.source);
-        let weeks = lower_weeks(ctx, ph, scripts);
+        let weeks = if ph.levels.is_empty() {
+            lower_weeks(ctx, ph, scripts)
+        } else {
+            lower_levels(ctx, ph)
+        };
+        let (advance, limits) = lower_progression(ctx, ph, &mut src);
         let length = lower_length(
             ctx,
             ph,
@@ -631,6 +628,8 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
                 strength,
                 pattern,
                 weeks,
+                advance,
+                limits,
                 on_entry,
                 gates,
                 notes,
@@ -758,16 +757,16 @@ fn lower_rules(
             .iter()
             .filter_map(|ph| phase_ids.resolve(ctx, ph))
             .collect();
-        let action = parse_action(ctx, &r.action, phase_ids);
+        let actions = parse_actions(ctx, &r.action, phase_ids);
         let condition = ctx.script(scripts, &r.when);
-        if let (Some(action), Some(condition)) = (action, condition) {
+        if let (Some(actions), Some(condition)) = (actions, condition) {
             rules.push(Rule {
                 id: r.id.value.clone(),
                 trigger,
                 only,
                 phases,
                 condition,
-                action,
+                actions,
                 reason: r.reason.trim().to_string(),
                 source,
                 interpretation: r.interpretation.as_ref().map(|s| s.trim().to_string()),
@@ -777,11 +776,51 @@ fn lower_rules(
     (rules, rule_ids)
 }
 
-const ACTIONS: &[&str] = &["advance", "hold", "regress", "rest", "goto", "refer"];
+const ACTIONS: &[&str] = &[
+    "advance", "hold", "regress", "rest", "goto", "refer", "advise",
+];
 
-/// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE` or `refer`.
-fn parse_action(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Action> {
-    let words: Vec<&str> = text.value.split_whitespace().collect();
+/// One action, or `rest N` joined by a comma to one of advance, hold and regress.
+fn parse_actions(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Vec<Action>> {
+    let parts: Vec<&str> = text.value.split(',').map(str::trim).collect();
+    let mut actions = Vec::new();
+    for part in &parts {
+        actions.push(parse_action(ctx, text, part, phase_ids)?);
+    }
+    if actions.len() == 1 {
+        return Some(actions);
+    }
+    let rests = actions
+        .iter()
+        .filter(|a| matches!(a, Action::Rest(_)))
+        .count();
+    let others_fit = actions.iter().all(|a| {
+        matches!(
+            a,
+            Action::Rest(_) | Action::Advance | Action::Hold | Action::Regress(_)
+        )
+    });
+    if actions.len() != 2 || rests != 1 || !others_fit {
+        ctx.push(
+            Diagnostic::error(
+                codes::RULE,
+                format!("`{}` cannot be done together", text.value),
+            )
+            .at(ctx.span(&text.referenced))
+            .with_help(
+                "a rule does one action, or `rest N` and one of advance, hold and regress: `rest 2, regress 1`",
+            ),
+        );
+        return None;
+    }
+    // The rest is taken first; the other action then applies to the schedule after it.
+    actions.sort_by_key(|a| !matches!(a, Action::Rest(_)));
+    Some(actions)
+}
+
+/// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE`, `refer` or `advise`.
+fn parse_action(ctx: &mut Ctx, text: &S<String>, part: &str, phase_ids: &Ids) -> Option<Action> {
+    let words: Vec<&str> = part.split_whitespace().collect();
     let count = |ctx: &mut Ctx, what: &str| -> Option<u32> {
         match words.get(1) {
             Some(n) if words.len() == 2 => match n.parse::<u32>() {
@@ -824,6 +863,7 @@ fn parse_action(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Acti
         Some("advance") => single(ctx, Action::Advance, "advance"),
         Some("hold") => single(ctx, Action::Hold, "hold"),
         Some("refer") => single(ctx, Action::Refer, "refer"),
+        Some("advise") => single(ctx, Action::Advise, "advise"),
         Some("regress") => count(ctx, "regress").map(Action::Regress),
         Some("rest") => count(ctx, "rest").map(Action::Rest),
         Some("goto") => {
@@ -848,7 +888,7 @@ fn parse_action(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Acti
             let mut d = Diagnostic::error(
                 codes::RULE,
                 format!(
-                    "unknown action `{word}`: expected advance, hold, regress N, rest N, goto PHASE or refer"
+                    "unknown action `{word}`: expected advance, hold, regress N, rest N, goto PHASE, refer or advise"
                 ),
             )
             .at(ctx.span(&text.referenced));
@@ -971,6 +1011,135 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<Wee
     weeks
 }
 
+/// A phase's levels, as week plans keyed by level number.
+fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
+    if let Some(w) = ph.weeks.first() {
+        ctx.error(
+            codes::PHASE,
+            &w.week.referenced,
+            format!(
+                "phase `{}` lists both `weeks` and `levels`; a phase progresses by one or the other",
+                ph.id.value
+            ),
+        );
+    }
+    let mut levels: Vec<WeekPlan> = Vec::new();
+    let mut next = 1;
+    for l in &ph.levels {
+        let span = l.level.value;
+        if span.first != next {
+            ctx.error(
+                codes::PATTERN,
+                &l.level.referenced,
+                format!(
+                    "levels must be listed in order without gaps or overlaps: expected level {next}, found {span}"
+                ),
+            );
+        }
+        next = span.last.saturating_add(1);
+        levels.push(WeekPlan {
+            weeks: span,
+            session: ctx.dose(&l.session),
+            sessions: Vec::new(),
+            compute: None,
+            cross: l.cross.as_ref().and_then(|d| ctx.dose(d)),
+            note: l.note.clone(),
+            interpretation: l.interpretation.clone(),
+        });
+    }
+    levels
+}
+
+/// A phase's `advance` (level-by-level phases only) and `limits`.
+fn lower_progression(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+) -> (Option<Advance>, Vec<Limit>) {
+    let by_level = !ph.levels.is_empty();
+    let advance = match &ph.advance {
+        Some(a) if !by_level => {
+            ctx.error(
+                codes::PHASE,
+                &a.sessions.referenced,
+                format!(
+                    "`advance` says when to move up a level, but phase `{}` has no `levels`",
+                    ph.id.value
+                ),
+            );
+            None
+        }
+        Some(a) => {
+            if a.sessions.value == 0 || a.sessions.value > 365 {
+                ctx.error(
+                    codes::BAD_VALUE,
+                    &a.sessions.referenced,
+                    format!(
+                        "`sessions` is the number of sessions done at a level before the next, from 1 to 365; found {}",
+                        a.sessions.value
+                    ),
+                );
+            }
+            Some(Advance {
+                sessions: a.sessions.value.clamp(1, 365),
+                source: src(ctx, &a.source),
+                interpretation: a.interpretation.as_ref().map(|s| s.trim().to_string()),
+            })
+        }
+        None if by_level => Some(Advance {
+            sessions: 1,
+            source: src(ctx, &ph.source),
+            interpretation: None,
+        }),
+        None => None,
+    };
+    let mut limits = Vec::new();
+    for l in &ph.limits {
+        let source = src(ctx, &l.source);
+        if l.of.value == LimitOf::Levels && !by_level {
+            ctx.error(
+                codes::PHASE,
+                &l.of.referenced,
+                format!(
+                    "a limit on levels needs a phase with `levels`, and phase `{}` has none",
+                    ph.id.value
+                ),
+            );
+            continue;
+        }
+        if l.max.value == 0 {
+            ctx.error(
+                codes::BAD_VALUE,
+                &l.max.referenced,
+                "`max: 0` would forbid every session or level; remove the day kind from the pattern instead",
+            );
+            continue;
+        }
+        let Some(amount) = ctx.period(&l.per) else {
+            continue;
+        };
+        let days = match amount.to_days() {
+            Some((lo, hi)) if lo == hi && lo >= 1 => i64::try_from(lo).unwrap_or(i64::MAX),
+            _ => {
+                ctx.error(
+                    codes::BAD_VALUE,
+                    &l.per.referenced,
+                    format!("a limit counts over an exact number of days, not `{amount}`"),
+                );
+                continue;
+            }
+        };
+        limits.push(Limit {
+            max: l.max.value,
+            of: l.of.value,
+            days,
+            source,
+            interpretation: l.interpretation.as_ref().map(|s| s.trim().to_string()),
+        });
+    }
+    (advance, limits)
+}
+
 fn lower_length(
     ctx: &mut Ctx,
     ph: &doc::Phase,
@@ -981,6 +1150,28 @@ fn lower_length(
     input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
 ) -> Option<Length> {
     let listed_weeks = weeks.last().map(|w| w.weeks.last);
+    if !ph.levels.is_empty() {
+        if ph.duration.is_some() {
+            ctx.push(
+                Diagnostic::error(
+                    codes::PHASE,
+                    format!(
+                        "phase `{}` lists levels, so it ends when its last level is done; it cannot also have a `duration`",
+                        ph.id.value
+                    ),
+                )
+                .at(ctx.span(&ph.id.referenced))
+                .with_help("remove `duration`, or list `weeks` instead of `levels`"),
+            );
+            return None;
+        }
+        return listed_weeks.map(|n| Length {
+            basis: LengthBasis::Levels(n),
+            since: None,
+            source: None,
+            interpretation: None,
+        });
+    }
     let Some(d) = &ph.duration else {
         return match listed_weeks {
             Some(n) => Some(Length {
@@ -1201,6 +1392,7 @@ fn check_pattern_doses(
         let problems = [
             (
                 uses(|d| d.session)
+                    && ph.levels.is_empty()
                     && plan.is_none_or(|p| {
                         p.session.is_none() && p.compute.is_none() && p.sessions.is_empty()
                     }),
@@ -1208,7 +1400,10 @@ fn check_pattern_doses(
                 "a `session` dose in `weeks`",
             ),
             (
-                uses(|d| d.cross) && !phase_cross && plan.and_then(|p| p.cross.as_ref()).is_none(),
+                uses(|d| d.cross)
+                    && !phase_cross
+                    && plan.and_then(|p| p.cross.as_ref()).is_none()
+                    && (ph.levels.is_empty() || ph.levels.iter().any(|l| l.cross.is_none())),
                 "cross",
                 "a `cross` dose on the phase or the week",
             ),
@@ -1274,4 +1469,105 @@ pub(crate) fn week_plan(weeks: &[WeekPlan], week: u32) -> Option<&WeekPlan> {
         .iter()
         .find(|w| w.weeks.contains(week))
         .or_else(|| weeks.last().filter(|w| w.weeks.last < week))
+}
+
+/// A question with its pass mark, checked against its kind: `pass` for yes/no
+/// questions, bounds for numbers, and bounds that some number can meet.
+fn question(ctx: &mut Ctx, q: &doc::Question) -> Question {
+    let number = q
+        .kind
+        .as_ref()
+        .is_some_and(|k| k.value == doc::QuestionKind::Number);
+    let bounds = [
+        ("at_least", &q.at_least),
+        ("above", &q.above),
+        ("at_most", &q.at_most),
+        ("below", &q.below),
+    ];
+    let mut pass = None;
+    if number {
+        if let Some(p) = &q.pass {
+            ctx.push(
+                Diagnostic::error(
+                    codes::BAD_VALUE,
+                    format!(
+                        "question `{}` takes a number, so `pass: true/false` cannot mark it",
+                        q.id.value
+                    ),
+                )
+                .at(ctx.span(&p.referenced))
+                .with_help(
+                    "give the passing numbers with `at_least`, `above`, `at_most` or `below`",
+                ),
+            );
+        }
+        let given = |b: &Option<S<f64>>| b.as_ref().map(|b| b.value);
+        let (at_least, above, at_most, below) = (
+            given(&q.at_least),
+            given(&q.above),
+            given(&q.at_most),
+            given(&q.below),
+        );
+        let low = at_least
+            .map(|b| (b, true))
+            .into_iter()
+            .chain(above.map(|b| (b, false)));
+        let high = at_most
+            .map(|b| (b, true))
+            .into_iter()
+            .chain(below.map(|b| (b, false)));
+        let mut empty = false;
+        for (lo, lo_inclusive) in low {
+            for (hi, hi_inclusive) in high.clone() {
+                if lo > hi || (lo == hi && !(lo_inclusive && hi_inclusive)) {
+                    empty = true;
+                }
+            }
+        }
+        if empty {
+            ctx.push(
+                Diagnostic::error(
+                    codes::GATE_NEVER,
+                    format!(
+                        "no number passes question `{}`: its lower bound is above its upper bound",
+                        q.id.value
+                    ),
+                )
+                .at(ctx.span(&q.id.referenced))
+                .with_help("check `at_least`/`above` against `at_most`/`below`"),
+            );
+        }
+        if bounds.iter().any(|(_, b)| b.is_some()) {
+            pass = Some(PassMark::Bounds {
+                at_least,
+                above,
+                at_most,
+                below,
+            });
+        }
+    } else {
+        for (name, b) in bounds {
+            if let Some(b) = b {
+                ctx.push(
+                    Diagnostic::error(
+                        codes::BAD_VALUE,
+                        format!(
+                            "`{name}` marks a number, but question `{}` is answered yes or no",
+                            q.id.value
+                        ),
+                    )
+                    .at(ctx.span(&b.referenced))
+                    .with_help("add `type: number` to the question, or mark it with `pass: true`"),
+                );
+            }
+        }
+        pass = q.pass.as_ref().map(|p| PassMark::Answer(p.value));
+    }
+    Question {
+        id: q.id.value.clone(),
+        text: q.text.clone(),
+        number,
+        unit: q.unit.clone(),
+        pass,
+    }
 }

@@ -54,7 +54,8 @@ pub struct Rule {
     /// Indexes into [`Protocol::phases`]; empty means every phase.
     pub phases: Vec<usize>,
     pub condition: ScriptId,
-    pub action: Action,
+    /// What the rule does, in order: at most a `rest` and one other action.
+    pub actions: Vec<Action>,
     pub reason: String,
     pub source: String,
     pub interpretation: Option<String>,
@@ -63,6 +64,29 @@ pub struct Rule {
 impl Rule {
     pub fn applies_in(&self, phase: usize) -> bool {
         self.phases.is_empty() || self.phases.contains(&phase)
+    }
+
+    /// The rank of the rule's most conservative action (see [`Action::rank`]).
+    pub fn rank(&self, from_phase: usize) -> (u8, u32) {
+        self.actions
+            .iter()
+            .map(|a| a.rank(from_phase))
+            .max()
+            .unwrap_or((0, 0))
+    }
+
+    /// Whether the rule only advises, leaving the schedule as it is.
+    pub fn advises(&self) -> bool {
+        self.actions == [Action::Advise]
+    }
+
+    /// The actions as authors write them: `rest 2, regress 1`.
+    pub fn describe(&self, protocol: &Protocol) -> String {
+        self.actions
+            .iter()
+            .map(|a| a.describe(protocol))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -82,6 +106,9 @@ pub enum Action {
     Goto(usize),
     /// Stop the plan and refer the patient to the treating clinician.
     Refer,
+    /// Record the rule's reason as advice on the day; the schedule does not change.
+    /// For sources that say what to do ("reduce the load") without saying by how much.
+    Advise,
 }
 
 impl Action {
@@ -97,7 +124,7 @@ impl Action {
             Action::Rest(n) => (3, n),
             Action::Hold => (2, 0),
             Action::Advance => (1, 0),
-            Action::Goto(_) => (0, 0),
+            Action::Goto(_) | Action::Advise => (0, 0),
         }
     }
 
@@ -113,6 +140,7 @@ impl Action {
                 protocol.phases.get(p).map_or("?", |p| p.id.as_str())
             ),
             Action::Refer => "refer".into(),
+            Action::Advise => "advise".into(),
         }
     }
 }
@@ -185,12 +213,129 @@ pub struct Assessment {
     pub checklist: Vec<String>,
 }
 
-/// A yes/no question of an assessment; `pass` is the answer that passes, if any.
+/// A question of an assessment: yes/no or a measured number, with the mark that
+/// passes, if any.
 #[derive(Debug, Clone)]
 pub struct Question {
     pub id: String,
     pub text: String,
-    pub pass: Option<bool>,
+    /// Whether the answer is a number (a measurement) rather than yes or no.
+    pub number: bool,
+    pub unit: Option<String>,
+    pub pass: Option<PassMark>,
+}
+
+/// What a passing answer is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PassMark {
+    /// This yes/no answer.
+    Answer(bool),
+    /// A number within these bounds; every bound given must hold.
+    Bounds {
+        at_least: Option<f64>,
+        above: Option<f64>,
+        at_most: Option<f64>,
+        below: Option<f64>,
+    },
+}
+
+/// An answer to a question, as the journal gives it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    Yes(bool),
+    Number(f64),
+}
+
+impl Answer {
+    pub fn value(&self) -> Value {
+        match *self {
+            Answer::Yes(b) => Value::Bool(b),
+            Answer::Number(n) => Value::Number(n),
+        }
+    }
+}
+
+impl Question {
+    /// Whether `answer` meets the pass mark; `None` when the question has none.
+    pub fn passes(&self, answer: &Answer) -> Option<bool> {
+        let mark = self.pass?;
+        Some(match (mark, *answer) {
+            (PassMark::Answer(want), Answer::Yes(given)) => want == given,
+            (
+                PassMark::Bounds {
+                    at_least,
+                    above,
+                    at_most,
+                    below,
+                },
+                Answer::Number(n),
+            ) => {
+                at_least.is_none_or(|b| n >= b)
+                    && above.is_none_or(|b| n > b)
+                    && at_most.is_none_or(|b| n <= b)
+                    && below.is_none_or(|b| n < b)
+            }
+            _ => false,
+        })
+    }
+
+    /// The pass mark in words: `at least 80 %`, `yes`.
+    pub fn mark_text(&self) -> Option<String> {
+        let unit = self
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!(" {u}"));
+        match self.pass? {
+            PassMark::Answer(b) => Some(if b { "yes" } else { "no" }.to_string()),
+            PassMark::Bounds {
+                at_least,
+                above,
+                at_most,
+                below,
+            } => {
+                let parts: Vec<String> = [
+                    ("at least", at_least),
+                    ("above", above),
+                    ("at most", at_most),
+                    ("below", below),
+                ]
+                .into_iter()
+                .filter_map(|(w, b)| b.map(|b| format!("{w} {b}{unit}")))
+                .collect();
+                Some(parts.join(" and "))
+            }
+        }
+    }
+
+    /// An answer that passes (or, with `pass` false, one that fails), for patients a
+    /// simulation makes up: at the bound itself, or one past it.
+    pub fn example_answer(&self, pass: bool) -> Answer {
+        match self.pass {
+            Some(PassMark::Answer(b)) => Answer::Yes(b == pass),
+            None if !self.number => Answer::Yes(true),
+            None => Answer::Number(0.0),
+            Some(PassMark::Bounds {
+                at_least,
+                above,
+                at_most,
+                below,
+            }) => {
+                let n = if pass {
+                    at_least
+                        .or(above.map(|b| b + 1.0))
+                        .or(at_most)
+                        .or(below.map(|b| b - 1.0))
+                } else {
+                    at_least
+                        .map(|b| b - 1.0)
+                        .or(above)
+                        .or(at_most.map(|b| b + 1.0))
+                        .or(below)
+                };
+                Answer::Number(n.unwrap_or(0.0))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -230,7 +375,12 @@ pub struct Phase {
     /// Index into [`Protocol::circuits`].
     pub strength: Option<usize>,
     pub pattern: Vec<PatternRule>,
+    /// Week-by-week sessions; in a level-by-level phase, the levels (`weeks` holds the
+    /// level numbers).
     pub weeks: Vec<WeekPlan>,
+    /// When a level-by-level phase moves up a level.
+    pub advance: Option<Advance>,
+    pub limits: Vec<Limit>,
     /// Indexes into [`Protocol::assessments`].
     pub on_entry: Vec<usize>,
     pub gates: Vec<Gate>,
@@ -258,6 +408,46 @@ pub enum LengthBasis {
     Weeks(u32),
     /// A Rhai expression giving days or a period.
     Computed(ScriptId),
+    /// As many levels as the phase lists: the phase ends when the last level's sessions
+    /// are done, however long that takes.
+    Levels(u32),
+}
+
+/// When a level-by-level phase moves up a level.
+#[derive(Debug, Clone)]
+pub struct Advance {
+    /// Sessions done at a level before the next one.
+    pub sessions: u32,
+    pub source: String,
+    pub interpretation: Option<String>,
+}
+
+pub use rehab_syntax::protocol::LimitOf;
+
+/// At most `max` sessions (or level rises) in any `days` consecutive days.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    pub max: u32,
+    pub of: LimitOf,
+    pub days: i64,
+    pub source: String,
+    pub interpretation: Option<String>,
+}
+
+impl Limit {
+    /// The limit in words: `at most 4 sessions in any 7 days`.
+    pub fn describe(&self) -> String {
+        let what = match (self.of, self.max) {
+            (LimitOf::Sessions, 1) => "session",
+            (LimitOf::Sessions, _) => "sessions",
+            (LimitOf::Levels, 1) => "level",
+            (LimitOf::Levels, _) => "levels",
+        };
+        if self.of == LimitOf::Sessions && self.max == 1 && self.days == 2 {
+            return "never on consecutive days".to_string();
+        }
+        format!("at most {} {what} in any {} days", self.max, self.days)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -350,7 +540,7 @@ pub enum EntryKind {
     /// An assessment result; `passed` is `None` for a checklist without pass marks.
     Assessment {
         id: String,
-        answers: Vec<(String, bool)>,
+        answers: Vec<(String, Answer)>,
         passed: Option<bool>,
     },
     /// A named event.

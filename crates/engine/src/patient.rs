@@ -6,7 +6,7 @@ use rehab_syntax::protocol::S;
 use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 
 use crate::check::Ctx;
-use crate::model::{Entry, EntryKind, Patient, Protocol, Value};
+use crate::model::{Answer, Entry, EntryKind, Patient, Protocol, Value};
 use rehab_syntax::suggest::did_you_mean;
 
 /// Checks `doc` against `protocol`'s inputs. Errors name the protocol that needs the
@@ -345,15 +345,21 @@ fn assessment_entry(
             continue;
         }
         attempted.push(key.value.clone());
-        match value.value {
-            Scalar::Bool(b) => answers.push((key.value.clone(), b)),
-            ref other => {
+        let number = decl.questions.iter().any(|q| q.id == key.value && q.number);
+        match (&value.value, number) {
+            (Scalar::Bool(b), false) => answers.push((key.value.clone(), Answer::Yes(*b))),
+            (Scalar::Int(n), true) => answers.push((key.value.clone(), Answer::Number(*n as f64))),
+            (Scalar::Float(x), true) if x.is_finite() => {
+                answers.push((key.value.clone(), Answer::Number(*x)));
+            }
+            (other, _) => {
                 ok = false;
+                let wanted = if number { "a number" } else { "true or false" };
                 ctx.push(
                     Diagnostic::error(
                         codes::JOURNAL_ENTRY,
                         format!(
-                            "the answer to `{}` must be true or false, found `{other}`",
+                            "the answer to `{}` must be {wanted}, found `{other}`",
                             key.value
                         ),
                     )
@@ -366,7 +372,9 @@ fn assessment_entry(
     for q in &decl.questions {
         let answer = answers.iter().find(|(k, _)| *k == q.id).map(|(_, v)| *v);
         match (q.pass, answer) {
-            (Some(pass), Some(a)) => passed = Some(passed.unwrap_or(true) && a == pass),
+            (Some(_), Some(a)) => {
+                passed = Some(passed.unwrap_or(true) && q.passes(&a).unwrap_or(true));
+            }
             (Some(_), None) if attempted.contains(&q.id) => ok = false,
             (Some(_), None) => {
                 ok = false;
@@ -379,7 +387,11 @@ fn assessment_entry(
                         ),
                     )
                     .at(ctx.span(&name.referenced))
-                    .with_help(format!("add `result: {{ {}: true }}` (or false)", q.id)),
+                    .with_help(if q.number {
+                        format!("add `result: {{ {}: 85 }}` with the measured value", q.id)
+                    } else {
+                        format!("add `result: {{ {}: true }}` (or false)", q.id)
+                    }),
                 );
             }
             (None, _) => {}

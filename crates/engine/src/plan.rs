@@ -157,6 +157,9 @@ pub struct Day {
     /// The day of the phase week, 1-7.
     pub day: u32,
     pub session: SessionOut,
+    /// The level of a level-by-level phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
     pub status: Status,
     /// What the patient reported for the day, when the journal has a check-in.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -200,6 +203,10 @@ pub struct Part {
     /// Time spent running or jogging, low and high end, in milliseconds.
     #[serde(skip)]
     pub running_ms: Option<(u64, u64)>,
+    /// Distance run or jogged, low and high end, in millimetres, with the unit the
+    /// dose writes distances in; absent when the dose gives no running distance.
+    #[serde(skip)]
+    pub running_mm: Option<(u64, u64, DistanceUnit)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -291,14 +298,69 @@ impl Decision {
 pub struct WeekSummary {
     pub phase: String,
     pub week: u32,
+    /// The levels the week's days were at, in a level-by-level phase.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub levels: Option<LevelSpan>,
     pub start: Date,
     pub end: Date,
     /// Minutes of running and jogging in the week, at the low and high ends of the doses.
     pub run_minutes: MinuteRange,
+    /// Distance run or jogged in the week, when the doses give distances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run_distance: Option<DistanceRange>,
     pub sessions: u32,
     pub cross_days: u32,
     pub strength_days: u32,
     pub off_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LevelSpan {
+    pub first: u32,
+    pub last: u32,
+}
+
+impl std::fmt::Display for LevelSpan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.first == self.last {
+            write!(f, "{}", self.first)
+        } else {
+            write!(f, "{}-{}", self.first, self.last)
+        }
+    }
+}
+
+/// A distance range in the unit the protocol's doses use.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DistanceRange {
+    pub min: f64,
+    pub max: f64,
+    pub unit: DistanceUnit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DistanceUnit {
+    Km,
+    Mi,
+}
+
+impl DistanceUnit {
+    /// Millimetres in this unit, to two decimal places.
+    pub fn from_mm(self, mm: u64) -> f64 {
+        let per = match self {
+            DistanceUnit::Km => 1_000_000.0,
+            DistanceUnit::Mi => 1_609_344.0,
+        };
+        (mm as f64 / per * 100.0).round() / 100.0
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            DistanceUnit::Km => "km",
+            DistanceUnit::Mi => "mi",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

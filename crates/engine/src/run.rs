@@ -116,6 +116,12 @@ struct Visit {
     slot: u32,
     /// The first day of the current week (rest days move later weeks along).
     week_start: Date,
+    /// The level of a level-by-level phase (1 otherwise).
+    level: u32,
+    /// Sessions counted at the current level towards the next.
+    at_level: u32,
+    /// The days each level rise took effect, for limits on levels.
+    level_rises: Vec<Date>,
     /// The rule that asked to repeat this week, if any.
     hold: Option<String>,
     rest_left: u32,
@@ -131,7 +137,7 @@ struct Visit {
 /// What a gate saw: whether it passed, in words, the values and the condition text.
 type Evidence = (bool, String, Vec<(String, Value)>, Option<String>);
 
-type Answers = [(String, bool)];
+type Answers = [(String, Answer)];
 
 /// The result of testing a phase's gates on one day.
 enum GateResult {
@@ -243,7 +249,10 @@ impl<'a, 'r> Runner<'a, 'r> {
                 index += 1;
                 continue;
             }
-            let weekly = matches!(phase.length.basis, LengthBasis::Weeks(_));
+            let weekly = matches!(
+                phase.length.basis,
+                LengthBasis::Weeks(_) | LengthBasis::Levels(_)
+            );
             let end = add_days(date, length.days - 1)?;
             let min_end = if phase.gates.iter().any(|g| g.time_minimum) {
                 Some(add_days(date, length.min_days.max(1) - 1)?)
@@ -281,6 +290,9 @@ impl<'a, 'r> Runner<'a, 'r> {
                 week: 1,
                 slot: 0,
                 week_start: date,
+                level: 1,
+                at_level: 0,
+                level_rises: Vec::new(),
                 hold: None,
                 rest_left: 0,
                 rest_total: 0,
@@ -475,81 +487,126 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // Act on the winning rule.
+        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
+        // Whether today's session counts towards the next level: not when a rule acted.
+        let mut counts = true;
         if let Some(rule) = chosen.and_then(|i| self.protocol.rules.get(i)) {
-            match rule.action {
-                Action::Refer => {
-                    self.days.push(day);
-                    self.close(visit, today);
-                    self.outcome = Some(Outcome {
-                        status: OutcomeStatus::Referred,
-                        date: today,
-                    });
-                    return Ok(());
-                }
-                Action::Goto(p) => {
-                    self.days.push(day);
-                    let target = &self.protocol.phases[p];
-                    visit.adjustments.push(format!(
-                        "Left on {today} for \"{}\" (rule {}).",
-                        target.title, rule.id
-                    ));
-                    self.close(visit, today);
-                    self.date = add_days(today, 1)?;
-                    return self.enter(p, self.date);
-                }
-                Action::Regress(n) => {
-                    if visit.end.is_none() {
-                        let to = visit.week.saturating_sub(n).max(1);
+            counts = false;
+            for action in &rule.actions {
+                match *action {
+                    Action::Advise => {}
+                    Action::Regress(n) if by_level => {
+                        let to = visit.level.saturating_sub(n).max(1);
                         visit.adjustments.push(format!(
-                            "Stepped back from week {} to week {to} on {today} (rule {}).",
-                            visit.week, rule.id
+                            "Stepped back from level {} to level {to} on {today} (rule {}).",
+                            visit.level, rule.id
                         ));
-                        visit.week = to;
-                        visit.slot = 0;
-                        visit.week_start = add_days(today, 1)?;
-                        visit.hold = None;
-                        self.days.push(day);
-                        self.seq += 1;
-                        return self.next_day(visit);
+                        visit.level = to;
+                        visit.at_level = 0;
                     }
-                    let extra = i64::from(n) * 7;
-                    self.extend(
-                        &mut visit,
-                        extra,
-                        format!("Extended by {extra} days on {today} (rule {}).", rule.id),
-                    )?;
-                }
-                Action::Rest(n) => {
-                    visit.rest_left = n;
-                    visit.rest_total = n;
-                    if !visit.anchored && visit.end.is_some() {
-                        self.extend(
-                            &mut visit,
-                            i64::from(n),
-                            format!("Extended by {n} rest days from {today} (rule {}).", rule.id),
-                        )?;
-                    }
-                }
-                Action::Hold => visit.hold = Some(rule.id.clone()),
-                Action::Advance => {
-                    if visit.end.is_none() {
-                        visit.week += 1;
-                        visit.slot = 0;
-                        visit.week_start = add_days(today, 1)?;
-                        visit.hold = None;
-                        self.seq += 1;
-                        if let LengthBasis::Weeks(n) = phase.length.basis
-                            && visit.week > n
-                        {
-                            // Past the last listed week: the phase ends today.
+                    Action::Hold if by_level => {}
+                    Action::Advance if by_level => {
+                        if self.level_up(&mut visit, &mut day, today, Some(&rule.id))? {
                             return self.try_exit(visit, day, today, false);
                         }
-                        self.days.push(day);
-                        return self.next_day(visit);
                     }
-                    // A timed phase ends today if its gates pass.
-                    return self.try_exit(visit, day, today, true);
+                    Action::Refer => {
+                        self.days.push(day);
+                        self.close(visit, today);
+                        self.outcome = Some(Outcome {
+                            status: OutcomeStatus::Referred,
+                            date: today,
+                        });
+                        return Ok(());
+                    }
+                    Action::Goto(p) => {
+                        self.days.push(day);
+                        let target = &self.protocol.phases[p];
+                        visit.adjustments.push(format!(
+                            "Left on {today} for \"{}\" (rule {}).",
+                            target.title, rule.id
+                        ));
+                        self.close(visit, today);
+                        self.date = add_days(today, 1)?;
+                        return self.enter(p, self.date);
+                    }
+                    Action::Regress(n) => {
+                        if visit.end.is_none() {
+                            let to = visit.week.saturating_sub(n).max(1);
+                            visit.adjustments.push(format!(
+                                "Stepped back from week {} to week {to} on {today} (rule {}).",
+                                visit.week, rule.id
+                            ));
+                            visit.week = to;
+                            visit.slot = 0;
+                            visit.week_start = add_days(today, 1)?;
+                            visit.hold = None;
+                            self.days.push(day);
+                            self.seq += 1;
+                            return self.next_day(visit);
+                        }
+                        let extra = i64::from(n) * 7;
+                        self.extend(
+                            &mut visit,
+                            extra,
+                            format!("Extended by {extra} days on {today} (rule {}).", rule.id),
+                        )?;
+                    }
+                    Action::Rest(n) => {
+                        visit.rest_left = n;
+                        visit.rest_total = n;
+                        if !visit.anchored && visit.end.is_some() {
+                            self.extend(
+                                &mut visit,
+                                i64::from(n),
+                                format!(
+                                    "Extended by {n} rest days from {today} (rule {}).",
+                                    rule.id
+                                ),
+                            )?;
+                        }
+                    }
+                    Action::Hold => visit.hold = Some(rule.id.clone()),
+                    Action::Advance => {
+                        if visit.end.is_none() {
+                            visit.week += 1;
+                            visit.slot = 0;
+                            visit.week_start = add_days(today, 1)?;
+                            visit.hold = None;
+                            self.seq += 1;
+                            if let LengthBasis::Weeks(n) = phase.length.basis
+                                && visit.week > n
+                            {
+                                // Past the last listed week: the phase ends today.
+                                return self.try_exit(visit, day, today, false);
+                            }
+                            self.days.push(day);
+                            return self.next_day(visit);
+                        }
+                        // A timed phase ends today if its gates pass.
+                        return self.try_exit(visit, day, today, true);
+                    }
                 }
+            }
+        }
+
+        // A session done at a level counts towards the next one.
+        let had_session = day
+            .session
+            .parts
+            .iter()
+            .any(|p| p.kind == PartKind::Session);
+        if by_level
+            && counts
+            && !resting
+            && visit.end.is_none()
+            && had_session
+            && !matches!(day.status, Status::Skipped | Status::Partial)
+        {
+            visit.at_level += 1;
+            let needed = phase.advance.as_ref().map_or(1, |a| a.sessions);
+            if visit.at_level >= needed && self.level_up(&mut visit, &mut day, today, None)? {
+                return self.try_exit(visit, day, today, false);
             }
         }
 
@@ -612,6 +669,121 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
         self.days.push(day);
         self.next_day(visit)
+    }
+
+    /// Moves a level-by-level phase up a level from tomorrow, unless a limit on levels
+    /// forbids it yet. Returns true when the level just done was the last: the phase is
+    /// complete and its gates decide whether it ends.
+    fn level_up(
+        &mut self,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+        rule: Option<&str>,
+    ) -> Result<bool, Diagnostic> {
+        let phase = &self.protocol.phases[visit.phase];
+        let LengthBasis::Levels(last) = phase.length.basis else {
+            return Ok(false);
+        };
+        let done = visit.level;
+        let (source, interpretation) = match &phase.advance {
+            Some(a) => (a.source.clone(), a.interpretation.clone()),
+            None => (phase.source.clone(), None),
+        };
+        if done >= last {
+            let mut d = Decision::engine(
+                format!("level:{done}"),
+                "complete",
+                format!("Level {done}, the last of the phase, is done."),
+            )
+            .with_source(source);
+            d.interpretation = interpretation;
+            day.decisions.push(d);
+            return Ok(true);
+        }
+        let next = done + 1;
+        let tomorrow = add_days(today, 1)?;
+        for limit in phase.limits.iter().filter(|l| l.of == LimitOf::Levels) {
+            let from = add_days(tomorrow, 1 - limit.days)?;
+            let recent: Vec<Date> = visit
+                .level_rises
+                .iter()
+                .copied()
+                .filter(|d| *d >= from)
+                .collect();
+            let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
+            if recent.len() >= max {
+                let oldest = recent[recent.len() - max];
+                let free = add_days(oldest, limit.days)?;
+                let dates: Vec<String> = recent.iter().map(ToString::to_string).collect();
+                let mut d = Decision::engine(
+                    "limit:levels",
+                    "hold",
+                    format!(
+                        "Level {next} waits: {} (levels rose on {}). A session from {} on may move up.",
+                        limit.describe(),
+                        dates.join(", "),
+                        free.yesterday().unwrap_or(free)
+                    ),
+                )
+                .with_source(limit.source.clone());
+                d.interpretation = limit.interpretation.clone();
+                day.decisions.push(d);
+                return Ok(false);
+            }
+        }
+        let why = match rule {
+            Some(r) => format!("Level {next} from tomorrow (rule {r})."),
+            None => {
+                let n = visit.at_level;
+                format!(
+                    "Level {done} done ({n} session{} without a rule holding it back): level {next} from tomorrow.",
+                    if n == 1 { "" } else { "s" }
+                )
+            }
+        };
+        let mut d = Decision::engine(format!("level:{next}"), "advance", why).with_source(source);
+        d.interpretation = interpretation;
+        day.decisions.push(d);
+        visit.level = next;
+        visit.at_level = 0;
+        visit.level_rises.push(tomorrow);
+        Ok(false)
+    }
+
+    /// Why no session may fall on `date`, when a limit on sessions forbids one.
+    fn session_limit(&self, phase: &Phase, date: Date) -> Result<Option<Decision>, Diagnostic> {
+        for limit in phase.limits.iter().filter(|l| l.of == LimitOf::Sessions) {
+            let from = add_days(date, 1 - limit.days)?;
+            let recent: Vec<Date> = self
+                .days
+                .iter()
+                .rev()
+                .take_while(|d| d.date >= from)
+                .filter(|d| {
+                    d.phase == phase.id
+                        && d.status != Status::Skipped
+                        && d.session.parts.iter().any(|p| p.kind == PartKind::Session)
+                })
+                .map(|d| d.date)
+                .collect();
+            if recent.len() >= usize::try_from(limit.max).unwrap_or(usize::MAX) {
+                let dates: Vec<String> = recent.iter().rev().map(ToString::to_string).collect();
+                let mut d = Decision::engine(
+                    "limit:sessions",
+                    "off",
+                    format!(
+                        "No session today: {} (sessions on {}).",
+                        limit.describe(),
+                        dates.join(", ")
+                    ),
+                )
+                .with_source(limit.source.clone());
+                d.interpretation = limit.interpretation.clone();
+                return Ok(Some(d));
+            }
+        }
+        Ok(None)
     }
 
     fn next_day(&mut self, visit: Visit) -> Result<(), Diagnostic> {
@@ -680,8 +852,10 @@ impl<'a, 'r> Runner<'a, 'r> {
 
     /// A week-by-week phase held past its last listed week goes on showing that week.
     fn stay_in_last_week(&self, visit: &mut Visit) {
-        if let LengthBasis::Weeks(n) = self.protocol.phases[visit.phase].length.basis {
-            visit.week = visit.week.min(n);
+        match self.protocol.phases[visit.phase].length.basis {
+            LengthBasis::Weeks(n) => visit.week = visit.week.min(n),
+            LengthBasis::Levels(n) => visit.level = visit.level.min(n),
+            _ => {}
         }
     }
 
@@ -763,10 +937,16 @@ impl<'a, 'r> Runner<'a, 'r> {
                 latest_result(&self.journal, &a.id, today, after).map(|(date, answers, passed)| {
                     let values = answers
                         .iter()
-                        .map(|(k, v)| (format!("{}.{k}", a.id), Value::Bool(*v)))
+                        .map(|(k, v)| (format!("{}.{k}", a.id), v.value()))
                         .collect();
                     let ok = passed.unwrap_or(true);
-                    (ok, format!("{} on {date}", a.title), values, None)
+                    let misses = missed_marks(a, answers);
+                    let what = if misses.is_empty() {
+                        format!("{} on {date}", a.title)
+                    } else {
+                        format!("{} on {date}: {}", a.title, misses.join("; "))
+                    };
+                    (ok, what, values, None)
                 })
             } else if let Some(e) = gate.event.and_then(|e| self.protocol.events.get(e)) {
                 let seen = |j: &[Entry]| {
@@ -969,7 +1149,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 i,
                 Decision {
                     rule: rule.id.clone(),
-                    action: rule.action.describe(self.protocol),
+                    action: rule.describe(self.protocol),
                     reason: rule.reason.clone(),
                     values,
                     condition: Some(self.scripts.text(rule.condition).to_string()),
@@ -1026,6 +1206,9 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
         if keep("week") {
             vars.set("week", visit.week);
+        }
+        if keep("level") {
+            vars.set("level", visit.level);
         }
         if keep("day") {
             vars.set("day", visit.slot + 1);
@@ -1179,9 +1362,15 @@ impl<'a, 'r> Runner<'a, 'r> {
         let nth = rule.map_or(0, |r| {
             r.days.iter().take(slot).filter(|d| d.session).count()
         });
-        let plan = week_plan(&phase.weeks, week);
+        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
+        let plan = week_plan(&phase.weeks, if by_level { visit.level } else { week });
         let mut parts = Vec::new();
+        let mut limited = None;
+        if kind.session && !phase.limits.is_empty() {
+            limited = self.session_limit(phase, date)?;
+        }
         if kind.session
+            && limited.is_none()
             && let Some(p) = plan
             && let Some(d) = self.session_dose(visit, p, nth)?
         {
@@ -1203,15 +1392,18 @@ impl<'a, 'r> Runner<'a, 'r> {
         } else {
             Status::Planned
         };
-        Ok(day_out(
-            phase, date, week, visit.slot, self.seq, parts, status,
-        ))
+        let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
+        if by_level {
+            day.level = Some(visit.level);
+        }
+        day.decisions.extend(limited);
+        Ok(day)
     }
 
     fn rest_day(&self, visit: &Visit, date: Date) -> Day {
         let phase = &self.protocol.phases[visit.phase];
         let parts = vec![part(PartKind::Off, &Dose::Off, None)];
-        day_out(
+        let mut day = day_out(
             phase,
             date,
             visit.week,
@@ -1219,7 +1411,11 @@ impl<'a, 'r> Runner<'a, 'r> {
             self.seq,
             parts,
             Status::Off,
-        )
+        );
+        if matches!(phase.length.basis, LengthBasis::Levels(_)) {
+            day.level = Some(visit.level);
+        }
+        day
     }
 
     fn finish(mut self) -> Result<Plan, Diagnostic> {
@@ -1302,6 +1498,7 @@ fn day_out(
         day: slot + 1,
         session: SessionOut { text, parts },
         status,
+        level: None,
         report: None,
         decisions: Vec::new(),
         seq,
@@ -1311,19 +1508,22 @@ fn day_out(
 /// Keeps every fired rule, marks all but the most conservative as overridden, and
 /// returns the winner. Ties go to the rule written first in the protocol.
 fn choose(fired: &mut [(usize, Decision)], phase: usize, rules: &[Rule]) -> Option<usize> {
+    // Advice changes nothing, so it stands beside whatever acts and is never overridden.
+    let acts = |i: usize| !rules[i].advises();
     let winner = fired
         .iter()
         .enumerate()
+        .filter(|(_, (r, _))| acts(*r))
         .max_by(|(_, (ra, _)), (_, (rb, _))| {
-            let a = rules[*ra].action.rank(phase);
-            let b = rules[*rb].action.rank(phase);
+            let a = rules[*ra].rank(phase);
+            let b = rules[*rb].rank(phase);
             a.cmp(&b).then(rb.cmp(ra))
         })
         .map(|(i, _)| i)?;
     let (rule, decision) = &fired[winner];
     let (rule, winner_id) = (*rule, decision.rule.clone());
-    for (i, (_, d)) in fired.iter_mut().enumerate() {
-        if i != winner {
+    for (i, (r, d)) in fired.iter_mut().enumerate() {
+        if i != winner && acts(*r) {
             d.overridden_by = Some(winner_id.clone());
         }
     }
@@ -1347,6 +1547,31 @@ fn latest_result<'p>(
         }
         _ => None,
     })
+}
+
+/// The answers that missed their pass marks, in words: `quadriceps_lsi was 76 %, needs
+/// at least 80 %`.
+fn missed_marks(assessment: &Assessment, answers: &Answers) -> Vec<String> {
+    assessment
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let (_, given) = answers.iter().find(|(id, _)| *id == q.id)?;
+            if q.passes(given)? {
+                return None;
+            }
+            let shown = match *given {
+                Answer::Yes(b) => if b { "yes" } else { "no" }.to_string(),
+                Answer::Number(n) => {
+                    format!(
+                        "{n}{}",
+                        q.unit.as_deref().map_or(String::new(), |u| format!(" {u}"))
+                    )
+                }
+            };
+            Some(format!("{} was {shown}, needs {}", q.id, q.mark_text()?))
+        })
+        .collect()
 }
 
 /// The variables a condition mentions, flattened (`pain.during`), with their values.
@@ -1409,7 +1634,10 @@ fn script_value(v: &Value) -> rehab_rules::Value {
 fn answer_vars(answers: &Answers) -> Vars {
     let mut result = Vars::new();
     for (k, v) in answers {
-        result.set(k, *v);
+        match *v {
+            Answer::Yes(b) => result.set(k, b),
+            Answer::Number(n) => result.set(k, n),
+        };
     }
     result
 }
@@ -1491,7 +1719,7 @@ fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(&T) -> Date
 
 fn scheduling_explanation(policy: RangePolicy) -> String {
     let end = match policy {
-        RangePolicy::Upper => "at their upper end (the conservative choice for healing)",
+        RangePolicy::Upper => "at their upper end (the conservative choice)",
         RangePolicy::Lower => "at their lower end (\"up to\" periods at their stated limit)",
     };
     format!(
@@ -1541,6 +1769,18 @@ fn phase_length(
     computed: Option<(Amount, String)>,
 ) -> Result<Length, Diagnostic> {
     let (amount, what) = match &phase.length.basis {
+        LengthBasis::Levels(n) => {
+            let days = i64::from(*n) * 7;
+            let after = phase.advance.as_ref().map_or(1, |a| a.sessions);
+            return Ok(Length {
+                days,
+                min_days: days,
+                explanation: format!(
+                    "{n} levels, each moved up from after {after} session{} done without a rule holding it back",
+                    if after == 1 { "" } else { "s" }
+                ),
+            });
+        }
         LengthBasis::Weeks(n) => {
             let days = i64::from(*n) * 7;
             return Ok(Length {
@@ -1654,11 +1894,32 @@ fn days_words(days: i64) -> String {
 }
 
 fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
+    let running_mm = dose
+        .distance_in(|a| a.is_running())
+        .filter(|(_, hi)| *hi > 0);
     Part {
         kind,
         text: dose.to_string(),
         circuit,
         running_ms: dose.time_in(|a| a.is_running()),
+        running_mm: running_mm.map(|(lo, hi)| (lo, hi, distance_unit(dose))),
+    }
+}
+
+/// The unit a dose writes its distances in: miles if any of them is in miles.
+fn distance_unit(dose: &Dose) -> DistanceUnit {
+    let in_miles = |a: &Amount| a.unit == rehab_dose::Unit::Miles;
+    let miles = dose.segments().iter().any(|s| {
+        s.items.iter().any(|i| match &i.load {
+            Some(rehab_dose::Load::Amount(a)) => in_miles(a),
+            Some(rehab_dose::Load::Sets { each, .. }) => in_miles(each),
+            None => false,
+        }) || matches!(&s.repeat, Some(rehab_dose::Repeat::ToTotal(a)) if in_miles(a))
+    });
+    if miles {
+        DistanceUnit::Mi
+    } else {
+        DistanceUnit::Km
     }
 }
 
@@ -1668,18 +1929,25 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
         .filter_map(|week| {
             let first = week.first()?;
             let last = week.last()?;
+            let levels: Vec<u32> = week.iter().filter_map(|d| d.level).collect();
             let mut summary = WeekSummary {
                 phase: first.phase.clone(),
                 week: first.week,
+                levels: match (levels.iter().min(), levels.iter().max()) {
+                    (Some(&first), Some(&last)) => Some(LevelSpan { first, last }),
+                    _ => None,
+                },
                 start: first.date,
                 end: last.date,
                 run_minutes: MinuteRange { min: 0.0, max: 0.0 },
+                run_distance: None,
                 sessions: 0,
                 cross_days: 0,
                 strength_days: 0,
                 off_days: 0,
             };
             let (mut lo, mut hi) = (0u64, 0u64);
+            let mut dist: Option<(u64, u64, DistanceUnit)> = None;
             for day in week {
                 for p in &day.session.parts {
                     match p.kind {
@@ -1692,12 +1960,22 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
                         lo = lo.saturating_add(l);
                         hi = hi.saturating_add(h);
                     }
+                    if let Some((l, h, unit)) = p.running_mm {
+                        let d = dist.get_or_insert((0u64, 0u64, unit));
+                        d.0 = d.0.saturating_add(l);
+                        d.1 = d.1.saturating_add(h);
+                    }
                 }
             }
             summary.run_minutes = MinuteRange {
                 min: minutes(lo),
                 max: minutes(hi),
             };
+            summary.run_distance = dist.map(|(lo, hi, unit)| DistanceRange {
+                min: unit.from_mm(lo),
+                max: unit.from_mm(hi),
+                unit,
+            });
             Some(summary)
         })
         .collect()

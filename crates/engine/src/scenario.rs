@@ -29,6 +29,10 @@ pub enum ExpectKind {
         date: Date,
         phase: String,
     },
+    LevelOn {
+        date: Date,
+        level: u32,
+    },
     Fires {
         date: Date,
         rule: String,
@@ -49,6 +53,7 @@ impl std::fmt::Display for ExpectKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ExpectKind::PhaseOn { date, phase } => write!(f, "on {date} the phase is `{phase}`"),
+            ExpectKind::LevelOn { date, level } => write!(f, "on {date} the level is {level}"),
             ExpectKind::Fires { date, rule } => write!(f, "on {date} rule `{rule}` fires"),
             ExpectKind::DoesNotFire { date, rule } => {
                 write!(f, "on {date} rule `{rule}` does not fire")
@@ -145,6 +150,7 @@ fn named(ctx: &mut Ctx, kind: &str, name: &S<String>, known: &[String]) -> Optio
 fn lower(ctx: &mut Ctx, protocol: &Protocol, e: &Expectation) -> Option<(ExpectKind, Span)> {
     let checks = [
         e.phase.as_ref().map(|s| &s.referenced),
+        e.level.as_ref().map(|s| &s.referenced),
         e.fires.as_ref().map(|s| &s.referenced),
         e.does_not_fire.as_ref().map(|s| &s.referenced),
         e.no_running_before.as_ref().map(|s| &s.referenced),
@@ -159,7 +165,7 @@ fn lower(ctx: &mut Ctx, protocol: &Protocol, e: &Expectation) -> Option<(ExpectK
                 .or(e.by.as_ref().map(|b| &b.referenced));
         let d = Diagnostic::error(
             codes::SCENARIO,
-            "an expectation that checks nothing: give `phase`, `fires`, `does_not_fire`, `no_running_before`, `outcome` or `running_rise_at_most`",
+            "an expectation that checks nothing: give `phase`, `level`, `fires`, `does_not_fire`, `no_running_before`, `outcome` or `running_rise_at_most`",
         );
         ctx.push(match at {
             Some(at) => d.at(ctx.span(at)),
@@ -178,12 +184,13 @@ fn lower(ctx: &mut Ctx, protocol: &Protocol, e: &Expectation) -> Option<(ExpectK
         );
         return None;
     }
-    let needs_on = e.phase.is_some() || e.fires.is_some() || e.does_not_fire.is_some();
+    let needs_on =
+        e.phase.is_some() || e.level.is_some() || e.fires.is_some() || e.does_not_fire.is_some();
     if needs_on != e.on.is_some() {
         let message = if needs_on {
             "this expectation is about a day: add `on: YYYY-MM-DD`"
         } else {
-            "`on` belongs to `phase`, `fires` and `does_not_fire` expectations"
+            "`on` belongs to `phase`, `level`, `fires` and `does_not_fire` expectations"
         };
         ctx.push(Diagnostic::error(codes::SCENARIO, message).at(at));
         return None;
@@ -200,7 +207,12 @@ fn lower(ctx: &mut Ctx, protocol: &Protocol, e: &Expectation) -> Option<(ExpectK
     };
     let phases: Vec<String> = protocol.phases.iter().map(|p| p.id.clone()).collect();
     let rules: Vec<String> = protocol.rules.iter().map(|r| r.id.clone()).collect();
-    let kind = if let (Some(p), Some(date)) = (&e.phase, on) {
+    let kind = if let (Some(l), Some(date)) = (&e.level, on) {
+        ExpectKind::LevelOn {
+            date,
+            level: l.value,
+        }
+    } else if let (Some(p), Some(date)) = (&e.phase, on) {
         ExpectKind::PhaseOn {
             date,
             phase: named(ctx, "phase", p, &phases)?,
@@ -265,6 +277,20 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
                 ))
             }
         }
+        ExpectKind::LevelOn { date, level } => {
+            let d = day(*date)?;
+            match d.level {
+                Some(l) if l == *level => Ok(()),
+                Some(l) => Err(format!(
+                    "on {date} expected level {level}, found level {l} (phase `{}`)",
+                    d.phase
+                )),
+                None => Err(format!(
+                    "on {date} expected level {level}, but phase `{}` does not go by levels",
+                    d.phase
+                )),
+            }
+        }
         ExpectKind::Fires { date, rule } => {
             let d = day(*date)?;
             if d.decisions.iter().any(|x| x.rule == *rule) {
@@ -298,10 +324,9 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
         ExpectKind::NoRunningBefore(limit) => {
             let first = plan.days.iter().find(|d| {
                 d.date < *limit
-                    && d.session
-                        .parts
-                        .iter()
-                        .any(|p| p.running_ms.is_some_and(|(_, hi)| hi > 0))
+                    && d.session.parts.iter().any(|p| {
+                        p.running_ms.is_some_and(|(_, hi)| hi > 0) || p.running_mm.is_some()
+                    })
             });
             match first {
                 None => Ok(()),

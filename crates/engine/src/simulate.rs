@@ -7,7 +7,7 @@
 
 use jiff::civil::Date;
 
-use crate::model::{Assessment, EntryKind, Patient, Protocol, SessionStatus};
+use crate::model::{Answer, Assessment, EntryKind, Patient, Protocol, SessionStatus};
 use crate::plan::OutcomeStatus;
 use crate::run::{DayView, GateNeed, Responder, RunConfig, run_with};
 
@@ -168,29 +168,24 @@ impl Simulated<'_> {
     fn assess(&mut self, a: &Assessment) -> EntryKind {
         let pass = self.stream.chance(self.model.pass_chance);
         let mut failed_one = false;
-        let answers: Vec<(String, bool)> = a
+        let answers: Vec<(String, Answer)> = a
             .questions
             .iter()
             .map(|q| {
-                let wanted = q.pass.unwrap_or(true);
                 // A failed test misses its first pass mark.
-                let answer = if !pass && !failed_one && q.pass.is_some() {
-                    failed_one = true;
-                    !wanted
-                } else {
-                    wanted
-                };
-                (q.id.clone(), answer)
+                let miss = !pass && !failed_one && q.pass.is_some();
+                failed_one |= miss;
+                (q.id.clone(), q.example_answer(!miss))
             })
             .collect();
         let marked = a.questions.iter().any(|q| q.pass.is_some());
         let passed = marked.then(|| {
             a.questions.iter().all(|q| {
-                q.pass.is_none_or(|want| {
-                    answers
-                        .iter()
-                        .any(|(id, given)| *id == q.id && *given == want)
-                })
+                answers
+                    .iter()
+                    .find(|(id, _)| *id == q.id)
+                    .and_then(|(_, given)| q.passes(given))
+                    .unwrap_or(true)
             })
         });
         EntryKind::Assessment {

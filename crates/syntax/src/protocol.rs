@@ -178,9 +178,38 @@ pub struct Assessment {
 pub struct Question {
     pub id: S<String>,
     pub text: String,
+    /// `yes-no` (the default) or `number`: a measurement such as a limb symmetry index.
+    #[serde(default, rename = "type")]
+    pub kind: Option<S<QuestionKind>>,
     /// The answer that passes, for yes/no questions.
     #[serde(default)]
-    pub pass: Option<bool>,
+    pub pass: Option<S<bool>>,
+    /// The unit of a number answer, shown with it (`%`, `degrees`).
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// A number answer passes when it is at least this.
+    #[serde(default)]
+    pub at_least: Option<S<f64>>,
+    /// A number answer passes when it is more than this.
+    #[serde(default)]
+    pub above: Option<S<f64>>,
+    /// A number answer passes when it is at most this.
+    #[serde(default)]
+    pub at_most: Option<S<f64>>,
+    /// A number answer passes when it is less than this.
+    #[serde(default)]
+    pub below: Option<S<f64>>,
+}
+
+/// What kind of answer a question takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum QuestionKind {
+    /// True or false.
+    #[default]
+    YesNo,
+    /// A measured number.
+    Number,
 }
 
 /// A named event the protocol may wait for, such as clearance by a physician.
@@ -249,6 +278,17 @@ pub struct Phase {
     /// Week-by-week sessions.
     #[serde(default)]
     pub weeks: Vec<WeekPlan>,
+    /// Level-by-level sessions, instead of `weeks`: the patient moves up a level by
+    /// doing its sessions, not as the calendar turns, and rules may step back a level.
+    #[serde(default)]
+    pub levels: Vec<LevelPlan>,
+    /// When a level-by-level phase moves up a level; after one session done if absent.
+    #[serde(default)]
+    pub advance: Option<AdvanceSpec>,
+    /// Limits on how often sessions fall or levels rise, whatever the pattern and the
+    /// rules would do.
+    #[serde(default)]
+    pub limits: Vec<Limit>,
     /// Assessments done when the phase begins.
     #[serde(default)]
     pub on_entry: Vec<S<String>>,
@@ -318,6 +358,59 @@ pub struct WeekPlan {
     pub interpretation: Option<String>,
 }
 
+/// The session of one level (`3`) or of a run of levels with the same dose (`2-4`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelPlan {
+    pub level: S<WeekSpan>,
+    /// The dose on session days at this level.
+    pub session: S<String>,
+    /// The dose on cross-training days, when it differs from the phase's.
+    #[serde(default)]
+    pub cross: Option<S<String>>,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// How many sessions of a level must be done before the next level.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceSpec {
+    /// Sessions done at a level (not skipped, not partial, and with no rule holding
+    /// them back) before moving up.
+    pub sessions: S<u32>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// At most `max` sessions, or level rises, in any `per` days: "at most 4 sessions a
+/// week" is `{ max: 4, of: sessions, per: 7d }`; "never on consecutive days" is
+/// `{ max: 1, of: sessions, per: 2d }`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limit {
+    pub max: S<u32>,
+    pub of: S<LimitOf>,
+    /// A period of whole days or weeks: `7d`, `1wk`.
+    pub per: S<String>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// What a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LimitOf {
+    /// Session days.
+    Sessions,
+    /// Moves up a level, in a level-by-level phase.
+    Levels,
+}
+
 /// A condition for leaving a phase: an assessment passed, an event reported, a Rhai
 /// condition, or the phase's minimum time; a gate with none of them is a checkpoint for
 /// the clinician that the plan records but cannot test.
@@ -370,7 +463,8 @@ pub struct RuleDoc {
     pub phases: Vec<S<String>>,
     /// A Rhai condition.
     pub when: S<String>,
-    /// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE` or `refer`.
+    /// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE`, `refer` or `advise`;
+    /// `rest N` may be joined to advance, hold or regress: `rest 2, regress 1`.
     pub action: S<String>,
     pub reason: String,
     pub source: S<String>,

@@ -42,7 +42,7 @@ pub struct ScenarioDoc {
     pub snapshot: bool,
 }
 
-/// One expectation. Write one of: `phase` or `fires` or `does_not_fire` with `on`;
+/// One expectation. Write one of: `phase`, `level`, `fires` or `does_not_fire` with `on`;
 /// `no_running_before`; `outcome`, optionally with `by`; `running_rise_at_most`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -53,6 +53,9 @@ pub struct Expectation {
     /// On that day, the plan is in this phase.
     #[serde(default)]
     pub phase: Option<S<String>>,
+    /// On that day, a level-by-level phase is at this level.
+    #[serde(default)]
+    pub level: Option<S<u32>>,
     /// On that day, this rule fires (its condition holds; its action may be overridden).
     #[serde(default)]
     pub fires: Option<S<String>>,
