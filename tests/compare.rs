@@ -24,7 +24,7 @@ fn two_protocols_side_by_side_for_one_patient() {
         "2026-11-10",
         "completed 2027-02-01",
         "completed 2027-01-11",
-        "Weekly running minutes",
+        "Weekly running, minutes or distance",
         "walk-jog week 12",
         "couch-to-5k week 9",
         "Decisions that differ",
@@ -105,4 +105,34 @@ fn simulated_outcomes_can_be_compared_too() {
                 || v[side]["simulation"]["completed"] == 0
         );
     }
+}
+
+#[test]
+fn level_protocols_are_compared_by_distance() {
+    let o = engine(&[
+        "compare",
+        "protocols/delaware-soreness.yaml",
+        "protocols/acl-return-to-run.yaml",
+        "--patient",
+        "examples/compare/acl-patient.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    for side in ["first", "second"] {
+        let d = &v[side]["running_distance"];
+        assert_eq!(d["unit"], "mi", "{side}: {d}");
+        assert!(d["max"].as_f64().is_some_and(|m| m > 0.0), "{side}: {d}");
+        // Level 1 of both progressions: ten passes of a tenth of a mile jogged.
+        let first_running_week = v[side]["weekly_running_minutes"]
+            .as_array()
+            .and_then(|w| w.iter().find(|w| !w["distance"].is_null()))
+            .expect("a week with a distance");
+        assert!(first_running_week["distance"]["max"].as_f64() > Some(1.0));
+    }
+    // The criteria-gated protocol starts running on its time gate, twelve weeks after
+    // surgery; the other on the day after its entry test.
+    assert_eq!(v["first"]["first_running_day"], "2026-06-02");
+    assert_eq!(v["second"]["first_running_day"], "2026-05-25");
 }

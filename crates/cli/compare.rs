@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use jiff::civil::Date;
 use rehab_engine::RunConfig;
 use rehab_engine::model::{Patient, Protocol};
-use rehab_engine::plan::{OutcomeStatus, PartKind, Plan};
+use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan};
 use rehab_engine::simulate::{Model, Summary};
 use rehab_syntax::{Diagnostic, codes};
 use serde_json::{Value, json};
@@ -112,9 +112,35 @@ fn first_running_day(plan: &Plan) -> Option<Date> {
             d.session
                 .parts
                 .iter()
-                .any(|p| p.running_ms.is_some_and(|(_, hi)| hi > 0))
+                .any(|p| p.running_ms.is_some_and(|(_, hi)| hi > 0) || p.running_mm.is_some())
         })
         .map(|d| d.date)
+}
+
+/// Total running distance over the plan, low and high, in the unit of its first week
+/// with a distance; `None` when no dose gives one.
+fn running_distance(plan: &Plan) -> Option<DistanceRange> {
+    let unit = plan.weeks.iter().find_map(|w| w.run_distance)?.unit;
+    let (min, max) = plan
+        .weeks
+        .iter()
+        .filter_map(|w| w.run_distance.filter(|d| d.unit == unit))
+        .fold((0.0, 0.0), |(lo, hi), d| (lo + d.min, hi + d.max));
+    let round = |x: f64| (x * 100.0).round() / 100.0;
+    Some(DistanceRange {
+        min: round(min),
+        max: round(max),
+        unit,
+    })
+}
+
+/// Minutes, and the distance when the doses give one: `20 min`, `2 mi`, `10 min, 1 mi`.
+fn running_words(minutes_range: (f64, f64), distance: Option<DistanceRange>) -> String {
+    match distance {
+        None => minutes(minutes_range),
+        Some(d) if minutes_range.1 == 0.0 => crate::render::distance(d),
+        Some(d) => format!("{}, {}", minutes(minutes_range), crate::render::distance(d)),
+    }
 }
 
 fn sessions(plan: &Plan) -> usize {
@@ -208,8 +234,8 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     row(
         &mut out,
         "running in all",
-        minutes(running_minutes(&x.plan)),
-        minutes(running_minutes(&y.plan)),
+        running_words(running_minutes(&x.plan), running_distance(&x.plan)),
+        running_words(running_minutes(&y.plan), running_distance(&y.plan)),
     );
 
     let _ = writeln!(out, "\nPhases");
@@ -226,13 +252,13 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
 
     let _ = writeln!(
         out,
-        "\nWeekly running minutes (plan weeks, counting repeats)"
+        "\nWeekly running, minutes or distance (plan weeks, counting repeats)"
     );
     let cell = |p: &Plan, i: usize| {
         p.weeks.get(i).map_or(String::new(), |w| {
             format!(
                 "{} ({} week {})",
-                minutes((w.run_minutes.min, w.run_minutes.max)),
+                running_words((w.run_minutes.min, w.run_minutes.max), w.run_distance),
                 w.phase,
                 w.week
             )
@@ -339,12 +365,14 @@ fn side_json(side: &Side) -> Value {
         "first_running_day": first_running_day(plan).map(|d| d.to_string()),
         "sessions": sessions(plan),
         "running_minutes": { "min": lo, "max": hi },
+        "running_distance": running_distance(plan),
         "phases": plan.phases.iter().map(|p| json!({
             "id": p.id, "start": p.start.to_string(), "end": p.end.to_string(), "days": p.days,
         })).collect::<Vec<_>>(),
         "weekly_running_minutes": plan.weeks.iter().map(|w| json!({
             "phase": w.phase, "week": w.week, "start": w.start.to_string(),
             "min": w.run_minutes.min, "max": w.run_minutes.max,
+            "distance": w.run_distance,
         })).collect::<Vec<_>>(),
     });
     if let (Some(s), Value::Object(map)) = (&side.simulation, &mut v) {

@@ -20,7 +20,7 @@ pub fn yaml(plan: &Plan) -> Result<String, String> {
 
 /// `6-10 min`, or `20 min` when both ends agree.
 /// A week's running distance: `1.3 mi`, `2-2.5 km`.
-fn distance(d: rehab_engine::plan::DistanceRange) -> String {
+pub(crate) fn distance(d: rehab_engine::plan::DistanceRange) -> String {
     if d.min == d.max {
         format!("{} {}", d.min, d.unit.symbol())
     } else {
