@@ -106,15 +106,7 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
 
 /// The first day that prescribes running.
 fn first_running_day(plan: &Plan) -> Option<Date> {
-    plan.days
-        .iter()
-        .find(|d| {
-            d.session
-                .parts
-                .iter()
-                .any(|p| p.running_ms.is_some_and(|(_, hi)| hi > 0) || p.running_mm.is_some())
-        })
-        .map(|d| d.date)
+    plan.days.iter().find(|d| d.session.runs()).map(|d| d.date)
 }
 
 /// Total running distance over the plan, low and high, in the unit of its first week
@@ -146,7 +138,7 @@ fn running_words(minutes_range: (f64, f64), distance: Option<DistanceRange>) -> 
 fn sessions(plan: &Plan) -> usize {
     plan.days
         .iter()
-        .filter(|d| d.session.parts.iter().any(|p| p.kind == PartKind::Session))
+        .filter(|d| d.session.has(PartKind::Session))
         .count()
 }
 

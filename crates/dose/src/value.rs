@@ -196,6 +196,18 @@ impl Dose {
             .flat_map(|segment| segment.items.iter())
     }
 
+    /// Whether any amount of the dose (a load, each of a set, or a repeat's total) is
+    /// written in `unit`.
+    pub fn uses_unit(&self, unit: Unit) -> bool {
+        self.segments().iter().any(|s| {
+            let load = s.items.iter().any(|i| match &i.load {
+                Some(Load::Amount(a)) | Some(Load::Sets { each: a, .. }) => a.unit == unit,
+                None => false,
+            });
+            load || matches!(&s.repeat, Some(Repeat::ToTotal(a)) if a.unit == unit)
+        })
+    }
+
     /// Whether this is a rest day.
     pub fn is_off(&self) -> bool {
         matches!(self, Dose::Off)

@@ -976,16 +976,7 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<Wee
     let mut next = 1;
     for w in &ph.weeks {
         let span = w.week.value;
-        if span.first != next {
-            ctx.error(
-                codes::PATTERN,
-                &w.week.referenced,
-                format!(
-                    "weeks must be listed in order without gaps or overlaps: expected week {next}, found {span}"
-                ),
-            );
-        }
-        next = span.last.saturating_add(1);
+        listed_in_order(ctx, &w.week, &mut next, "week");
         let given = [
             w.session.as_ref().map(|s| &s.referenced),
             w.compute.as_ref().map(|c| &c.referenced),
@@ -1011,6 +1002,22 @@ fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<Wee
     weeks
 }
 
+/// Checks that a week or level span (`what`) starts where the last one stopped, and
+/// moves `next` past it.
+fn listed_in_order(ctx: &mut Ctx, span: &S<doc::WeekSpan>, next: &mut u32, what: &str) {
+    if span.value.first != *next {
+        ctx.error(
+            codes::PATTERN,
+            &span.referenced,
+            format!(
+                "{what}s must be listed in order without gaps or overlaps: expected {what} {next}, found {}",
+                span.value
+            ),
+        );
+    }
+    *next = span.value.last.saturating_add(1);
+}
+
 /// A phase's levels, as week plans keyed by level number.
 fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
     if let Some(w) = ph.weeks.first() {
@@ -1027,16 +1034,7 @@ fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
     let mut next = 1;
     for l in &ph.levels {
         let span = l.level.value;
-        if span.first != next {
-            ctx.error(
-                codes::PATTERN,
-                &l.level.referenced,
-                format!(
-                    "levels must be listed in order without gaps or overlaps: expected level {next}, found {span}"
-                ),
-            );
-        }
-        next = span.last.saturating_add(1);
+        listed_in_order(ctx, &l.level, &mut next, "level");
         levels.push(WeekPlan {
             weeks: span,
             session: ctx.dose(&l.session),

@@ -193,6 +193,25 @@ pub struct SessionOut {
     pub parts: Vec<Part>,
 }
 
+impl SessionOut {
+    /// Whether the day holds a part of this kind.
+    pub fn has(&self, kind: PartKind) -> bool {
+        self.parts.iter().any(|p| p.kind == kind)
+    }
+
+    /// Whether the day prescribes running or jogging, by time or by distance.
+    pub fn runs(&self) -> bool {
+        self.parts.iter().any(Part::runs)
+    }
+}
+
+impl Part {
+    /// Whether the part prescribes running or jogging, by time or by distance.
+    pub fn runs(&self) -> bool {
+        self.running_ms.is_some_and(|(_, hi)| hi > 0) || self.running_mm.is_some()
+    }
+}
+
 /// One kind of activity on a day, with its dose in canonical notation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Part {

@@ -425,12 +425,8 @@ impl<'a, 'r> Runner<'a, 'r> {
             let view = DayView {
                 date: today,
                 phase: &self.protocol.phases[visit.phase].id,
-                session: day
-                    .session
-                    .parts
-                    .iter()
-                    .any(|p| p.kind == PartKind::Session),
-                cross: day.session.parts.iter().any(|p| p.kind == PartKind::Cross),
+                session: day.session.has(PartKind::Session),
+                cross: day.session.has(PartKind::Cross),
             };
             let reports = responder.day(&view);
             for kind in reports {
@@ -591,11 +587,7 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // A session done at a level counts towards the next one.
-        let had_session = day
-            .session
-            .parts
-            .iter()
-            .any(|p| p.kind == PartKind::Session);
+        let had_session = day.session.has(PartKind::Session);
         if by_level
             && counts
             && !resting
@@ -763,7 +755,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 .filter(|d| {
                     d.phase == phase.id
                         && d.status != Status::Skipped
-                        && d.session.parts.iter().any(|p| p.kind == PartKind::Session)
+                        && d.session.has(PartKind::Session)
                 })
                 .map(|d| d.date)
                 .collect();
@@ -1908,15 +1900,7 @@ fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
 
 /// The unit a dose writes its distances in: miles if any of them is in miles.
 fn distance_unit(dose: &Dose) -> DistanceUnit {
-    let in_miles = |a: &Amount| a.unit == rehab_dose::Unit::Miles;
-    let miles = dose.segments().iter().any(|s| {
-        s.items.iter().any(|i| match &i.load {
-            Some(rehab_dose::Load::Amount(a)) => in_miles(a),
-            Some(rehab_dose::Load::Sets { each, .. }) => in_miles(each),
-            None => false,
-        }) || matches!(&s.repeat, Some(rehab_dose::Repeat::ToTotal(a)) if in_miles(a))
-    });
-    if miles {
+    if dose.uses_unit(rehab_dose::Unit::Miles) {
         DistanceUnit::Mi
     } else {
         DistanceUnit::Km

@@ -322,12 +322,10 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
             }
         }
         ExpectKind::NoRunningBefore(limit) => {
-            let first = plan.days.iter().find(|d| {
-                d.date < *limit
-                    && d.session.parts.iter().any(|p| {
-                        p.running_ms.is_some_and(|(_, hi)| hi > 0) || p.running_mm.is_some()
-                    })
-            });
+            let first = plan
+                .days
+                .iter()
+                .find(|d| d.date < *limit && d.session.runs());
             match first {
                 None => Ok(()),
                 Some(d) => Err(format!(
