@@ -1,8 +1,11 @@
 //! What the engine costs: one rule evaluation, checking (and so compiling) protocols,
-//! whole runs per day, simulated patients per day, a 10,000-patient simulation, and a
-//! hand-written native version of Morra's daily decision as the limit to measure against.
+//! whole runs per day, simulated patients per day, and a 10,000-patient simulation.
+//! Every protocol in `protocols/` is a workload: the benchmarks take whatever the folder
+//! holds, with each protocol's scenarios and example patient.
 //!
-//! Run with `cargo bench -p rehab-engine`. `docs/performance.md` records results.
+//! Run with `cargo bench -p rehab-engine`. `docs/performance.md` records results; the
+//! hand-written native yardstick for one protocol is in the root package's
+//! `benches/native.rs`.
 
 use divan::Bencher;
 use divan::counter::ItemsCount;
@@ -14,26 +17,34 @@ use rehab_syntax::Sources;
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use support::{morra, patient, read};
+use support::{by_id, protocol_ids};
 
 fn main() {
     divan::main();
 }
 
-/// One evaluation of Morra's pain rule, a module call over a check-in's four scores.
+/// A plugin module of the usual kind: a helper that reads a check-in's four pain scores.
+const MODULE: &str = "
+// Pain of 2 or more at any of the four times of a check-in.
+fn hurts(pain) {
+    pain.before >= 2 || pain.during >= 2 || pain.after >= 2 || pain.next_day >= 2
+}
+";
+
+/// One evaluation of a rule that calls into a plugin module with a check-in's scores.
 #[divan::bench]
 fn rule_evaluation(bencher: Bencher) {
     let sandbox = Sandbox::new(
         Limits::default(),
         vec![ModuleSource {
-            name: "morra".into(),
-            path: "protocols/morra.rhai".into(),
-            text: read("protocols/morra.rhai"),
+            name: "scores".into(),
+            path: "scores.rhai".into(),
+            text: MODULE.into(),
         }],
     )
     .expect("the module loads");
     let script = sandbox
-        .compile("bench", "morra::hurts(pain)")
+        .compile("bench", "scores::hurts(pain)")
         .expect("the rule compiles");
     let vars = Vars::new().with(
         "pain",
@@ -43,6 +54,7 @@ fn rule_evaluation(bencher: Bencher) {
             .with("after", 1)
             .with("next_day", 0),
     );
+    assert!(sandbox.eval_bool(&script, &vars).expect("it evaluates"));
     bencher.bench_local(|| sandbox.eval_bool(&script, &vars).expect("it evaluates"));
     assert_eq!(
         sandbox.compilations(),
@@ -62,31 +74,40 @@ fn rule_compilation(bencher: Bencher) {
     });
 }
 
-/// Parsing and checking Morra's protocol, which compiles every script in it.
-#[divan::bench]
-fn check_morra(bencher: Bencher) {
+/// Parsing and checking one protocol, which compiles every script in it.
+#[divan::bench(args = protocol_ids())]
+fn check_protocol(bencher: Bencher, id: &str) {
     bencher.bench_local(|| {
         let mut sources = Sources::new();
-        morra(&mut sources)
+        by_id(&mut sources, id)
     });
 }
 
-/// Whole runs, counted per simulated day: the journal's days apply rules, the rest are
-/// projected. The protocol is checked once, outside the timing, and no run compiles.
-#[divan::bench(args = ["metatarsal", "uneventful", "week3-pain", "referral"])]
-fn simulated_day(bencher: Bencher, name: &str) {
+/// Whole runs of every scenario of a protocol, and its example patient, counted per
+/// planned day: journal days apply rules, the rest are projected. The protocol is
+/// checked once, outside the timing, and no run compiles.
+#[divan::bench(args = protocol_ids())]
+fn scenario_day(bencher: Bencher, id: &str) {
     let mut sources = Sources::new();
-    let protocol = morra(&mut sources);
-    let patient = patient(&mut sources, &protocol, name);
-    let config = RunConfig::default();
-    let days = run(&protocol, &patient, &config)
-        .expect("it runs")
-        .days
-        .len();
+    let loaded = by_id(&mut sources, id);
+    let scenarios = support::scenarios(&mut sources, &loaded);
+    let mut courses: Vec<_> = scenarios.iter().map(|s| (&s.patient, &s.config)).collect();
+    let nominal = RunConfig::default();
+    if let Some(example) = &loaded.example {
+        courses.push((example, &nominal));
+    }
+    let protocol = &loaded.protocol;
+    let run_all = || -> usize {
+        courses
+            .iter()
+            .map(|(patient, config)| run(protocol, patient, config).expect("it runs").days.len())
+            .sum()
+    };
+    let days = run_all();
     let compiled = protocol.scripts.compilations();
     bencher
         .counter(ItemsCount::new(days))
-        .bench_local(|| run(&protocol, &patient, &config).expect("it runs"));
+        .bench_local(|| assert_eq!(run_all(), days, "the same plans each time"));
     assert_eq!(
         protocol.scripts.compilations(),
         compiled,
@@ -110,13 +131,15 @@ fn check_every_protocol(bencher: Bencher) {
         });
 }
 
-/// One simulated patient under Morra's protocol, counted per day: the patient answers
-/// the plan from the default model, so most days carry a check-in and fire rules.
-#[divan::bench]
-fn simulated_patient_day(bencher: Bencher) {
+/// Simulated patients under a protocol, counted per day: each starts from the example
+/// patient's inputs and answers the plan from the default model, so most days carry a
+/// check-in and fire rules.
+#[divan::bench(args = protocol_ids())]
+fn simulated_patient_day(bencher: Bencher, id: &str) {
     let mut sources = Sources::new();
-    let protocol = morra(&mut sources);
-    let base = support::inputs_only(&mut sources, &protocol, "metatarsal");
+    let loaded = by_id(&mut sources, id);
+    let protocol = &loaded.protocol;
+    let base = example_inputs(&loaded);
     let model = Model::default();
     // Fifty patients per iteration, counted by their days: courses differ in length
     // (a referral ends early), so one patient at a time would not be a fair unit.
@@ -124,7 +147,7 @@ fn simulated_patient_day(bencher: Bencher) {
         (0..50)
             .map(|i| {
                 u64::from(
-                    simulate_one(&protocol, &base, &model, 1, i)
+                    simulate_one(protocol, &base, &model, 1, i)
                         .expect("runs")
                         .days,
                 )
@@ -138,15 +161,16 @@ fn simulated_patient_day(bencher: Bencher) {
 }
 
 /// 10,000 simulated patients on one thread, the unit `engine simulate` spreads over cores.
-#[divan::bench(sample_count = 2, sample_size = 1)]
-fn simulate_10000_patients(bencher: Bencher) {
+#[divan::bench(args = protocol_ids(), sample_count = 2, sample_size = 1)]
+fn simulate_10000_patients(bencher: Bencher, id: &str) {
     let mut sources = Sources::new();
-    let protocol = morra(&mut sources);
-    let base = support::inputs_only(&mut sources, &protocol, "metatarsal");
+    let loaded = by_id(&mut sources, id);
+    let protocol = &loaded.protocol;
+    let base = example_inputs(&loaded);
     let model = Model::default();
     bencher.bench_local(|| {
-        let mut summary = Summary::new(&protocol);
-        for course in simulate_many(&protocol, &base, &model, 1, 0..10_000, || {}) {
+        let mut summary = Summary::new(protocol);
+        for course in simulate_many(protocol, &base, &model, 1, 0..10_000, || {}) {
             summary.add(&course);
         }
         summary.finish();
@@ -154,77 +178,8 @@ fn simulate_10000_patients(bencher: Bencher) {
     });
 }
 
-/// The limit the engine is measured against: Morra's daily decision written by hand in
-/// Rust, with no interpreter, no plan and no explanation. It sees the same kind of day
-/// as `simulated_patient_day` (a check-in most days, pain 10 % of the time) and decides
-/// what the protocol's three rules would: hold the week, hold the pre-run stage, or refer.
-#[divan::bench]
-fn native_morra_day(bencher: Bencher) {
-    let days = 200u64;
-    bencher
-        .counter(ItemsCount::new(days))
-        .bench_local(|| native::course(divan::black_box(1), days));
-}
-
-mod native {
-    use rehab_engine::simulate::Stream;
-
-    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-    pub enum Action {
-        None,
-        HoldWeek,
-        HoldPreRun,
-        Refer,
-    }
-
-    /// Pain of 2 or more, at any of the four times, is pain (morra.rhai's `hurts`).
-    fn hurts(pain: [i64; 4]) -> bool {
-        pain.iter().any(|p| *p >= 2)
-    }
-
-    /// Runs `days` days of one patient: a check-in every day but the seventh, pain 10 %
-    /// of the time; returns how many days each action was taken.
-    pub fn course(seed: u64, days: u64) -> [u32; 4] {
-        let mut stream = Stream::for_patient(seed, 0);
-        // Days of the painful check-ins of the last 14 days.
-        let mut painful: [u64; 16] = [0; 16];
-        let mut painful_len = 0usize;
-        let mut counts = [0u32; 4];
-        for day in 0..days {
-            let pre_run = day < 28;
-            if day % 7 == 6 {
-                continue;
-            }
-            let mut pain = [0i64; 4];
-            if stream.chance(0.10) {
-                pain[1] = stream.between(2, 4);
-                pain[2] = stream.between(2, 4);
-            }
-            let hurt = hurts(pain);
-            if hurt {
-                if painful_len == painful.len() {
-                    painful.copy_within(1.., 0);
-                    painful_len -= 1;
-                }
-                painful[painful_len] = day;
-                painful_len += 1;
-            }
-            let recent = painful[..painful_len]
-                .iter()
-                .filter(|d| day - **d < 14)
-                .count();
-            // The most conservative of the rules that fire.
-            let action = if recent >= 3 {
-                Action::Refer
-            } else if hurt && pre_run {
-                Action::HoldPreRun
-            } else if hurt {
-                Action::HoldWeek
-            } else {
-                Action::None
-            };
-            counts[action as usize] += 1;
-        }
-        counts
-    }
+/// The example patient's inputs with an empty journal, as `engine simulate` starts.
+fn example_inputs(loaded: &support::Loaded) -> rehab_engine::model::Patient {
+    let example = loaded.example.as_ref();
+    support::inputs_only(example.expect("the protocol embeds an example patient"))
 }

@@ -55,7 +55,7 @@ fn data() -> HostData {
         }],
         tables: vec![TableRow {
             table: "healing".into(),
-            key: "femur".into(),
+            key: "long".into(),
             text: "18-20wk".into(),
             min_days: 126,
             max_days: 140,
@@ -176,8 +176,8 @@ fn with_module() -> Sandbox {
     Sandbox::new(
         Limits::default(),
         vec![ModuleSource {
-            name: "morra".into(),
-            path: "protocols/morra.rhai".into(),
+            name: "tools".into(),
+            path: "protocols/tools.rhai".into(),
             text: "fn is_pain(score) { score >= 2 }\nfn worst(p) { max(p.during, p.after) }".into(),
         }],
     )
@@ -189,7 +189,7 @@ fn modules_are_reachable_by_name_without_import() {
     let sandbox = with_module();
     let vars = Vars::new().with("pain", Vars::new().with("during", 3).with("after", 1));
     let script = sandbox
-        .compile("t", "morra::is_pain(morra::worst(pain))")
+        .compile("t", "tools::is_pain(tools::worst(pain))")
         .unwrap();
     assert!(sandbox.eval_bool(&script, &vars).unwrap());
 }
@@ -198,7 +198,7 @@ fn modules_are_reachable_by_name_without_import() {
 fn undefined_calls_are_found_without_running() {
     let sandbox = with_module();
     let source = "fn own(x) { x }\nlet a = own(1) + [1].len() + clamp(1, 0, 2);\n\
-                  a > 0 && morra::is_pain(a) || nope(a)\n  || morra::gone(1) || x.frobnicate()";
+                  a > 0 && tools::is_pain(a) || nope(a)\n  || tools::gone(1) || x.frobnicate()";
     let script = sandbox.compile("t", source).unwrap();
     let errors = sandbox.undefined_calls(&script);
     let found: Vec<(String, Option<usize>, Option<usize>)> = errors
@@ -214,7 +214,7 @@ fn undefined_calls_are_found_without_running() {
                 Some(31)
             ),
             (
-                "module 'morra' has no function 'gone'".to_owned(),
+                "module 'tools' has no function 'gone'".to_owned(),
                 Some(4),
                 Some(13)
             ),
@@ -235,7 +235,7 @@ fn undefined_calls_are_found_without_running() {
 #[test]
 fn an_undefined_module_function_alone_is_found() {
     let sandbox = with_module();
-    for source in ["morra::missing(pain)", "morra::missing(pain) > 1"] {
+    for source in ["tools::missing(pain)", "tools::missing(pain) > 1"] {
         let script = sandbox.compile("t", source).unwrap();
         let errors = sandbox.undefined_calls(&script);
         assert_eq!(errors.len(), 1, "{source}: {errors:?}");

@@ -59,12 +59,15 @@ fn assert_positioned(err: &ScriptError, kind: ScriptErrorKind) {
 fn condition_over_nested_vars() {
     let sandbox = sandbox();
     let script = sandbox
-        .compile("morra.yaml:120:16", "pain.during > 2 || pain.next_day > 0")
+        .compile(
+            "protocol.yaml:120:16",
+            "pain.during > 2 || pain.next_day > 0",
+        )
         .unwrap();
     assert!(sandbox.eval_bool(&script, &pain(3, 0)).unwrap());
     assert!(sandbox.eval_bool(&script, &pain(0, 1)).unwrap());
     assert!(!sandbox.eval_bool(&script, &pain(2, 0)).unwrap());
-    assert_eq!(script.origin(), "morra.yaml:120:16");
+    assert_eq!(script.origin(), "protocol.yaml:120:16");
 }
 
 #[test]
@@ -416,13 +419,16 @@ fn non_bool_condition_is_refused() {
 #[test]
 fn syntax_error_has_line_and_column() {
     let err = sandbox()
-        .compile("morra.yaml:120:16", "pain.during > 2 ||\n  pain.next_day >")
+        .compile(
+            "protocol.yaml:120:16",
+            "pain.during > 2 ||\n  pain.next_day >",
+        )
         .unwrap_err();
     assert_positioned(&err, ScriptErrorKind::Syntax);
     assert_eq!(err.line, Some(2));
-    assert_eq!(err.origin, "morra.yaml:120:16");
+    assert_eq!(err.origin, "protocol.yaml:120:16");
     let text = err.to_string();
-    assert!(text.starts_with("morra.yaml:120:16:2:"), "{text}");
+    assert!(text.starts_with("protocol.yaml:120:16:2:"), "{text}");
     assert!(!text.ends_with('.'), "{text}");
 }
 

@@ -1,59 +1,36 @@
 #![allow(dead_code)] // each test and bench uses some of these loaders
-//! Loading Morra's protocol and the example patients through the library, for the
-//! engine's tests and benchmarks (which read files themselves, as the CLI does).
+//! Loading the protocols in `protocols/`, their example patients and their scenarios
+//! through the library, for the engine's tests and benchmarks (which read files
+//! themselves, as the CLI does). Nothing here knows which protocols exist: the tests
+//! and benchmarks cover whatever the folder holds.
+
+use std::path::Path;
 
 use rehab_engine::model::{Patient, Protocol};
-use rehab_engine::{ModuleFile, check_patient, check_protocol};
-use rehab_syntax::{SourceFile, Sources, parse_patient, parse_protocol};
+use rehab_engine::scenario::check_scenario;
+use rehab_engine::{ModuleFile, RunConfig, check_patient, check_protocol};
+use rehab_syntax::{SourceFile, Sources, parse_patient, parse_protocol, parse_scenario};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 pub fn read(path: &str) -> String {
-    std::fs::read_to_string(format!("{ROOT}/{path}")).expect("the file is readable")
+    std::fs::read_to_string(format!("{ROOT}/{path}"))
+        .unwrap_or_else(|e| panic!("{path} is readable: {e}"))
 }
 
-/// Morra's protocol with its module, checked.
-pub fn morra(sources: &mut Sources) -> Protocol {
-    let file = sources.add(SourceFile::new(
-        "protocols/morra.yaml",
-        read("protocols/morra.yaml"),
-    ));
-    let module = sources.add(SourceFile::new(
-        "protocols/morra.rhai",
-        read("protocols/morra.rhai"),
-    ));
-    let doc = parse_protocol(sources, file)
-        .map_err(|d| format!("{d:?}"))
-        .expect("morra parses");
-    let modules = [ModuleFile {
-        name: "morra".into(),
-        file: module,
-    }];
-    let (protocol, diagnostics) = check_protocol(sources, file, &doc, &modules);
-    protocol.unwrap_or_else(|| panic!("morra checks: {diagnostics:?}"))
-}
-
-/// `examples/patients/<name>.yaml`, checked against `protocol`.
-pub fn patient(sources: &mut Sources, protocol: &Protocol, name: &str) -> Patient {
-    let path = format!("examples/patients/{name}.yaml");
-    let file = sources.add(SourceFile::new(path.clone(), read(&path)));
-    let doc = parse_patient(sources, file)
-        .map_err(|d| format!("{d:?}"))
-        .expect("the patient parses");
-    let (patient, diagnostics) = check_patient(sources, file, protocol, &doc);
-    patient.unwrap_or_else(|| panic!("{path}: {diagnostics:?}"))
-}
-
-/// Every protocol file in `protocols/`, sorted.
-pub fn protocol_files() -> Vec<String> {
-    let mut files: Vec<String> = std::fs::read_dir(format!("{ROOT}/protocols"))
-        .expect("protocols/")
+/// The files in `folder` (relative to the root) whose names end in `.extension`,
+/// as root-relative paths, sorted.
+fn files_in(folder: &str, extension: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(format!("{ROOT}/{folder}")) else {
+        return Vec::new();
+    };
+    let mut files: Vec<String> = entries
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
         .map(|p| {
             format!(
-                "protocols/{}",
+                "{folder}/{}",
                 p.file_name().unwrap_or_default().to_string_lossy()
             )
         })
@@ -62,16 +39,45 @@ pub fn protocol_files() -> Vec<String> {
     files
 }
 
+/// Every protocol file in `protocols/`, sorted.
+pub fn protocol_files() -> Vec<String> {
+    files_in("protocols", "yaml")
+}
+
+/// Every protocol's id (its file name without `.yaml`), sorted: the benchmarks' arguments.
+pub fn protocol_ids() -> Vec<String> {
+    protocol_files()
+        .iter()
+        .filter_map(|f| Path::new(f).file_stem())
+        .map(|s| s.to_string_lossy().to_string())
+        .collect()
+}
+
+/// A protocol, checked, with its embedded example patient (checked against it).
+#[derive(Debug)]
+pub struct Loaded {
+    pub path: String,
+    pub protocol: Protocol,
+    pub example: Option<Patient>,
+}
+
 /// Any protocol file (relative to the root) with the modules it lists, checked.
 pub fn protocol(sources: &mut Sources, path: &str) -> Protocol {
+    load(sources, path).protocol
+}
+
+/// `protocols/<id>.yaml`, checked, with its example patient.
+pub fn by_id(sources: &mut Sources, id: &str) -> Loaded {
+    load(sources, &format!("protocols/{id}.yaml"))
+}
+
+/// Any protocol file (relative to the root) with its modules and example patient.
+pub fn load(sources: &mut Sources, path: &str) -> Loaded {
     let file = sources.add(SourceFile::new(path, read(path)));
     let doc = parse_protocol(sources, file)
         .map_err(|d| format!("{d:?}"))
-        .expect("the protocol parses");
-    let folder = std::path::Path::new(path)
-        .parent()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+        .unwrap_or_else(|d| panic!("{path} parses: {d}"));
+    let folder = parent(path);
     let modules: Vec<ModuleFile> = doc
         .modules
         .iter()
@@ -84,12 +90,106 @@ pub fn protocol(sources: &mut Sources, path: &str) -> Protocol {
         })
         .collect();
     let (protocol, diagnostics) = check_protocol(sources, file, &doc, &modules);
-    protocol.unwrap_or_else(|| panic!("{path} checks: {diagnostics:?}"))
+    let protocol = protocol.unwrap_or_else(|| panic!("{path} checks: {diagnostics:?}"));
+    let example = doc.example_patient.as_ref().map(|p| {
+        let (patient, diagnostics) = check_patient(sources, file, &protocol, p);
+        patient.unwrap_or_else(|| panic!("{path}'s example patient: {diagnostics:?}"))
+    });
+    Loaded {
+        path: path.to_string(),
+        protocol,
+        example,
+    }
 }
 
-/// An example patient's inputs with an empty journal, as simulations use them.
-pub fn inputs_only(sources: &mut Sources, protocol: &Protocol, name: &str) -> Patient {
-    let mut p = patient(sources, protocol, name);
+/// One of a protocol's scenarios, ready to run as `engine test` runs it.
+#[derive(Debug)]
+pub struct Scenario {
+    pub file: String,
+    pub patient: Patient,
+    pub config: RunConfig,
+}
+
+/// Every scenario stored next to the protocol (`protocols/<id>/scenarios/*.yaml`) that
+/// is about it: its patient (inline, from a file, or the example) and run settings.
+pub fn scenarios(sources: &mut Sources, loaded: &Loaded) -> Vec<Scenario> {
+    let own = loaded.path.trim_end_matches(".yaml");
+    files_in(&format!("{own}/scenarios"), "yaml")
+        .into_iter()
+        .filter_map(|path| {
+            let file = sources.add(SourceFile::new(path.clone(), read(&path)));
+            let mut doc = parse_scenario(sources, file)
+                .map_err(|d| format!("{d:?}"))
+                .unwrap_or_else(|d| panic!("{path} parses: {d}"));
+            if doc.protocol.is_some() {
+                return None; // about another protocol
+            }
+            let patient = match (&doc.patient_file, doc.patient.take()) {
+                (Some(relative), _) => {
+                    let patient_path = normalise(&format!("{}/{}", parent(&path), relative.value));
+                    let id =
+                        sources.add(SourceFile::new(patient_path.clone(), read(&patient_path)));
+                    let doc = parse_patient(sources, id)
+                        .map_err(|d| format!("{d:?}"))
+                        .unwrap_or_else(|d| panic!("{patient_path} parses: {d}"));
+                    checked_patient(sources, id, &loaded.protocol, &doc, &patient_path)
+                }
+                (None, Some(inline)) => {
+                    checked_patient(sources, file, &loaded.protocol, &inline, &path)
+                }
+                (None, None) => loaded
+                    .example
+                    .clone()
+                    .unwrap_or_else(|| panic!("{path}: no patient and no example")),
+            };
+            let (checked, diagnostics) = check_scenario(sources, file, &loaded.protocol, &doc);
+            assert!(diagnostics.is_empty(), "{path}: {diagnostics:?}");
+            Some(Scenario {
+                file: path,
+                patient,
+                config: checked.config,
+            })
+        })
+        .collect()
+}
+
+fn checked_patient(
+    sources: &Sources,
+    file: rehab_syntax::FileId,
+    protocol: &Protocol,
+    doc: &rehab_syntax::patient::PatientDoc,
+    path: &str,
+) -> Patient {
+    let (patient, diagnostics) = check_patient(sources, file, protocol, doc);
+    patient.unwrap_or_else(|| panic!("{path}: {diagnostics:?}"))
+}
+
+fn parent(path: &str) -> String {
+    Path::new(path)
+        .parent()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+/// `a/b/../c` as `a/c`, so that a scenario's `../../../examples/x.yaml` names a file
+/// under the root.
+fn normalise(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// A patient's inputs with an empty journal, as simulations use them.
+pub fn inputs_only(patient: &Patient) -> Patient {
+    let mut p = patient.clone();
     p.journal.clear();
     p
 }
