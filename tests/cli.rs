@@ -487,6 +487,51 @@ fn patient_file_errors_name_the_protocol() {
 }
 
 #[test]
+fn journal_field_values_are_checked_against_the_protocol() {
+    let dir = std::env::temp_dir().join(format!("engine-fields-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("fields.yaml");
+    std::fs::write(
+        &file,
+        "inputs: { start: 2026-11-02, activity: run 20min, weeks: 4 }\n\
+         journal:\n\
+         \x20 - { date: 2026-11-02, session: done, morning_stiffness: 11 }\n\
+         \x20 - { date: 2026-11-04, session: done, morning_stiffness: true }\n\
+         \x20 - { date: 2026-11-05, event: nothing, morning_stiffness: 1 }\n\
+         \x20 - { date: 2026-11-06, session: done, morning_stifness: 1 }\n",
+    )
+    .expect("write");
+    let o = engine(&[
+        "check",
+        "protocols/silbernagel-achilles.yaml",
+        "--patient",
+        file.to_str().unwrap_or(""),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    let _ = std::fs::remove_dir_all(&dir);
+    // Outside the field's 0-10, and of the wrong kind: each at the value.
+    assert!(
+        err.contains("error[E048]: journal field `morning_stiffness` must be a number from 0 to 10, found `11`"),
+        "{err}"
+    );
+    assert!(err.contains("fields.yaml:3:59"), "{err}");
+    assert!(err.contains("found `true`"), "{err}");
+    assert!(err.contains("fields.yaml:4:59"), "{err}");
+    // On an event entry, a further key is not a journal field.
+    assert!(
+        err.contains("error[E048]: `morning_stiffness` is not a key of an event entry"),
+        "{err}"
+    );
+    // A misspelt field is named, with the protocol and the closest declared field.
+    assert!(
+        err.contains("error[E047]: `morning_stifness` is not a journal field of protocol `silbernagel-achilles`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `morning_stiffness`?"), "{err}");
+}
+
+#[test]
 fn a_missing_file_is_an_error_not_a_panic() {
     let o = engine(&["run", "protocols/no-such-protocol.yaml"]);
     assert_eq!(o.status.code(), Some(1));

@@ -92,6 +92,21 @@ fn pain_words(r: &rehab_engine::plan::Report) -> Vec<String> {
         .collect()
 }
 
+/// A check-in's journal fields as words: `more swelling yes`, `morning stiffness 3`.
+fn field_words(r: &rehab_engine::plan::Report) -> Vec<String> {
+    r.fields
+        .iter()
+        .map(|(id, answer)| {
+            let value = match answer {
+                rehab_engine::model::Answer::Yes(true) => "yes".to_string(),
+                rehab_engine::model::Answer::Yes(false) => "no".to_string(),
+                rehab_engine::model::Answer::Number(n) => n.to_string(),
+            };
+            format!("{} {value}", id.replace('_', " "))
+        })
+        .collect()
+}
+
 /// Whether a decision changed the plan in response to the patient (shown even without
 /// `--explain`), rather than recording the nominal schedule.
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {

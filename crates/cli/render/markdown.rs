@@ -161,6 +161,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             let status = status_word(d.status);
             let reported = d.report.as_ref().map_or(String::new(), |r| {
                 let mut parts = super::pain_words(r);
+                parts.extend(super::field_words(r));
                 if let Some(n) = &r.note {
                     parts.push(n.clone());
                 }

@@ -295,6 +295,9 @@ fn report_text(r: &Report) -> String {
     if !r.pain.is_empty() {
         parts.push(format!("pain {}", super::pain_words(r).join(", ")));
     }
+    if !r.fields.is_empty() {
+        parts.push(super::field_words(r).join(", "));
+    }
     if let Some(n) = &r.note {
         parts.push(format!("\"{n}\""));
     }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use rehab_dose::{Amount, Dimension, Dose};
+use rehab_syntax::patient::JournalEntry;
 use rehab_syntax::protocol::{self as doc, InputKind, LimitOf, S};
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
@@ -431,6 +432,13 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
             title: e.title.clone(),
         });
     }
+    let mut field_ids = Ids::new("journal field");
+    let mut journal_fields = Vec::new();
+    for f in &p.journal_fields {
+        field_ids.declare(ctx, &f.id);
+        let source = f.source.as_ref().map(|s| src(ctx, s));
+        journal_fields.push(journal_field(ctx, f, source));
+    }
 
     // Phases.
     let mut phase_ids = Ids::new("phase");
@@ -660,8 +668,15 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
             "days_since" if !event_ids.seen.contains_key(&name) => {
                 assessment_ids.resolve_at(ctx, &name, at);
             }
+            "max_field_in_week" => {
+                field_ids.resolve_at(ctx, &name, at);
+            }
             _ => {}
         }
+    }
+    // So must the journal fields a condition reads as `fields.<id>`.
+    for (name, at) in scripts.properties_read("fields") {
+        field_ids.resolve_at(ctx, &name, at);
     }
 
     Some(Protocol {
@@ -694,6 +709,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
         circuits,
         assessments,
         events,
+        journal_fields,
         phases,
         rules,
         notes,
@@ -1471,6 +1487,77 @@ pub(crate) fn week_plan(weeks: &[WeekPlan], week: u32) -> Option<&WeekPlan> {
 
 /// A question with its pass mark, checked against its kind: `pass` for yes/no
 /// questions, bounds for numbers, and bounds that some number can meet.
+/// A journal field: an id a check-in can use as its key and scripts as `fields.<id>`,
+/// and bounds only on a number, with the lower not above the upper.
+fn journal_field(ctx: &mut Ctx, f: &doc::JournalField, source: Option<String>) -> JournalField {
+    let id = &f.id.value;
+    if JournalEntry::KEYS.contains(&id.as_str()) {
+        ctx.push(
+            Diagnostic::error(
+                codes::BAD_VALUE,
+                format!("journal field `{id}` would hide the journal entry's own `{id}`"),
+            )
+            .at(ctx.span(&f.id.referenced))
+            .with_help(format!(
+                "choose another id; every entry already has: {}",
+                JournalEntry::KEYS.join(", ")
+            )),
+        );
+    } else if !is_module_name(id) {
+        ctx.push(
+            Diagnostic::error(
+                codes::BAD_VALUE,
+                format!("journal field `{id}` is not a plain name"),
+            )
+            .at(ctx.span(&f.id.referenced))
+            .with_help(
+                "use letters, digits and `_`, starting with a letter, so scripts can read `fields.<id>`",
+            ),
+        );
+    }
+    let number = f
+        .kind
+        .as_ref()
+        .is_some_and(|k| k.value == doc::QuestionKind::Number);
+    let (min, max) = (f.min.as_ref(), f.max.as_ref());
+    if !number {
+        for b in [min, max].into_iter().flatten() {
+            ctx.push(
+                Diagnostic::error(
+                    codes::BAD_VALUE,
+                    format!("journal field `{id}` is yes/no, so it has no `min` or `max`"),
+                )
+                .at(ctx.span(&b.referenced))
+                .with_help("add `type: number` for a scored field, or remove the bound"),
+            );
+        }
+    }
+    if let (Some(lo), Some(hi)) = (min, max)
+        && lo.value > hi.value
+    {
+        ctx.push(
+            Diagnostic::error(
+                codes::BAD_VALUE,
+                format!(
+                    "journal field `{id}`: `min` {} is above `max` {}",
+                    lo.value, hi.value
+                ),
+            )
+            .at(ctx.span(&lo.referenced)),
+        );
+    }
+    JournalField {
+        id: id.clone(),
+        text: f.text.clone(),
+        number,
+        unit: f.unit.clone(),
+        min: min.map(|b| b.value).filter(|_| number),
+        max: max.map(|b| b.value).filter(|_| number),
+        source,
+        interpretation: f.interpretation.clone(),
+    }
+}
+
 fn question(ctx: &mut Ctx, q: &doc::Question) -> Question {
     let number = q
         .kind

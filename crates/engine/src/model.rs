@@ -31,6 +31,8 @@ pub struct Protocol {
     pub circuits: Vec<Circuit>,
     pub assessments: Vec<Assessment>,
     pub events: Vec<Event>,
+    /// What a check-in may report besides session and pain.
+    pub journal_fields: Vec<JournalField>,
     pub phases: Vec<Phase>,
     pub rules: Vec<Rule>,
     pub notes: Vec<Note>,
@@ -344,6 +346,37 @@ pub struct Event {
     pub title: String,
 }
 
+/// A further thing a check-in may report, such as swelling or stiffness.
+#[derive(Debug, Clone)]
+pub struct JournalField {
+    pub id: String,
+    pub text: String,
+    /// Whether the value is a number rather than yes or no.
+    pub number: bool,
+    pub unit: Option<String>,
+    /// The lowest and highest numbers a check-in may report, when the protocol bounds
+    /// them.
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub source: Option<String>,
+    pub interpretation: Option<String>,
+}
+
+impl JournalField {
+    /// What a value must be, for messages: "true or false", "a number from 0 to 10".
+    pub fn expects(&self) -> String {
+        if !self.number {
+            return "true or false".into();
+        }
+        match (self.min, self.max) {
+            (Some(lo), Some(hi)) => format!("a number from {lo} to {hi}"),
+            (Some(lo), None) => format!("a number of at least {lo}"),
+            (None, Some(hi)) => format!("a number of at most {hi}"),
+            (None, None) => "a number".into(),
+        }
+    }
+}
+
 /// Guidance with where it comes from, and for whom it holds.
 #[derive(Debug, Clone)]
 pub struct Note {
@@ -536,6 +569,8 @@ pub enum EntryKind {
     CheckIn {
         session: Option<SessionStatus>,
         pain: [Option<i64>; 4],
+        /// The protocol's journal fields the check-in reports, in the file's order.
+        fields: Vec<(String, Answer)>,
     },
     /// An assessment result; `passed` is `None` for a checklist without pass marks.
     Assessment {

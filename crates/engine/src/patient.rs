@@ -1,6 +1,6 @@
 //! Checking a patient file against one protocol's declared inputs.
 
-use rehab_syntax::patient::{JournalEntry, PatientDoc, Scalar};
+use rehab_syntax::patient::{FieldValue, JournalEntry, PatientDoc, Scalar};
 use rehab_syntax::protocol::InputKind;
 use rehab_syntax::protocol::S;
 use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
@@ -188,7 +188,37 @@ fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<En
             );
         }
         previous = Some(previous.map_or(date, |p| p.max(date)));
-        let checkin = e.session.is_some() || e.pain.is_some();
+        let other = e.assessment.is_some() || e.event.is_some();
+        if other && !e.fields.is_empty() {
+            // Journal fields belong to check-ins; on an assessment or event, a further
+            // key is a mistake, most likely a misspelt key.
+            let keys: Vec<String> = JournalEntry::KEYS.iter().map(|k| k.to_string()).collect();
+            for (key, _) in &e.fields {
+                let help = match did_you_mean(&key.value, &keys) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "journal fields are reported on check-ins, in an entry of their own"
+                        .to_string(),
+                };
+                ctx.push(
+                    Diagnostic::error(
+                        codes::JOURNAL_ENTRY,
+                        format!(
+                            "`{}` is not a key of an {} entry",
+                            key.value,
+                            if e.assessment.is_some() {
+                                "assessment"
+                            } else {
+                                "event"
+                            }
+                        ),
+                    )
+                    .at(ctx.span(&key.referenced))
+                    .with_help(help),
+                );
+            }
+            continue;
+        }
+        let checkin = e.session.is_some() || e.pain.is_some() || !e.fields.is_empty();
         let kinds = [checkin, e.assessment.is_some(), e.event.is_some()];
         if kinds.iter().filter(|k| **k).count() > 1 {
             ctx.push(
@@ -256,9 +286,13 @@ fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<En
                     }
                 }
             }
+            let Some(fields) = journal_fields(ctx, protocol, e) else {
+                continue;
+            };
             EntryKind::CheckIn {
                 session: e.session.as_ref().map(|s| s.value),
                 pain,
+                fields,
             }
         };
         entries.push(Entry {
@@ -268,6 +302,94 @@ fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<En
         });
     }
     entries
+}
+
+/// The journal fields a check-in reports: each declared by the protocol, of its type
+/// and within its bounds. `None` after reporting any that is not.
+fn journal_fields(
+    ctx: &mut Ctx,
+    protocol: &Protocol,
+    e: &JournalEntry,
+) -> Option<Vec<(String, Answer)>> {
+    let mut fields = Vec::new();
+    let mut ok = true;
+    for (key, value) in &e.fields {
+        let Some(decl) = protocol.journal_fields.iter().find(|f| f.id == key.value) else {
+            ok = false;
+            let mut known: Vec<String> = JournalEntry::KEYS.iter().map(|k| k.to_string()).collect();
+            known.extend(protocol.journal_fields.iter().map(|f| f.id.clone()));
+            let declared: Vec<&str> = protocol
+                .journal_fields
+                .iter()
+                .map(|f| f.id.as_str())
+                .collect();
+            let help = match did_you_mean(&key.value, &known) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if declared.is_empty() => format!(
+                    "protocol `{}` declares no journal fields; an entry has: {}",
+                    protocol.id,
+                    JournalEntry::KEYS.join(", ")
+                ),
+                None => format!(
+                    "protocol `{}` declares the journal fields: {}",
+                    protocol.id,
+                    declared.join(", ")
+                ),
+            };
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_UNDECLARED,
+                    format!(
+                        "`{}` is not a journal field of protocol `{}`",
+                        key.value, protocol.id
+                    ),
+                )
+                .at(ctx.span(&key.referenced))
+                .with_help(help),
+            );
+            continue;
+        };
+        let answer = match (&value.value, decl.number) {
+            (FieldValue::Scalar(Scalar::Bool(b)), false) => Some(Answer::Yes(*b)),
+            (FieldValue::Scalar(Scalar::Int(n)), true) => Some(Answer::Number(*n as f64)),
+            (FieldValue::Scalar(Scalar::Float(x)), true) if x.is_finite() => {
+                Some(Answer::Number(*x))
+            }
+            _ => None,
+        };
+        let within =
+            |x: f64| decl.min.is_none_or(|lo| x >= lo) && decl.max.is_none_or(|hi| x <= hi);
+        match answer {
+            Some(Answer::Number(x)) if !within(x) => {}
+            Some(a) => {
+                fields.push((decl.id.clone(), a));
+                continue;
+            }
+            None => {}
+        }
+        ok = false;
+        let found = match &value.value {
+            FieldValue::Scalar(s) => format!("`{s}`"),
+            FieldValue::Structured(_) => "a list or mapping".into(),
+        };
+        ctx.push(
+            Diagnostic::error(
+                codes::JOURNAL_ENTRY,
+                format!(
+                    "journal field `{}` must be {}, found {found}",
+                    decl.id,
+                    decl.expects()
+                ),
+            )
+            .at(ctx.span(&value.referenced))
+            .with_help(format!(
+                "protocol `{}` asks: {}",
+                protocol.id,
+                decl.text.trim()
+            )),
+        );
+    }
+    ok.then_some(fields)
 }
 
 fn undeclared<'a>(

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use rehab_syntax::protocol::RangePolicy;
 use serde::{Serialize, Serializer};
 
-use crate::model::{Author, Source, Value};
+use crate::model::{Answer, Author, Source, Value};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -178,8 +178,18 @@ pub struct Report {
     /// Pain scores given, by time: before, during, after, next_day.
     #[serde(serialize_with = "ordered_ints")]
     pub pain: Vec<(&'static str, i64)>,
+    /// The protocol's journal fields the check-in reported, by id.
+    #[serde(
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "ordered_answers"
+    )]
+    pub fields: Vec<(String, Answer)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+fn ordered_answers<S: Serializer>(entries: &[(String, Answer)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(entries.iter().map(|(k, v)| (k, v.value())))
 }
 
 fn ordered_ints<S: Serializer>(entries: &[(&'static str, i64)], s: S) -> Result<S::Ok, S::Error> {

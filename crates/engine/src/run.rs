@@ -442,7 +442,12 @@ impl<'a, 'r> Runner<'a, 'r> {
             .collect();
         let mut fired: Vec<(usize, Decision)> = Vec::new();
         for entry in &entries {
-            if let EntryKind::CheckIn { session, pain } = &entry.kind {
+            if let EntryKind::CheckIn {
+                session,
+                pain,
+                fields,
+            } = &entry.kind
+            {
                 if let Some(s) = session {
                     day.status = Status::from(*s);
                 }
@@ -453,13 +458,16 @@ impl<'a, 'r> Runner<'a, 'r> {
                         .zip(pain)
                         .filter_map(|(t, p)| p.map(|p| (*t, p)))
                         .collect(),
+                    fields: fields.clone(),
                     note: entry.note.clone(),
                 });
             }
             let reported = match &entry.kind {
-                EntryKind::CheckIn { session, pain } => {
-                    session.is_some() || pain.iter().any(Option::is_some)
-                }
+                EntryKind::CheckIn {
+                    session,
+                    pain,
+                    fields,
+                } => session.is_some() || pain.iter().any(Option::is_some) || !fields.is_empty(),
                 _ => true,
             };
             if reported {
@@ -1235,7 +1243,17 @@ impl<'a, 'r> Runner<'a, 'r> {
         };
         let mut vars = self.base_vars(visit, today, name, keep);
         match entry.map(|e| (&e.kind, &e.note)) {
-            Some((EntryKind::CheckIn { session, pain }, note)) => {
+            Some((
+                EntryKind::CheckIn {
+                    session,
+                    pain,
+                    fields,
+                },
+                note,
+            )) => {
+                if keep("fields") {
+                    vars.set("fields", answer_vars(fields));
+                }
                 if keep("pain") {
                     let mut p = Vars::new();
                     for (t, score) in PAIN_TIMES.iter().zip(pain) {
@@ -1667,12 +1685,17 @@ fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
 /// host functions rely on it).
 fn host_record(data: &mut HostData, e: &Entry) {
     match &e.kind {
-        EntryKind::CheckIn { session, pain } => insert_in_date_order(
+        EntryKind::CheckIn {
+            session,
+            pain,
+            fields,
+        } => insert_in_date_order(
             &mut data.checkins,
             CheckIn {
                 date: e.date,
                 session: session.map(|s| s.as_str().to_string()),
                 pain: *pain,
+                fields: answer_vars(fields),
             },
             |c| c.date,
         ),

@@ -273,6 +273,18 @@ impl Scripts {
         found
     }
 
+    /// Every property read of `variable` by name (`fields.swelling`), in every script
+    /// compiled so far: the property and its place in the file.
+    pub(crate) fn properties_read(&self, variable: &str) -> Vec<(String, Span)> {
+        let mut found = Vec::new();
+        for (script, site) in &self.compiled {
+            for read in self.sandbox.properties_read(script, variable) {
+                found.push((read.text, site.span(read.line, read.column)));
+            }
+        }
+        found
+    }
+
     /// The variables script `id` reads, when that is known without running it.
     pub(crate) fn reads(&self, id: ScriptId) -> Option<&[String]> {
         self.compiled.get(id.0).and_then(|(s, _)| s.reads())

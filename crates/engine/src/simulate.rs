@@ -126,6 +126,8 @@ impl Responder for Simulated<'_> {
             return vec![EntryKind::CheckIn {
                 session: Some(SessionStatus::Skipped),
                 pain: [Some(0), Some(0), Some(0), carried],
+                // The model reports pain only; journal fields stay unreported.
+                fields: Vec::new(),
             }];
         }
         let mut pain = [Some(0), Some(0), Some(0), carried];
@@ -153,6 +155,7 @@ impl Responder for Simulated<'_> {
         vec![EntryKind::CheckIn {
             session: Some(SessionStatus::Done),
             pain,
+            fields: Vec::new(),
         }]
     }
 

@@ -22,6 +22,8 @@ pub struct CheckIn {
     pub session: Option<String>,
     /// Pain before, during, after the session and the next day, 0-10, when reported.
     pub pain: [Option<i64>; 4],
+    /// The protocol's journal fields the check-in reported, by id.
+    pub fields: Vars,
 }
 
 impl CheckIn {
@@ -200,6 +202,11 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
         summary: "the highest pain score in the phase week `weeks_ago` weeks back (0: this week so far), 0 if none",
     },
     HostFunction {
+        name: "max_field_in_week",
+        signature: "max_field_in_week(field, weeks_ago)",
+        summary: "the highest value of a journal field in the phase week `weeks_ago` weeks back (for yes/no, whether any was true), `()` if none reported it",
+    },
+    HostFunction {
         name: "max_pain_in_phase",
         signature: "max_pain_in_phase()",
         summary: "the highest pain score reported since the current phase began, 0 if none",
@@ -270,6 +277,7 @@ fn checkin_map(c: &CheckIn) -> Dynamic {
     );
     map.insert("pain".into(), Dynamic::from_map(pain));
     map.insert("max_pain".into(), Dynamic::from_int(c.max_pain()));
+    map.insert("fields".into(), Dynamic::from_map(c.fields.to_map()));
     Dynamic::from_map(map)
 }
 
@@ -333,6 +341,28 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         );
         value
     });
+
+    let h = Rc::clone(host);
+    engine.register_fn(
+        "max_field_in_week",
+        move |field: ImmutableString, weeks_ago: INT| -> Dynamic {
+            let data = h.data.borrow();
+            let values = week_window(&data, weeks_ago)
+                .into_iter()
+                .flat_map(|(first, last)| {
+                    data.checkins_from(first)
+                        .filter(move |c| c.date <= last)
+                        .filter_map(|c| c.fields.get(field.as_str()))
+                });
+            let value = highest(values);
+            record(
+                &h,
+                format!("max_field_in_week({field:?}, {weeks_ago})"),
+                &value,
+            );
+            value
+        },
+    );
 
     let h = Rc::clone(host);
     engine.register_fn("max_pain_in_phase", move || -> INT {
@@ -513,6 +543,26 @@ fn week_window(data: &HostData, weeks_ago: INT) -> Option<(Date, Date)> {
     let first = data.week_start.checked_sub(back).ok()?;
     let last = first.checked_add(jiff::Span::new().days(6)).ok()?;
     Some((first, last))
+}
+
+/// The highest of journal field values: the largest number, or for yes/no values
+/// whether any is true; `()` when there are none.
+fn highest<'a>(values: impl Iterator<Item = &'a Value>) -> Dynamic {
+    let mut number: Option<f64> = None;
+    let mut yes: Option<bool> = None;
+    for v in values {
+        match v {
+            Value::Int(i) => number = Some(number.map_or(*i as f64, |n| n.max(*i as f64))),
+            Value::Float(x) => number = Some(number.map_or(*x, |n| n.max(*x))),
+            Value::Bool(b) => yes = Some(yes.unwrap_or(false) || *b),
+            _ => {}
+        }
+    }
+    match (number, yes) {
+        (Some(n), _) => Dynamic::from_float(n),
+        (None, Some(b)) => Dynamic::from_bool(b),
+        (None, None) => Dynamic::UNIT,
+    }
 }
 
 fn streak(data: &HostData, threshold: INT) -> INT {

@@ -25,8 +25,9 @@ use crate::vars::{Value, Vars};
 #[derive(Debug, Clone)]
 pub struct Prepared(Scope<'static>);
 
-/// A text literal passed as the first argument of a call; see
-/// [`Sandbox::literal_arguments`].
+/// A name written in a script: a text literal passed as the first argument of a call
+/// ([`Sandbox::literal_arguments`]; `function` is the function), or a property read of
+/// a variable ([`Sandbox::properties_read`]; `function` is the variable).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiteralArgument {
     pub function: String,
@@ -281,6 +282,42 @@ impl Sandbox {
                 found.push(LiteralArgument {
                     function: call.name.to_string(),
                     text: text.to_string(),
+                    line: pos.line(),
+                    column: pos.position(),
+                });
+            }
+            true
+        });
+        found
+    }
+
+    /// The properties `script` reads of the variable `variable` by name, such as
+    /// `swelling` in `fields.swelling`, with their line and column within the script.
+    /// The engine checks them against what the protocol declares. A script that binds a
+    /// variable of that name itself (`let fields = ...`) reads its own, not the one the
+    /// engine hands it; such reads are listed too.
+    pub fn properties_read(&self, script: &Script, variable: &str) -> Vec<LiteralArgument> {
+        let mut found = Vec::new();
+        script.ast.walk(&mut |path: &[rhai::ASTNode]| {
+            let Some(rhai::ASTNode::Expr(rhai::Expr::Dot(chain, ..))) = path.last() else {
+                return true;
+            };
+            let rhai::Expr::Variable(v, ..) = &chain.lhs else {
+                return true;
+            };
+            if v.1.as_str() != variable || !v.2.is_empty() {
+                return true;
+            }
+            // `fields.a` has the property on the right; `fields.a.b` a chain starting
+            // with it.
+            let first = match &chain.rhs {
+                rhai::Expr::Dot(rest, ..) => &rest.lhs,
+                other => other,
+            };
+            if let rhai::Expr::Property(p, pos) = first {
+                found.push(LiteralArgument {
+                    function: variable.to_string(),
+                    text: p.2.to_string(),
                     line: pos.line(),
                     column: pos.position(),
                 });

@@ -195,7 +195,7 @@ impl Vars {
         self.entries.iter().map(|(n, v)| (n.as_str(), v))
     }
 
-    fn to_map(&self) -> Map {
+    pub(crate) fn to_map(&self) -> Map {
         self.entries
             .iter()
             .map(|(name, value)| (name.as_str().into(), value.to_dynamic()))

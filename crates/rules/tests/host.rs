@@ -12,6 +12,7 @@ fn checkin(day: Date, session: &str, pain: [i64; 4]) -> CheckIn {
         date: day,
         session: Some(session.to_owned()),
         pain: pain.map(Some),
+        fields: Vars::new(),
     }
 }
 
@@ -264,4 +265,66 @@ fn compilations_are_counted() {
         sandbox.eval_value(&script, &Vars::new()).unwrap();
     }
     assert_eq!(sandbox.compilations(), 1);
+}
+
+#[test]
+fn journal_fields_are_read_by_week_and_in_checkins() {
+    let mut host = data();
+    let fields = |stiffness: f64, swelling: bool| {
+        Vars::new()
+            .with("stiffness", stiffness)
+            .with("swelling", swelling)
+    };
+    for c in &mut host.checkins {
+        c.fields = match c.date.to_string().as_str() {
+            // Last week (11-02 to 11-08).
+            "2026-11-03" => fields(2.0, false),
+            "2026-11-05" => Vars::new().with("stiffness", 3.5),
+            // This week (from 11-09).
+            "2026-11-09" => fields(1.0, true),
+            // The future: never visible.
+            "2026-11-12" => fields(9.0, true),
+            _ => Vars::new(),
+        };
+    }
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    sandbox.set_host_data(host);
+    let cases: &[(&str, Value)] = &[
+        ("max_field_in_week(\"stiffness\", 0)", Value::Float(1.0)),
+        ("max_field_in_week(\"stiffness\", 1)", Value::Float(3.5)),
+        ("max_field_in_week(\"swelling\", 0)", Value::Bool(true)),
+        ("max_field_in_week(\"swelling\", 1)", Value::Bool(false)),
+        // No check-in of that week reported it: unit, which compares false.
+        ("max_field_in_week(\"stiffness\", 2)", Value::Unit),
+        ("max_field_in_week(\"never\", 0)", Value::Unit),
+        (
+            "max_field_in_week(\"stiffness\", 0) > max_field_in_week(\"stiffness\", 2)",
+            Value::Bool(false),
+        ),
+        ("checkins(5)[3].fields.stiffness", Value::Float(1.0)),
+        ("checkins(5)[3].fields.swelling", Value::Bool(true)),
+        ("checkins(5)[0].fields.len()", Value::Int(0)),
+    ];
+    for (source, expected) in cases {
+        assert_eq!(&eval(&sandbox, source), expected, "{source}");
+    }
+}
+
+#[test]
+fn property_reads_of_a_variable_are_found_without_running() {
+    let sandbox = with_module();
+    let source = "fields.swelling == true ||\n  fields.stiff.level > 2 || other.swelling || fields[\"x\"] == 1";
+    let script = sandbox.compile("t", source).unwrap();
+    let found: Vec<(String, Option<usize>, Option<usize>)> = sandbox
+        .properties_read(&script, "fields")
+        .into_iter()
+        .map(|r| (r.text, r.line, r.column))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("swelling".to_owned(), Some(1), Some(8)),
+            ("stiff".to_owned(), Some(2), Some(10)),
+        ]
+    );
 }

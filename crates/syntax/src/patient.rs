@@ -41,8 +41,16 @@ impl std::fmt::Display for Scalar {
 }
 
 /// One journal line: a check-in, an assessment, or an event.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+///
+/// Besides the keys below, a check-in may report the journal fields its protocol
+/// declares (`journal_fields`), as keys of their own: `swelling: true`. Which keys those
+/// are is the protocol's to say, so the file format accepts any further key with a plain
+/// value here and the engine checks it against the protocol.
+#[derive(Debug, JsonSchema)]
+#[schemars(extend("additionalProperties" = {
+    "description": "A journal field the protocol declares: true/false, or a number.",
+    "type": ["boolean", "number"]
+}))]
 pub struct JournalEntry {
     pub date: S<String>,
     #[serde(default)]
@@ -57,6 +65,78 @@ pub struct JournalEntry {
     pub result: Option<SpannedMap<S<Scalar>>>,
     #[serde(default)]
     pub event: Option<S<String>>,
+    /// Every further key, in file order: the protocol's journal fields, or mistakes.
+    #[schemars(skip)]
+    pub fields: Vec<(S<String>, S<FieldValue>)>,
+}
+
+/// The value of a further journal key: a scalar, or something that cannot be a journal
+/// field's value (a list or a mapping), kept only to be reported.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FieldValue {
+    Scalar(Scalar),
+    Structured(serde::de::IgnoredAny),
+}
+
+const ENTRY_KEYS: &[&str] = &[
+    "date",
+    "session",
+    "pain",
+    "note",
+    "assessment",
+    "result",
+    "event",
+];
+
+impl JournalEntry {
+    /// The keys every journal entry knows; a protocol's journal field may not reuse one.
+    pub const KEYS: &'static [&'static str] = ENTRY_KEYS;
+}
+
+impl<'de> Deserialize<'de> for JournalEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = JournalEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a journal entry (a mapping with a `date`)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                use serde::de::Error;
+                let mut date = None;
+                let (mut session, mut pain, mut note) = (None, None, None);
+                let (mut assessment, mut result, mut event) = (None, None, None);
+                let mut fields = Vec::new();
+                while let Some(key) = map.next_key::<S<String>>()? {
+                    match key.value.as_str() {
+                        "date" => date = Some(map.next_value()?),
+                        "session" => session = map.next_value()?,
+                        "pain" => pain = map.next_value()?,
+                        "note" => note = map.next_value()?,
+                        "assessment" => assessment = map.next_value()?,
+                        "result" => result = map.next_value()?,
+                        "event" => event = map.next_value()?,
+                        _ => fields.push((key, map.next_value()?)),
+                    }
+                }
+                Ok(JournalEntry {
+                    date: date.ok_or_else(|| A::Error::missing_field("date"))?,
+                    session,
+                    pain,
+                    note,
+                    assessment,
+                    result,
+                    event,
+                    fields,
+                })
+            }
+        }
+        d.deserialize_map(Visit)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -35,6 +35,10 @@ pub struct ProtocolDoc {
     pub assessments: Vec<Assessment>,
     #[serde(default)]
     pub events: Vec<EventDecl>,
+    /// What a check-in may report besides its session and pain, such as swelling or
+    /// stiffness: each a key of its own on the journal entry (`swelling: true`).
+    #[serde(default)]
+    pub journal_fields: Vec<JournalField>,
     pub phases: Vec<Phase>,
     /// Rules that adapt the plan to what the patient reports.
     #[serde(default)]
@@ -220,6 +224,36 @@ pub struct EventDecl {
     pub title: String,
     #[serde(default)]
     pub source: Option<S<String>>,
+}
+
+/// Something a check-in may report besides session and pain, such as next-day
+/// swelling or morning stiffness. Patients write it as a key of the check-in
+/// (`swelling: true`, `stiffness: 3`); scripts read it as `fields.<id>`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JournalField {
+    /// The key a check-in uses: letters, digits and `_`, not one of the keys every
+    /// entry has (`date`, `session`, `pain`, `note`, `assessment`, `result`, `event`).
+    pub id: S<String>,
+    /// The question the patient answers, as a check-in form would ask it.
+    pub text: String,
+    /// `yes-no` (the default) or `number`.
+    #[serde(default, rename = "type")]
+    pub kind: Option<S<QuestionKind>>,
+    /// The unit of a number, shown with it.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// The lowest number a check-in may report (a scale's bottom, such as 0).
+    #[serde(default)]
+    pub min: Option<S<f64>>,
+    /// The highest number a check-in may report (a scale's top, such as 10).
+    #[serde(default)]
+    pub max: Option<S<f64>>,
+    #[serde(default)]
+    pub source: Option<S<String>>,
+    /// Present when the file reads a vague source one particular way; says how and why.
+    #[serde(default)]
+    pub interpretation: Option<String>,
 }
 
 /// A piece of guidance with its provenance.

@@ -541,7 +541,18 @@ impl<'a> Walker<'a> {
                         self.unknown_field(key, meant.as_deref(), &known, path);
                         continue;
                     }
-                    Some(extra @ Value::Object(_)) => self.node(extra, value, path),
+                    Some(extra @ Value::Object(_)) => {
+                        let before = self.found.len();
+                        self.node(extra, value, path);
+                        // A further key whose value does not fit, spelt like a known
+                        // one, is a misspelling (`sesion: done`), not a bad value.
+                        if self.found.len() > before && did_you_mean(&key.value, &known).is_some() {
+                            self.found.truncate(before);
+                            path.pop();
+                            self.unknown_field(key, None, &known, path);
+                            continue;
+                        }
+                    }
                     _ => {}
                 },
             }
