@@ -532,6 +532,30 @@ fn journal_field_values_are_checked_against_the_protocol() {
 }
 
 #[test]
+fn the_readme_patient_sample_checks_against_morra() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
+    let sample = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|block| block.split("```").next())
+        .find(|block| block.contains("journal:") && block.contains("diagnosed_on"))
+        .expect("README.md shows a patient file with a journal");
+    let dir = std::env::temp_dir().join(format!("engine-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("patient.yaml");
+    std::fs::write(&file, sample).expect("write");
+    let o = engine(&[
+        "check",
+        "protocols/morra.yaml",
+        "--patient",
+        file.to_str().unwrap_or(""),
+    ]);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
 fn a_missing_file_is_an_error_not_a_panic() {
     let o = engine(&["run", "protocols/no-such-protocol.yaml"]);
     assert_eq!(o.status.code(), Some(1));
