@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{engine, relative, stderr, stdout};
+use common::{Scratch, engine, relative, stderr, stdout};
 
 use serde_json::Value;
 
@@ -447,16 +447,9 @@ fn a_malformed_dose_points_at_its_column_in_the_file() {
 
 #[test]
 fn patient_file_errors_name_the_protocol() {
-    let dir = std::env::temp_dir().join(format!("engine-cli-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let missing = dir.join("missing.yaml");
-    std::fs::write(&missing, "inputs:\n  site: femur\n  shoe: neutral\n").expect("write");
-    let o = engine(&[
-        "run",
-        "protocols/morra.yaml",
-        "--patient",
-        missing.to_str().unwrap_or(""),
-    ]);
+    let dir = Scratch::new("cli-test");
+    let missing = dir.write("missing.yaml", "inputs:\n  site: femur\n  shoe: neutral\n");
+    let o = engine(&["run", "protocols/morra.yaml", "--patient", &missing]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("missing input `diagnosed_on`"), "{err}");
@@ -466,50 +459,38 @@ fn patient_file_errors_name_the_protocol() {
         "{err}"
     );
 
-    let wrong = dir.join("wrong.yaml");
-    std::fs::write(
-        &wrong,
+    let wrong = dir.write(
+        "wrong.yaml",
         "inputs:\n  site: metatarsals\n  diagnosed_on: 2026-13-01\n",
-    )
-    .expect("write");
-    let o = engine(&[
-        "run",
-        "protocols/morra.yaml",
-        "--patient",
-        wrong.to_str().unwrap_or(""),
-    ]);
+    );
+    let o = engine(&["run", "protocols/morra.yaml", "--patient", &wrong]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("did you mean `metatarsal`?"), "{err}");
     assert!(err.contains("must be a calendar date"), "{err}");
     assert!(err.contains("wrong.yaml:3:17"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn journal_field_values_are_checked_against_the_protocol() {
-    let dir = std::env::temp_dir().join(format!("engine-fields-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("fields.yaml");
-    std::fs::write(
-        &file,
+    let dir = Scratch::new("fields-test");
+    let file = dir.write(
+        "fields.yaml",
         "inputs: { start: 2026-11-02, activity: run 20min, weeks: 4 }\n\
          journal:\n\
          \x20 - { date: 2026-11-02, session: done, morning_stiffness: 11 }\n\
          \x20 - { date: 2026-11-04, session: done, morning_stiffness: true }\n\
          \x20 - { date: 2026-11-05, event: nothing, morning_stiffness: 1 }\n\
          \x20 - { date: 2026-11-06, session: done, morning_stifness: 1 }\n",
-    )
-    .expect("write");
+    );
     let o = engine(&[
         "check",
         "protocols/silbernagel-achilles.yaml",
         "--patient",
-        file.to_str().unwrap_or(""),
+        &file,
     ]);
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
-    let _ = std::fs::remove_dir_all(&dir);
     // Outside the field's 0-10, and of the wrong kind: each at the value.
     assert!(
         err.contains("error[E048]: journal field `morning_stiffness` must be a number from 0 to 10, found `11`"),
@@ -541,17 +522,9 @@ fn the_readme_patient_sample_checks_against_morra() {
         .filter_map(|block| block.split("```").next())
         .find(|block| block.contains("journal:") && block.contains("diagnosed_on"))
         .expect("README.md shows a patient file with a journal");
-    let dir = std::env::temp_dir().join(format!("engine-readme-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let file = dir.join("patient.yaml");
-    std::fs::write(&file, sample).expect("write");
-    let o = engine(&[
-        "check",
-        "protocols/morra.yaml",
-        "--patient",
-        file.to_str().unwrap_or(""),
-    ]);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("readme");
+    let file = dir.write("patient.yaml", sample);
+    let o = engine(&["check", "protocols/morra.yaml", "--patient", &file]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
@@ -574,11 +547,8 @@ fn aliases_are_read_as_the_values_they_stand_for() {
         "      - { id: painless, text: Ten hops without pain?, pass: &yes true }\n      - { id: level, text: Level landings?, pass: *yes }",
     )
     .replace("    title: Run\n", "    title: &name Run\n    purpose: *name\n");
-    let dir = std::env::temp_dir().join(format!("engine-alias-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let file = dir.join("alias.yaml");
-    std::fs::write(&file, text).expect("write");
-    let o = engine(&["check", file.to_str().unwrap_or("")]);
+    let dir = Scratch::new("alias");
+    let file = dir.write("alias.yaml", text);
+    let o = engine(&["check", &file]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let _ = std::fs::remove_dir_all(&dir);
 }

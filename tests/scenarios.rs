@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{engine, relative, stderr, stdout};
+use common::{Scratch, engine, relative, stderr, stdout};
 
 #[test]
 fn every_scenario_passes_and_its_plan_is_pinned() {
@@ -85,7 +85,8 @@ fn engine_test_over_protocols_passes_and_says_so_last() {
 #[test]
 fn a_changed_dose_fails_with_a_diff_of_the_days() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = std::env::temp_dir().join(format!("engine-scenarios-{}", std::process::id()));
+    let scratch = Scratch::new("scenarios");
+    let dir = scratch.path();
     let scenarios = dir.join("morra").join("scenarios");
     std::fs::create_dir_all(scenarios.join("snapshots")).expect("temp dir");
     let protocol = std::fs::read_to_string(root.join("protocols/morra.yaml")).expect("morra");
@@ -133,7 +134,6 @@ fn a_changed_dose_fails_with_a_diff_of_the_days() {
     assert!(stdout(&u).contains("snapshot updated"), "{}", stdout(&u));
     let again = engine(&["test", dir.to_str().unwrap_or("")]);
     assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--coverage` names every rule, gate and phase of Morra's protocol with its count, and
@@ -193,7 +193,8 @@ fn coverage_names_every_rule_gate_and_phase_with_a_count() {
 /// scenarios from running, or from failing.
 #[test]
 fn a_missing_path_does_not_hide_failures() {
-    let dir = std::env::temp_dir().join(format!("engine-missing-{}", std::process::id()));
+    let scratch = Scratch::new("missing");
+    let dir = scratch.path();
     let scenarios = dir.join("morra").join("scenarios");
     std::fs::create_dir_all(&scenarios).expect("temp dir");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -212,5 +213,4 @@ fn a_missing_path_does_not_hide_failures() {
     assert!(out.contains("expected the outcome referred"), "{out}");
     assert_eq!(out.lines().last(), Some("0 passed, 1 failed"), "{out}");
     assert!(stderr(&o).contains("[E006]"), "{}", stderr(&o));
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{engine, stderr, stdout};
+use common::{Scratch, engine, stderr, stdout};
 use serde_json::Value;
 
 fn simulate(extra: &[&str]) -> (String, Value) {
@@ -90,11 +90,9 @@ fn more_pain_means_more_referrals_and_later_completion() {
 
 #[test]
 fn a_model_file_and_bad_values_are_handled() {
-    let dir = std::env::temp_dir().join(format!("engine-sim-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let model = dir.join("model.yaml");
-    std::fs::write(&model, "pain_chance: 0.3\nskip_chance: 0\n").expect("write");
-    let (_, v) = simulate(&["--patients", "20", "--model", model.to_str().unwrap_or("")]);
+    let dir = Scratch::new("sim");
+    let model = dir.write("model.yaml", "pain_chance: 0.3\nskip_chance: 0\n");
+    let (_, v) = simulate(&["--patients", "20", "--model", &model]);
     assert_eq!(v["model"]["pain_chance"], 0.3);
     assert_eq!(v["model"]["skip_chance"], 0.0);
     // A flag overrides the file.
@@ -102,7 +100,7 @@ fn a_model_file_and_bad_values_are_handled() {
         "--patients",
         "20",
         "--model",
-        model.to_str().unwrap_or(""),
+        &model,
         "--pain-chance",
         "0.05",
     ]);
@@ -113,16 +111,10 @@ fn a_model_file_and_bad_values_are_handled() {
     assert!(stderr(&o).contains("error[E050]"), "{}", stderr(&o));
     let o = engine(&["simulate", "protocols/morra.yaml", "--patients", "0"]);
     assert_eq!(o.status.code(), Some(1));
-    std::fs::write(&model, "pain_chanse: 0.3\n").expect("write");
-    let o = engine(&[
-        "simulate",
-        "protocols/morra.yaml",
-        "--model",
-        model.to_str().unwrap_or(""),
-    ]);
+    let model = dir.write("model.yaml", "pain_chanse: 0.3\n");
+    let o = engine(&["simulate", "protocols/morra.yaml", "--model", &model]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("pain_chanse"), "{}", stderr(&o));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -96,14 +96,7 @@ fn pain_words(r: &rehab_engine::plan::Report) -> Vec<String> {
 fn field_words(r: &rehab_engine::plan::Report) -> Vec<String> {
     r.fields
         .iter()
-        .map(|(id, answer)| {
-            let value = match answer {
-                rehab_engine::model::Answer::Yes(true) => "yes".to_string(),
-                rehab_engine::model::Answer::Yes(false) => "no".to_string(),
-                rehab_engine::model::Answer::Number(n) => n.to_string(),
-            };
-            format!("{} {value}", id.replace('_', " "))
-        })
+        .map(|(id, answer)| format!("{} {answer}", id.replace('_', " ")))
         .collect()
 }
 

@@ -248,6 +248,17 @@ pub enum Answer {
     Number(f64),
 }
 
+/// An answer as plans show it: `yes`, `no`, or the number.
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Answer::Yes(true) => write!(f, "yes"),
+            Answer::Yes(false) => write!(f, "no"),
+            Answer::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
 impl Answer {
     pub fn value(&self) -> Value {
         match *self {
@@ -288,7 +299,7 @@ impl Question {
             .as_deref()
             .map_or(String::new(), |u| format!(" {u}"));
         match self.pass? {
-            PassMark::Answer(b) => Some(if b { "yes" } else { "no" }.to_string()),
+            PassMark::Answer(b) => Some(Answer::Yes(b).to_string()),
             PassMark::Bounds {
                 at_least,
                 above,

@@ -359,13 +359,13 @@ fn journal_fields(
         };
         let within =
             |x: f64| decl.min.is_none_or(|lo| x >= lo) && decl.max.is_none_or(|hi| x <= hi);
-        match answer {
-            Some(Answer::Number(x)) if !within(x) => {}
-            Some(a) => {
-                fields.push((decl.id.clone(), a));
-                continue;
-            }
-            None => {}
+        let in_range = |a: &Answer| match *a {
+            Answer::Number(x) => within(x),
+            Answer::Yes(_) => true,
+        };
+        if let Some(a) = answer.filter(in_range) {
+            fields.push((decl.id.clone(), a));
+            continue;
         }
         ok = false;
         let found = match &value.value {

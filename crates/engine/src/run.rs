@@ -1570,16 +1570,15 @@ fn missed_marks(assessment: &Assessment, answers: &Answers) -> Vec<String> {
             if q.passes(given)? {
                 return None;
             }
-            let shown = match *given {
-                Answer::Yes(b) => if b { "yes" } else { "no" }.to_string(),
-                Answer::Number(n) => {
-                    format!(
-                        "{n}{}",
-                        q.unit.as_deref().map_or(String::new(), |u| format!(" {u}"))
-                    )
-                }
+            let unit = match (given, &q.unit) {
+                (Answer::Number(_), Some(u)) => format!(" {u}"),
+                _ => String::new(),
             };
-            Some(format!("{} was {shown}, needs {}", q.id, q.mark_text()?))
+            Some(format!(
+                "{} was {given}{unit}, needs {}",
+                q.id,
+                q.mark_text()?
+            ))
         })
         .collect()
 }

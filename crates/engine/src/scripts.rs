@@ -4,7 +4,8 @@
 use std::fmt;
 
 use rehab_rules::{
-    Limits, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind, Value, Vars,
+    Limits, LiteralArgument, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind, Value,
+    Vars,
 };
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
@@ -262,24 +263,33 @@ impl Scripts {
     /// Every call with a text literal as its first argument, in every script compiled so
     /// far: the function, the text, and the literal's place in the file.
     pub(crate) fn literal_arguments(&self) -> Vec<(String, String, Span)> {
-        let mut found = Vec::new();
-        for (script, site) in &self.compiled {
-            for arg in self.sandbox.literal_arguments(script) {
-                // The position is the literal's opening quote; underline the whole literal.
-                let at = site.span(arg.line, arg.column);
-                found.push((arg.function, arg.text, at));
-            }
-        }
-        found
+        // The position is the literal's opening quote; the span underlines the whole
+        // literal.
+        self.names_written(|script| self.sandbox.literal_arguments(script))
+            .into_iter()
+            .map(|(arg, at)| (arg.function, arg.text, at))
+            .collect()
     }
 
     /// Every property read of `variable` by name (`fields.swelling`), in every script
     /// compiled so far: the property and its place in the file.
     pub(crate) fn properties_read(&self, variable: &str) -> Vec<(String, Span)> {
+        self.names_written(|script| self.sandbox.properties_read(script, variable))
+            .into_iter()
+            .map(|(read, at)| (read.text, at))
+            .collect()
+    }
+
+    /// The names `find` reports in each compiled script, each placed in its file.
+    fn names_written(
+        &self,
+        find: impl Fn(&Script) -> Vec<LiteralArgument>,
+    ) -> Vec<(LiteralArgument, Span)> {
         let mut found = Vec::new();
         for (script, site) in &self.compiled {
-            for read in self.sandbox.properties_read(script, variable) {
-                found.push((read.text, site.span(read.line, read.column)));
+            for name in find(script) {
+                let at = site.span(name.line, name.column);
+                found.push((name, at));
             }
         }
         found

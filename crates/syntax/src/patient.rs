@@ -79,19 +79,17 @@ pub enum FieldValue {
     Structured(serde::de::IgnoredAny),
 }
 
-const ENTRY_KEYS: &[&str] = &[
-    "date",
-    "session",
-    "pain",
-    "note",
-    "assessment",
-    "result",
-    "event",
-];
-
 impl JournalEntry {
     /// The keys every journal entry knows; a protocol's journal field may not reuse one.
-    pub const KEYS: &'static [&'static str] = ENTRY_KEYS;
+    pub const KEYS: &'static [&'static str] = &[
+        "date",
+        "session",
+        "pain",
+        "note",
+        "assessment",
+        "result",
+        "event",
+    ];
 }
 
 impl<'de> Deserialize<'de> for JournalEntry {

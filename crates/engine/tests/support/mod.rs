@@ -126,7 +126,8 @@ pub fn scenarios(sources: &mut Sources, loaded: &Loaded) -> Vec<Scenario> {
             }
             let patient = match (&doc.patient_file, doc.patient.take()) {
                 (Some(relative), _) => {
-                    let patient_path = normalise(&format!("{}/{}", parent(&path), relative.value));
+                    // Left as `a/b/../c`: the file system resolves it.
+                    let patient_path = format!("{}/{}", parent(&path), relative.value);
                     let id =
                         sources.add(SourceFile::new(patient_path.clone(), read(&patient_path)));
                     let doc = parse_patient(sources, id)
@@ -169,22 +170,6 @@ fn parent(path: &str) -> String {
         .parent()
         .map(|p| p.display().to_string())
         .unwrap_or_default()
-}
-
-/// `a/b/../c` as `a/c`, so that a scenario's `../../../examples/x.yaml` names a file
-/// under the root.
-fn normalise(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            ".." => {
-                parts.pop();
-            }
-            "." | "" => {}
-            _ => parts.push(part),
-        }
-    }
-    parts.join("/")
 }
 
 /// A patient's inputs with an empty journal, as simulations use them.
