@@ -4,61 +4,9 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-/// How long any one command may take before the test calls it a hang. Generous: this
-/// catches runaway work, not slowness (the real figures are in docs/performance.md).
-const HANG: Duration = Duration::from_secs(20);
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs the engine with a hang guard.
-fn engine(args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_engine"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the engine starts");
-    let mut out = child.stdout.take().expect("stdout");
-    let mut err = child.stderr.take().expect("stderr");
-    let reader_out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let reader_err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > HANG {
-            let _ = child.kill();
-            panic!("engine {args:?} ran for more than {HANG:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let stdout = String::from_utf8_lossy(&reader_out.join().expect("stdout")).to_string();
-    let stderr = String::from_utf8_lossy(&reader_err.join().expect("stderr")).to_string();
-    Run {
-        code: status.code(),
-        stdout,
-        stderr,
-    }
-}
+use common::{guarded as engine, refused};
 
 /// A scratch folder for this test process.
 fn scratch() -> PathBuf {
@@ -78,33 +26,6 @@ fn minimal() -> String {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/minimal.yaml"),
     )
     .expect("minimal fixture")
-}
-
-/// The command failed cleanly with `code` and the message names `words`; no panic, and
-/// the output stays readable.
-fn refused(run: &Run, code: &str, words: &str) {
-    assert_eq!(run.code, Some(1), "{}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!("[{code}]")),
-        "expected {code}: {}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains(words),
-        "expected {words:?}: {}",
-        run.stderr
-    );
-    assert!(
-        run.stdout.len() < 4096,
-        "a refused file printed {} bytes",
-        run.stdout.len()
-    );
-    assert!(
-        run.stderr.lines().all(|l| l.chars().count() <= 200),
-        "an overlong line in: {}",
-        &run.stderr[..run.stderr.len().min(2000)]
-    );
 }
 
 #[test]
@@ -198,17 +119,56 @@ fn huge_numbers_and_far_dates() {
         "E004",
         "more than the maximum",
     );
-    refused(
-        &patient(
-            "y9999.yaml",
-            "inputs: { site: metatarsal, diagnosed_on: 9999-12-01 }\n",
-        ),
-        "E004",
-        "last supported date",
+    // Regression: a diagnosis in 9999 was blamed on the protocol with no place, and one
+    // in year 0 ran silently. Patient dates lie between 1900 and 2200, checked at their
+    // place in the patient file.
+    for (name, date) in [("y9999.yaml", "9999-12-01"), ("y0.yaml", "0000-03-01")] {
+        let run = patient(
+            name,
+            &format!("inputs: {{ site: metatarsal, diagnosed_on: {date} }}\n"),
+        );
+        refused(&run, "E041", "outside the years 1900 to 2200");
+        assert!(run.stderr.contains(&format!("{name}:1:")), "{}", run.stderr);
+    }
+    let far = patient(
+        "journal-2999.yaml",
+        "inputs: { site: metatarsal, diagnosed_on: 2026-09-01 }\njournal:\n  - { date: 2026-10-01, session: done }\n  - { date: 2999-01-01, session: done }\n",
+    );
+    refused(&far, "E045", "outside the years 1900 to 2200");
+    assert!(
+        far.stderr.contains("journal-2999.yaml:4:"),
+        "{}",
+        far.stderr
+    );
+    // Within the bounds, an entry that would make the plan longer than the engine
+    // allows is reported at that entry, by `run` and by `check --patient` alike.
+    let long = write(
+        "journal-2100.yaml",
+        "inputs: { site: metatarsal, diagnosed_on: 2026-09-01 }\njournal:\n  - { date: 2100-01-01, session: done }\n",
+    );
+    for args in [
+        ["run", "protocols/morra.yaml", "--patient", long.as_str()],
+        ["check", "protocols/morra.yaml", "--patient", long.as_str()],
+    ] {
+        let run = engine(&args);
+        refused(&run, "E045", "a plan lasts at most");
+        assert!(
+            run.stderr.contains("journal-2100.yaml:3:"),
+            "{}",
+            run.stderr
+        );
+    }
+    // Regression: `--start 9999-12-31` reached the engine; it is a command-line error.
+    let start = engine(&["run", "protocols/morra.yaml", "--start", "9999-12-31"]);
+    assert_eq!(start.code, Some(2), "{}", start.stderr);
+    assert!(
+        start.stderr.contains("outside the years 1900 to 2200"),
+        "{}",
+        start.stderr
     );
     refused(
         &patient(
-            "y0.yaml",
+            "y-9999.yaml",
             "inputs: { site: metatarsal, diagnosed_on: -9999-01-01 }\n",
         ),
         "E041",

@@ -81,6 +81,16 @@ fn documented_limits_match_the_constants() {
     states(
         &doc,
         "time per evaluation",
-        &format!("{} second", limits.timeout.as_secs()),
+        &format!("{} seconds", limits.timeout.as_secs()),
+    );
+    states(
+        &doc,
+        "operations per run (one plan, or one simulated patient)",
+        &limits.max_run_operations.to_string(),
+    );
+    states(
+        &doc,
+        "patient dates",
+        &format!("{} to {}", rehab_engine::MIN_YEAR, rehab_engine::MAX_YEAR),
     );
 }

@@ -54,9 +54,9 @@ pub struct CompareArgs {
     /// The seed of the simulation
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    /// Output format of the comparison
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -101,9 +101,9 @@ pub struct SimulateArgs {
     /// Chance that an assessment a gate asks for is passed, 0-1 [default 0.9]
     #[arg(long)]
     pub pass_chance: Option<f64>,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
-    pub format: CheckFormat,
+    /// Output format of the report
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]
@@ -138,10 +138,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub explain: bool,
     /// First day of the plan, instead of the date input the protocol starts on (YYYY-MM-DD)
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub start: Option<Date>,
     /// The day the plan is read on: before the last day the outcome is "in progress"
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub as_of: Option<Date>,
 }
 
@@ -164,6 +164,31 @@ pub enum CheckFormat {
     Text,
     /// The same diagnostics as JSON, for tools
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A readable report
+    Text,
+    /// The same report as JSON, for other programs
+    Json,
+}
+
+/// A date given on the command line for a plan: a calendar date within the years
+/// patient files may use.
+fn plan_date(text: &str) -> Result<Date, String> {
+    let date: Date = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a calendar date; write YYYY-MM-DD"))?;
+    if rehab_engine::plausible(date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "{date} is outside the years {} to {}",
+            rehab_engine::MIN_YEAR,
+            rehab_engine::MAX_YEAR
+        ))
+    }
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,10 +9,11 @@ use rehab_engine::RunConfig;
 use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan};
 use rehab_engine::simulate::{Model, Summary};
+use rehab_syntax::escape::visible;
 use rehab_syntax::{Diagnostic, codes};
 use serde_json::{Value, json};
 
-use crate::args::{CheckFormat, CompareArgs};
+use crate::args::{CompareArgs, ReportFormat};
 use crate::load::Session;
 use crate::simulate::{Population, population};
 
@@ -75,6 +76,23 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
                     threads: None,
                 };
                 match population(path, &protocol, &base, &Model::default(), run) {
+                    Ok(summary) if summary.first_error.is_some() => {
+                        // The workers read each protocol into sessions of their own, so
+                        // the error's place is named by the protocol's path here.
+                        if let Some(first) = summary.first_error {
+                            s.diagnostics.push(
+                                Diagnostic::error(
+                                    first.code,
+                                    format!(
+                                        "{} of {} simulated patients stopped with an error; the first: {}",
+                                        summary.failed, summary.patients, first.message
+                                    ),
+                                )
+                                .in_file(path.display().to_string()),
+                            );
+                        }
+                        return (None, s, false);
+                    }
                     Ok(summary) => Some(summary),
                     Err(e) => {
                         s.diagnostics.push(Diagnostic::error(codes::BAD_OPTION, e));
@@ -94,8 +112,8 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
         return (None, s, false);
     };
     let out = match a.format {
-        CheckFormat::Text => text(x, y, a),
-        CheckFormat::Json => {
+        ReportFormat::Text => text(x, y, a),
+        ReportFormat::Json => {
             let mut t = serde_json::to_string_pretty(&json(x, y, a)).unwrap_or_default();
             t.push('\n');
             t
@@ -183,19 +201,25 @@ fn minutes(m: (f64, f64)) -> String {
 
 fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let mut out = String::new();
-    let name = |s: &Side| format!("{} ({})", s.protocol.id, s.protocol.version);
+    let name = |s: &Side| {
+        format!(
+            "{} ({})",
+            visible(&s.protocol.id),
+            visible(&s.protocol.version)
+        )
+    };
     let patient = &x.plan.patient;
     let inputs: Vec<String> = patient
         .inputs
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{} {}", visible(k), visible(&v.to_string())))
         .collect();
     let _ = writeln!(
         out,
         "Comparing {} and {} for {} ({})",
-        x.protocol.title,
-        y.protocol.title,
-        patient.name.as_deref().unwrap_or("the patient"),
+        visible(&x.protocol.title),
+        visible(&y.protocol.title),
+        visible(patient.name.as_deref().unwrap_or("the patient")),
         inputs.join(", ")
     );
     let row = |out: &mut String, label: &str, l: String, r: String| {
@@ -336,7 +360,10 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let _ = writeln!(
         out,
         "\nDisclaimers:\n  {}: {}\n  {}: {}",
-        x.protocol.id, x.protocol.disclaimer, y.protocol.id, y.protocol.disclaimer
+        visible(&x.protocol.id),
+        visible(&x.protocol.disclaimer),
+        visible(&y.protocol.id),
+        visible(&y.protocol.disclaimer)
     );
     out
 }

@@ -148,11 +148,19 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
     for path in &a.protocols {
         let before = s.diagnostics.iter().filter(|d| d.is_error()).count();
         if let Some((protocol, file, example)) = s.protocol(path) {
+            // A patient is checked by running its plan too, so that `check` refuses
+            // exactly what `run` would.
+            let mut patients = Vec::new();
             if let Some(doc) = example {
-                s.patient(&protocol, &doc, file);
+                patients.extend(s.patient(&protocol, &doc, file));
             }
             if let Some((doc, patient_file)) = &patient {
-                s.patient(&protocol, doc, *patient_file);
+                patients.extend(s.patient(&protocol, doc, *patient_file));
+            }
+            for p in &patients {
+                if let Err(d) = rehab_engine::run(&protocol, p, &RunConfig::default()) {
+                    s.diagnostics.push(d.in_file(path.display().to_string()));
+                }
             }
         }
         let errors = s.diagnostics.iter().filter(|d| d.is_error()).count() - before;

@@ -4,6 +4,7 @@ mod markdown;
 mod text;
 
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status};
+use rehab_syntax::escape::visible;
 
 pub use markdown::markdown;
 pub use text::text;
@@ -64,11 +65,14 @@ fn plural(n: u32, word: &str) -> String {
 }
 
 /// Greedy word wrap to lines of at most `width` characters (not counting `indent`), every
-/// line after the first indented by `indent`.
+/// line after the first indented by `indent`. Line breaks in `text` are folded like any
+/// other space, and each word is escaped for the terminal ([`visible`]): most text from
+/// files reaches the output through here.
 fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
     let mut line_len = 0;
     for word in text.split_whitespace() {
+        let word = visible(word);
         let len = word.chars().count();
         if line_len > 0 && line_len + 1 + len > width {
             out.push('\n');
@@ -78,7 +82,7 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
             out.push(' ');
             line_len += 1;
         }
-        out.push_str(word);
+        out.push_str(&word);
         line_len += len;
     }
     out

@@ -10,11 +10,12 @@ use std::path::Path;
 
 use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
+use rehab_syntax::escape::visible;
 use rehab_syntax::patient::PatientDoc;
 use rehab_syntax::{Diagnostic, FileId, codes};
 use serde::Deserialize;
 
-use crate::args::{CheckFormat, SimulateArgs};
+use crate::args::{ReportFormat, SimulateArgs};
 use crate::load::Session;
 
 /// The largest simulation one command runs.
@@ -80,9 +81,15 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
         Err(e) => return fail(s, e),
     };
     let out = match a.format {
-        CheckFormat::Text => text(&protocol, &summary, &model, a, &base),
-        CheckFormat::Json => json(&protocol, &summary, &model, a),
+        ReportFormat::Text => text(&protocol, &summary, &model, a, &base),
+        ReportFormat::Json => json(&protocol, &summary, &model, a),
     };
+    // A protocol that stops with an error for some patient is broken: the report is
+    // still printed, and the first error is shown with its code and place.
+    if let Some(first) = &summary.first_error {
+        s.diagnostics.push(first.clone());
+        return (Some(out), s, false);
+    }
     (Some(out), s, true)
 }
 
@@ -116,7 +123,7 @@ pub fn population(
     let threads = u64::try_from(threads).unwrap_or(1).min(run.patients).max(1);
     let done = AtomicU64::new(0);
     let show_progress = std::io::stderr().is_terminal() && run.patients >= 2000;
-    let mut results: Vec<Option<Result<Course, String>>> =
+    let mut results: Vec<Option<Result<Course, Diagnostic>>> =
         (0..run.patients).map(|_| None).collect();
     let mut worker_error = None;
     std::thread::scope(|scope| {
@@ -296,12 +303,16 @@ fn text(
     let _ = writeln!(
         out,
         "Simulation of {} ({} v{}): {} patients, seed {}",
-        protocol.title, protocol.id, protocol.version, s.patients, a.seed
+        visible(&protocol.title),
+        visible(&protocol.id),
+        visible(&protocol.version),
+        s.patients,
+        a.seed
     );
     let inputs: Vec<String> = base
         .inputs
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{} {}", visible(k), visible(&v.to_string())))
         .collect();
     let _ = writeln!(out, "Inputs: {}", inputs.join(", "));
     let _ = writeln!(out, "Model: {}.", model_words(m));
@@ -309,7 +320,7 @@ fn text(
         out,
         "  Every day that prescribes a session or cross-training gets a check-in; a gate's\n  assessment or event is reported the day the gate asks for it."
     );
-    let _ = writeln!(out, "\nDisclaimer: {}", protocol.disclaimer);
+    let _ = writeln!(out, "\nDisclaimer: {}", visible(&protocol.disclaimer));
     let _ = writeln!(
         out,
         "\nOutcomes: completed {}% ({}), referred {}% ({}), in progress {}% ({}){}",
@@ -323,7 +334,11 @@ fn text(
             format!(
                 ", stopped with an error {} (first: {})",
                 s.failed,
-                s.first_error.as_deref().unwrap_or("")
+                s.first_error.as_ref().map_or(String::new(), |d| format!(
+                    "{}: {}",
+                    d.code,
+                    visible(&d.message)
+                ))
             )
         } else {
             String::new()

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 
 use rehab_engine::plan::Plan;
 use rehab_engine::scenario::{Coverage, Expect, check_scenario, evaluate};
+use rehab_syntax::escape::visible;
 use rehab_syntax::scenario::ScenarioDoc;
-use rehab_syntax::{Diagnostic, FileId, codes};
+use rehab_syntax::{Diagnostic, FileId, S, Span, codes};
 
 use crate::args::TestArgs;
 use crate::load::Session;
@@ -55,7 +56,7 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
             }
         }
         let result = match doc {
-            Some((id, doc)) => run_scenario(&mut s, file, id, doc, a.update),
+            Some((id, doc)) => run_scenario(&mut s, file, id, doc, (&roots, a.update)),
             None => ScenarioResult::default(),
         };
         let diagnostics: Vec<Diagnostic> = s.diagnostics.drain(before..).collect();
@@ -64,21 +65,24 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
         let title = result.title.as_deref().unwrap_or("");
         let _ = writeln!(
             out,
-            "{} {shown}{}{title}",
+            "{} {}{}{}",
             if ok { "ok    " } else { "FAILED" },
-            if title.is_empty() { "" } else { ": " }
+            visible(&shown),
+            if title.is_empty() { "" } else { ": " },
+            visible(title)
         );
         for note in &result.notes {
-            let _ = writeln!(out, "    {note}");
+            let _ = writeln!(out, "    {}", visible(note));
         }
         for d in &diagnostics {
             for line in d.render(&s.sources).lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
+        // Failures quote the plan and the scenario: each line is escaped on its own.
         for failure in &result.failures {
             for line in failure.lines() {
-                let _ = writeln!(out, "    {line}");
+                let _ = writeln!(out, "    {}", visible(line));
             }
         }
         if a.plan
@@ -110,22 +114,64 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
     (Some(out), s, ok)
 }
 
-/// Scenario files under `dir`: `*.yaml` files in folders named `scenarios`.
+/// Scenario files under `dir`: `*.yaml` files in folders named `scenarios`. Links are
+/// not followed (a link to a parent folder would make the walk endless); a linked
+/// scenario runs when it is named on the command line.
 fn find_scenarios(dir: &Path, found: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
-    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = entries
+        .flatten()
+        .filter_map(|e| Some((e.path(), e.file_type().ok()?)))
+        .collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        if kind.is_dir() {
             find_scenarios(&path, found);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+        } else if kind.is_file()
+            && path.extension().is_some_and(|e| e == "yaml" || e == "yml")
             && dir.file_name().is_some_and(|n| n == "scenarios")
         {
             found.push(path);
         }
     }
+}
+
+/// The file a scenario names (its `protocol` or `patient_file`), when it may be read: a
+/// `.yaml` file that, links followed, lies inside the folder the command runs in or one
+/// of the folders it was given. Otherwise a diagnostic at the
+/// name, so a scenario cannot show the contents of any file on the disk.
+fn scenario_file(
+    s: &mut Session,
+    scenario: FileId,
+    named: &S<String>,
+    folder: &Path,
+    roots: &[PathBuf],
+) -> Option<PathBuf> {
+    let path = folder.join(&named.value);
+    let yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let here = [PathBuf::from(".")];
+    let allowed = yaml
+        && here
+            .iter()
+            .chain(roots)
+            .any(|root| crate::load::inside(root, &path));
+    if allowed || (yaml && std::fs::metadata(&path).is_err()) {
+        // A file that does not exist is reported by the reading, with its path.
+        return Some(path);
+    }
+    s.diagnostics.push(
+        Diagnostic::error(
+            codes::SCENARIO,
+            format!(
+                "`{}` is not a file this scenario may read: scenarios name `.yaml` files inside the folder `engine test` runs in or was given",
+                named.value
+            ),
+        )
+        .at(Span::from_location(scenario, &named.referenced)),
+    );
+    None
 }
 
 /// Reads and parses a scenario file; problems go to the session's diagnostics.
@@ -158,7 +204,7 @@ fn run_scenario(
     file: &Path,
     id: FileId,
     mut doc: ScenarioDoc,
-    update: bool,
+    (roots, update): (&[PathBuf], bool),
 ) -> ScenarioResult {
     let mut result = ScenarioResult::default();
     // Only this scenario's own problems stop it; earlier ones belong to others.
@@ -166,17 +212,22 @@ fn run_scenario(
     result.title = Some(doc.title.trim().to_string());
     let folder = file.parent().unwrap_or(Path::new(""));
     let protocol_path = match &doc.protocol {
-        Some(p) => folder.join(&p.value),
+        Some(p) => match scenario_file(s, id, p, folder, roots) {
+            Some(path) => path,
+            None => return result,
+        },
         None => default_protocol(file),
     };
     let Some((protocol, protocol_file, example)) = s.protocol(&protocol_path) else {
         return result;
     };
     let (patient_doc, patient_file) = match (&doc.patient_file, doc.patient.take(), example) {
-        (Some(path), _, _) => match s.patient_doc(&folder.join(&path.value)) {
-            Some(p) => p,
-            None => return result,
-        },
+        (Some(path), _, _) => {
+            match scenario_file(s, id, path, folder, roots).and_then(|path| s.patient_doc(&path)) {
+                Some(p) => p,
+                None => return result,
+            }
+        }
         (None, Some(inline), _) => (inline, id),
         (None, None, Some(example)) => (example, protocol_file),
         (None, None, None) => {

@@ -1,8 +1,10 @@
 //! Helpers shared by the tests that run the real `engine` binary.
 #![allow(dead_code)] // each test binary uses some of these helpers
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// Runs the engine from the workspace root, so paths in output are stable.
 pub fn engine(args: &[&str]) -> Output {
@@ -58,4 +60,91 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// How long any one command may take before a hostile-input test calls it a hang.
+/// Generous, and not a measure of speed: every hostile input is stopped by a counted
+/// limit in a fraction of this on any machine (the real figures are in
+/// docs/performance.md); this only keeps a regression from hanging the suite.
+pub const HANG: Duration = Duration::from_secs(60);
+
+/// What a guarded run of the engine gave, and how long it took (reported, not judged).
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+/// Runs the engine from the workspace root with a hang guard: a run past [`HANG`] is
+/// killed and the test fails.
+pub fn guarded(args: &[&str]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_engine"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the engine starts");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader_out = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let reader_err = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > HANG {
+            let _ = child.kill();
+            panic!("engine {args:?} ran for more than {HANG:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&reader_out.join().expect("stdout")).to_string();
+    let stderr = String::from_utf8_lossy(&reader_err.join().expect("stderr")).to_string();
+    Run {
+        code: status.code(),
+        stdout,
+        stderr,
+        took,
+    }
+}
+
+/// The command failed cleanly with `code` and the message names `words`; no panic, and
+/// the output stays readable.
+pub fn refused(run: &Run, code: &str, words: &str) {
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("[{code}]")),
+        "expected {code}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(words),
+        "expected {words:?}: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.len() < 4096,
+        "a refused file printed {} bytes",
+        run.stdout.len()
+    );
+    assert!(
+        run.stderr.lines().all(|l| l.chars().count() <= 200),
+        "an overlong line in: {}",
+        &run.stderr[..run.stderr.len().min(2000)]
+    );
 }

@@ -5,18 +5,48 @@ use std::fmt::Write as _;
 
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
+use rehab_syntax::escape::visible;
+
 use super::{distance, minutes, outcome_words, plural, status_word};
+
+/// Text from files as Markdown text: line breaks folded (a break could start a heading
+/// or a list of its own), control characters escaped ([`visible`]), and the characters
+/// that would end a table cell or open raw HTML written as themselves.
+fn md(text: &str) -> std::borrow::Cow<'_, str> {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let escaped = visible(&folded)
+        .replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    if escaped == text {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(escaped)
+    }
+}
+
+/// Text from files inside a code span (backticks): folded and escaped like [`md`], but a
+/// code span shows `<` as it is, and a backtick would end the span.
+fn code(text: &str) -> String {
+    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    visible(&folded).replace('|', "\\|").replace('`', "'")
+}
 
 pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
-    let _ = writeln!(o, "# {}\n", p.title);
-    let _ = writeln!(o, "Protocol `{}`, version {}.\n", p.id, p.version);
-    let _ = writeln!(o, "> **Disclaimer.** {}\n", plan.disclaimer);
-    let who = plan.patient.name.as_deref().unwrap_or("Patient");
+    let _ = writeln!(o, "# {}\n", md(&p.title));
+    let _ = writeln!(
+        o,
+        "Protocol `{}`, version {}.\n",
+        code(&p.id),
+        md(&p.version)
+    );
+    let _ = writeln!(o, "> **Disclaimer.** {}\n", md(&plan.disclaimer));
+    let who = md(plan.patient.name.as_deref().unwrap_or("Patient"));
     let _ = writeln!(o, "- **Patient:** {who}");
     for (k, v) in &plan.patient.inputs {
-        let _ = writeln!(o, "- **{k}:** {v}");
+        let _ = writeln!(o, "- **{}:** {}", md(k), md(&v.to_string()));
     }
     if let Some(last) = plan.days.last() {
         let _ = writeln!(
@@ -45,7 +75,7 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
             let _ = writeln!(o, "- **Journal:** none; every day is projected");
         }
     }
-    let _ = writeln!(o, "\n*Scheduling.* {}\n", plan.scheduling.explanation);
+    let _ = writeln!(o, "\n*Scheduling.* {}\n", md(&plan.scheduling.explanation));
     let _ = writeln!(o, "## Phases\n");
     let _ = writeln!(o, "| Phase | Title | Start | End | Days |");
     let _ = writeln!(o, "|---|---|---|---|---:|");
@@ -53,7 +83,11 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
         let _ = writeln!(
             o,
             "| `{}` | {} | {} | {} | {} |",
-            ph.id, ph.title, ph.start, ph.end, ph.days
+            code(&ph.id),
+            md(&ph.title),
+            ph.start,
+            ph.end,
+            ph.days
         );
     }
     for ph in &plan.phases {
@@ -65,27 +99,27 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
     }
     let _ = writeln!(o, "\n## Sources\n");
     for s in &plan.protocol.sources {
-        let _ = writeln!(o, "- **{}**: {}", s.id, s.citation);
+        let _ = writeln!(o, "- **{}**: {}", md(&s.id), md(&s.citation));
     }
     Ok(o)
 }
 
 fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
-    let _ = writeln!(o, "\n## {} (`{}`)\n", ph.title, ph.id);
+    let _ = writeln!(o, "\n## {} (`{}`)\n", md(&ph.title), code(&ph.id));
     let _ = writeln!(
         o,
         "{} to {}, {}. *Length:* {}. *[{}]*\n",
         ph.start,
         ph.end,
         plural(ph.days, "day"),
-        ph.length,
-        ph.length_source
+        md(&ph.length),
+        md(&ph.length_source)
     );
     if let Some(purpose) = &ph.purpose {
-        let _ = writeln!(o, "{purpose}\n");
+        let _ = writeln!(o, "{}\n", md(purpose));
     }
     if let Some(i) = &ph.interpretation {
-        let _ = writeln!(o, "*Interpretation:* {i}\n");
+        let _ = writeln!(o, "*Interpretation:* {}\n", md(i));
     }
     for (title, list) in [
         ("Allowed", &ph.allowed),
@@ -102,27 +136,29 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
         let _ = writeln!(
             o,
             "**Strength circuit, {}:** `{}` *[{}]*\n",
-            c.title, c.exercises, c.source
+            md(&c.title),
+            code(&c.exercises),
+            md(&c.source)
         );
     }
     for a in &ph.on_entry {
-        let _ = writeln!(o, "**On entry, {}** *[{}]*\n", a.title, a.source);
+        let _ = writeln!(o, "**On entry, {}** *[{}]*\n", md(&a.title), md(&a.source));
         for item in a.checklist.iter().chain(&a.questions) {
-            let _ = writeln!(o, "- {item}");
+            let _ = writeln!(o, "- {}", md(item));
         }
         let _ = writeln!(o);
     }
     if !ph.gates.is_empty() {
         let _ = writeln!(o, "**To move on**\n");
         for g in &ph.gates {
-            let _ = writeln!(o, "- {} *[{}]*", g.title, g.source);
+            let _ = writeln!(o, "- {} *[{}]*", md(&g.title), md(&g.source));
         }
         let _ = writeln!(o);
     }
     if !ph.adjustments.is_empty() {
         let _ = writeln!(o, "**Changes to the schedule**\n");
         for a in &ph.adjustments {
-            let _ = writeln!(o, "- {a}");
+            let _ = writeln!(o, "- {}", md(a));
         }
         let _ = writeln!(o);
     }
@@ -165,14 +201,14 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                 if let Some(n) = &r.note {
                     parts.push(n.clone());
                 }
-                parts.join(", ").replace('|', "\\|")
+                md(&parts.join(", ")).into_owned()
             });
             let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
             let _ = writeln!(
                 o,
                 "| {} | {level}`{}` | {status} | {reported} |",
                 d.date.strftime("%a %Y-%m-%d"),
-                d.session.text.replace('|', "\\|")
+                code(&d.session.text)
             );
         }
         let decided: Vec<(&Day, &Decision)> = days
@@ -186,33 +222,36 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                 let src = dec
                     .source
                     .as_deref()
-                    .map(|s| format!(" *[{s}]*"))
+                    .map(|s| format!(" *[{}]*", md(s)))
                     .unwrap_or_default();
                 let _ = writeln!(
                     o,
                     "- {}: `{}` {}: {}{src}",
-                    d.date, dec.rule, dec.action, dec.reason
+                    d.date,
+                    code(&dec.rule),
+                    md(&dec.action),
+                    md(&dec.reason)
                 );
                 if !explain {
                     continue;
                 }
                 if let Some(c) = &dec.condition {
                     let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
-                    let _ = writeln!(o, "  - when `{c}`");
+                    let _ = writeln!(o, "  - when `{}`", code(&c));
                 }
                 if !dec.values.is_empty() {
                     let seen: Vec<String> = dec
                         .values
                         .iter()
-                        .map(|(k, v)| format!("`{k}` = {v}"))
+                        .map(|(k, v)| format!("`{}` = {}", code(k), md(&v.to_string())))
                         .collect();
                     let _ = writeln!(o, "  - saw {}", seen.join(", "));
                 }
                 if let Some(i) = &dec.interpretation {
-                    let _ = writeln!(o, "  - *Interpretation:* {i}");
+                    let _ = writeln!(o, "  - *Interpretation:* {}", md(i));
                 }
                 if let Some(w) = &dec.overridden_by {
-                    let _ = writeln!(o, "  - not applied: `{w}` is more conservative");
+                    let _ = writeln!(o, "  - not applied: `{}` is more conservative", code(w));
                 }
             }
         }
@@ -222,9 +261,9 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
 
 fn notes(o: &mut String, list: &[NoteOut]) {
     for n in list {
-        let _ = writeln!(o, "- {} *[{}]*", n.text, n.source);
+        let _ = writeln!(o, "- {} *[{}]*", md(&n.text), md(&n.source));
         if let Some(i) = &n.interpretation {
-            let _ = writeln!(o, "  *Interpretation:* {i}");
+            let _ = writeln!(o, "  *Interpretation:* {}", md(i));
         }
     }
 }

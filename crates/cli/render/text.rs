@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status, WeekSummary};
 
+use rehab_syntax::escape::visible;
+
 use super::{distance, minutes, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
@@ -12,14 +14,20 @@ const WIDTH: usize = 88;
 pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
-    let _ = writeln!(o, "{} ({} v{})", p.title, p.id, p.version);
+    let _ = writeln!(
+        o,
+        "{} ({} v{})",
+        visible(&p.title),
+        visible(&p.id),
+        visible(&p.version)
+    );
     let inputs: Vec<String> = plan
         .patient
         .inputs
         .iter()
-        .map(|(k, v)| format!("{k} {v}"))
+        .map(|(k, v)| format!("{} {}", visible(k), visible(&v.to_string())))
         .collect();
-    let who = plan.patient.name.as_deref().unwrap_or("patient");
+    let who = visible(plan.patient.name.as_deref().unwrap_or("patient"));
     let _ = writeln!(o, "Patient: {who} ({})", inputs.join(", "));
     let last = plan.days.last().map(|d| d.date);
     if let Some(last) = last {
@@ -63,7 +71,11 @@ pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
         let _ = writeln!(
             o,
             "  {:<id_width$}  {} to {}  {:>4} days  {}",
-            ph.id, ph.start, ph.end, ph.days, ph.title
+            visible(&ph.id),
+            ph.start,
+            ph.end,
+            ph.days,
+            visible(&ph.title)
         );
     }
     for (i, ph) in plan.phases.iter().enumerate() {
@@ -90,8 +102,8 @@ pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
 fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
     let heading = format!(
         "Phase {n}: {} ({}), {} to {}, {}",
-        ph.title,
-        ph.id,
+        visible(&ph.title),
+        visible(&ph.id),
         ph.start,
         ph.end,
         plural(ph.days, "day")
@@ -136,7 +148,12 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
         }
     }
     for a in &ph.on_entry {
-        let _ = writeln!(o, "On entry, {} [{}]:", a.title, a.source);
+        let _ = writeln!(
+            o,
+            "On entry, {} [{}]:",
+            visible(&a.title),
+            visible(&a.source)
+        );
         for item in a.checklist.iter().chain(&a.questions) {
             let _ = writeln!(o, "  - {}", wrap(item, WIDTH - 4, "    "));
         }
@@ -330,7 +347,12 @@ fn decision(o: &mut String, d: &Decision) {
         let _ = writeln!(o, "{:>30}{}", "reading: ", wrap(i, WIDTH - 30, &pad));
     }
     if let Some(w) = &d.overridden_by {
-        let _ = writeln!(o, "{:>30}{w} is more conservative", "not applied: ");
+        let _ = writeln!(
+            o,
+            "{:>30}{} is more conservative",
+            "not applied: ",
+            visible(w)
+        );
     }
 }
 

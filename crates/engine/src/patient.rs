@@ -68,6 +68,20 @@ pub fn check_patient(
                 None
             }
             (InputKind::Date, Scalar::Text(s)) => match s.parse::<jiff::civil::Date>() {
+                Ok(d) if !plausible(d) => {
+                    ctx.push(
+                        Diagnostic::error(
+                            codes::INPUT_VALUE,
+                            format!(
+                                "input `{}` is {d}, outside the years {MIN_YEAR} to {MAX_YEAR}",
+                                decl.id
+                            ),
+                        )
+                        .at(at)
+                        .with_help("check the year; patient dates lie between 1900 and 2200"),
+                    );
+                    None
+                }
                 Ok(d) => Some(Value::Date(d)),
                 Err(_) => {
                     ctx.push(
@@ -119,6 +133,13 @@ pub fn check_patient(
         }
     }
     let journal = check_journal(&mut ctx, protocol, doc);
+    let start = values.iter().find_map(|(id, v)| match v {
+        Value::Date(d) if *id == protocol.starts_on => Some(*d),
+        _ => None,
+    });
+    if let Some(start) = start {
+        check_journal_span(&mut ctx, doc, start);
+    }
     let ok = !ctx.has_errors();
     let patient = Patient {
         name: doc.name.clone(),
@@ -153,6 +174,47 @@ fn example_value(kind: InputKind, choices: &[(String, String)], id: &str) -> Str
     }
 }
 
+/// The earliest year a patient date may have: a diagnosis in year 0 is a typing mistake.
+pub const MIN_YEAR: i16 = 1900;
+/// The latest year a patient date may have.
+pub const MAX_YEAR: i16 = 2200;
+
+/// Whether a patient's date is plausible: within [`MIN_YEAR`] to [`MAX_YEAR`]. Dates far
+/// outside would otherwise run into the calendar's end or a plan of centuries, and be
+/// reported against the protocol instead of the patient file.
+pub fn plausible(date: jiff::civil::Date) -> bool {
+    (MIN_YEAR..=MAX_YEAR).contains(&date.year())
+}
+
+/// A plan follows the journal to its last entry, so an entry too long after the plan's
+/// start (the protocol's `starts_on` input) would make the plan longer than the engine
+/// allows: reported here, at the first such entry, rather than by the run without a
+/// place.
+fn check_journal_span(ctx: &mut Ctx, doc: &PatientDoc, start: jiff::civil::Date) {
+    let days = crate::run::MAX_PLAN_DAYS;
+    let too_late = doc.journal.iter().find(|item| {
+        item.value
+            .date
+            .value
+            .trim()
+            .parse::<jiff::civil::Date>()
+            .is_ok_and(|d| plausible(d) && (d - start).get_days() >= days as i32)
+    });
+    if let Some(item) = too_late {
+        ctx.push(
+            Diagnostic::error(
+                codes::JOURNAL_ORDER,
+                format!(
+                    "journal entry dated {} is {days} days or more after the plan starts ({start}); a plan lasts at most {days} days",
+                    item.value.date.value.trim()
+                ),
+            )
+            .at(ctx.span(&item.value.date.referenced))
+            .with_help("check the year of this entry, or start a new patient file for a new course"),
+        );
+    }
+}
+
 /// Checks the journal: dates in order, pain scores 0-10, entries of one kind, and
 /// assessments and events the protocol declares with results that fit them.
 fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<Entry> {
@@ -175,6 +237,19 @@ fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<En
                 continue;
             }
         };
+        if !plausible(date) {
+            ctx.push(
+                Diagnostic::error(
+                    codes::JOURNAL_ORDER,
+                    format!(
+                        "journal entry dated {date} is outside the years {MIN_YEAR} to {MAX_YEAR}"
+                    ),
+                )
+                .at(ctx.span(&e.date.referenced))
+                .with_help("check the year; patient dates lie between 1900 and 2200"),
+            );
+            continue;
+        }
         if let Some(p) = previous
             && date < p
         {

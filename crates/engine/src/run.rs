@@ -177,7 +177,7 @@ impl<'a, 'r> Runner<'a, 'r> {
         let scripts = protocol.scripts.as_ref();
         scripts
             .sandbox
-            .set_host_data(host_data(protocol, patient, start));
+            .begin_run(host_data(protocol, patient, start));
         let mut inputs = Vars::new();
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));

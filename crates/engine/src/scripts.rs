@@ -358,7 +358,9 @@ fn code_of(kind: ScriptErrorKind) -> &'static str {
     match kind {
         K::Syntax => codes::SCRIPT_SYNTAX,
         K::UndefinedFunction | K::UndefinedVariable => codes::SCRIPT_UNDEFINED,
-        K::TooManyOperations | K::TooDeep | K::TooLarge | K::Timeout => codes::SCRIPT_LIMIT,
+        K::TooManyOperations | K::TooDeep | K::TooLarge => codes::SCRIPT_LIMIT,
+        K::RunBudget => codes::RUN_BUDGET,
+        K::Timeout => codes::DEADLINE,
         K::ForbiddenImport | K::ModuleNotFound => codes::SCRIPT_IMPORT,
         K::NotABool | K::Runtime => codes::SCRIPT_RUNTIME,
     }
@@ -371,8 +373,14 @@ fn help_of(kind: ScriptErrorKind) -> Option<&'static str> {
             "scripts may call Rhai's built-in functions, the host API (docs/rhai-api.md) and functions of the protocol's `modules`, as `module::name(...)`",
         ),
         K::UndefinedVariable => Some("the variables a script sees are listed in docs/rhai-api.md"),
-        K::TooManyOperations | K::TooDeep | K::TooLarge | K::Timeout => Some(
+        K::TooManyOperations | K::TooDeep | K::TooLarge => Some(
             "scripts run with limits on operations, call depth, data size and time; see docs/rhai-api.md",
+        ),
+        K::RunBudget => Some(
+            "each rule may be cheap and still cost too much over a whole course: make the rules that run on every check-in cheaper (docs/limits.md)",
+        ),
+        K::Timeout => Some(
+            "the counted limits normally stop a script first; please report the protocol that reached this",
         ),
         K::ForbiddenImport | K::ModuleNotFound => Some(
             "list the module under `modules:` and keep its .rhai file in the protocol's own folder",

@@ -259,8 +259,8 @@ pub struct Summary {
     /// Rule id and how often it fired, over all patients, most first (ties in protocol
     /// order).
     pub rules: Vec<(String, u64)>,
-    /// The first error, if any run failed.
-    pub first_error: Option<String>,
+    /// The first error (in patient order), if any run failed, with its code and place.
+    pub first_error: Option<rehab_syntax::Diagnostic>,
 }
 
 impl Summary {
@@ -279,7 +279,7 @@ impl Summary {
     }
 
     /// Adds one patient's course, in patient order.
-    pub fn add(&mut self, course: &Result<Course, String>) {
+    pub fn add(&mut self, course: &Result<Course, rehab_syntax::Diagnostic>) {
         self.patients += 1;
         match course {
             Ok(c) => {
@@ -351,10 +351,10 @@ pub fn simulate_many(
     seed: u64,
     indices: impl Iterator<Item = u64>,
     mut progress: impl FnMut(),
-) -> Vec<Result<Course, String>> {
+) -> Vec<Result<Course, rehab_syntax::Diagnostic>> {
     indices
         .map(|i| {
-            let course = simulate_one(protocol, base, model, seed, i).map_err(|d| d.message);
+            let course = simulate_one(protocol, base, model, seed, i);
             progress();
             course
         })

@@ -6,6 +6,7 @@ use rhai::{EvalAltResult, ParseError, ParseErrorType, Position};
 
 use crate::limits::Limits;
 use crate::modules::forbidden_reason;
+use crate::sandbox::{OPERATIONS, RUN_BUDGET};
 
 /// What went wrong, for callers that react differently to different failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,7 +23,9 @@ pub enum ScriptErrorKind {
     TooDeep,
     /// A string, array or map grew past its limit, or too many modules or variables.
     TooLarge,
-    /// The script ran longer than [`Limits::timeout`].
+    /// The run's evaluations together spent more than [`Limits::max_run_operations`].
+    RunBudget,
+    /// The script ran longer than [`Limits::timeout`], the wall-clock backstop.
     Timeout,
     /// An `import` names something outside the protocol's own folder.
     ForbiddenImport,
@@ -191,13 +194,12 @@ fn describe(err: EvalAltResult, limits: &Limits, modules: &[String]) -> (ScriptE
                 ),
             ),
         },
-        EvalAltResult::ErrorTooManyOperations(_) => (
-            K::TooManyOperations,
-            format!(
-                "the script ran more than {} operations (is there an endless loop?)",
-                limits.max_operations
-            ),
-        ),
+        // The sandbox counts operations itself (callbacks included) and stops a script
+        // with its own token; Rhai's count may stop it first.
+        EvalAltResult::ErrorTooManyOperations(_) => too_many_operations(limits),
+        EvalAltResult::ErrorTerminated(token, _) if is_token(&token, OPERATIONS) => {
+            too_many_operations(limits)
+        }
         EvalAltResult::ErrorStackOverflow(_) => (
             K::TooDeep,
             format!(
@@ -225,9 +227,19 @@ fn describe(err: EvalAltResult, limits: &Limits, modules: &[String]) -> (ScriptE
         EvalAltResult::ErrorTooManyVariables(_) => {
             (K::TooLarge, "too many variables were defined".to_owned())
         }
+        EvalAltResult::ErrorTerminated(token, _) if is_token(&token, RUN_BUDGET) => (
+            K::RunBudget,
+            format!(
+                "the run's scripts together ran more than {} operations, the budget of one run",
+                limits.max_run_operations
+            ),
+        ),
         EvalAltResult::ErrorTerminated(..) => (
             K::Timeout,
-            format!("the script ran longer than {:?}", limits.timeout),
+            format!(
+                "the script ran longer than {} seconds (the time backstop)",
+                limits.timeout.as_secs_f64()
+            ),
         ),
         EvalAltResult::ErrorRuntime(value, _) => {
             let text = if value.is_string() {
@@ -239,6 +251,23 @@ fn describe(err: EvalAltResult, limits: &Limits, modules: &[String]) -> (ScriptE
         }
         other => (K::Runtime, tidy(&other.to_string())),
     }
+}
+
+fn too_many_operations(limits: &Limits) -> (ScriptErrorKind, String) {
+    (
+        ScriptErrorKind::TooManyOperations,
+        format!(
+            "the script ran more than {} operations (is there an endless loop?)",
+            limits.max_operations
+        ),
+    )
+}
+
+/// Whether a script was terminated with `token` (see the sandbox's `on_progress`).
+fn is_token(value: &rhai::Dynamic, token: &str) -> bool {
+    value
+        .read_lock::<rhai::ImmutableString>()
+        .is_some_and(|t| t.as_str() == token)
 }
 
 /// Lowercases the first letter and drops a trailing period, to match the crate's style.

@@ -31,11 +31,20 @@ pub struct Limits {
     /// built, returned from a function or assigned as a whole (`m += other`); keys added
     /// one at a time by index (`m[k] = v`) are bounded by `max_operations` instead.
     pub max_map_size: usize,
-    /// Most `import` statements executed in one evaluation. Default 16.
+    /// Most `import` statements executed in one evaluation, counted per statement run
+    /// (an import inside a loop counts once per time round). Default 16.
     pub max_modules: usize,
+    /// Most Rhai operations in one whole run: every evaluation between two
+    /// [`Sandbox::begin_run`](crate::Sandbox::begin_run) calls (one plan, or one
+    /// simulated patient). Default 1,000,000: a whole simulated course of any shipped
+    /// protocol spends under 1 % of it (at most about 7,000), while rules that each cost
+    /// nearly [`max_operations`](Limits::max_operations) on every check-in stop after
+    /// about a dozen check-ins, well within a second.
+    pub max_run_operations: u64,
     /// Wall-clock time allowed for one evaluation (and for running the top level of each
-    /// plugin module once). Default 1 second: a backstop for slow built-in functions; the
-    /// operation limit normally stops a runaway script much sooner.
+    /// plugin module once). Default 10 seconds. Only a backstop: the counted limits above
+    /// stop every script the test suite knows of long before it, on any machine, and no
+    /// outcome a test or snapshot pins depends on it.
     pub timeout: Duration,
     /// Most lines kept in the `print`/`debug` trace between two calls of
     /// [`Sandbox::take_trace`](crate::Sandbox::take_trace); later lines are dropped and one
@@ -54,7 +63,8 @@ impl Default for Limits {
             max_array_size: 10_000,
             max_map_size: 1_000,
             max_modules: 16,
-            timeout: Duration::from_secs(1),
+            max_run_operations: 1_000_000,
+            timeout: Duration::from_secs(10),
             max_trace_lines: 1_000,
         }
     }

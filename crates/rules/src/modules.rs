@@ -1,6 +1,6 @@
 //! Plugin modules given as text, and the import resolver that only knows about them.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -145,6 +145,10 @@ fn ast_source(slots: &BTreeMap<String, Slot>, name: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct StoreResolver {
     pub(crate) store: Rc<ModuleStore>,
+    /// `import` statements run by the evaluation under way (the sandbox resets it).
+    pub(crate) imports: Rc<Cell<usize>>,
+    /// The most `import` statements one evaluation may run.
+    pub(crate) max_imports: usize,
 }
 
 impl ModuleResolver for StoreResolver {
@@ -155,6 +159,12 @@ impl ModuleResolver for StoreResolver {
         path: &str,
         pos: Position,
     ) -> Result<rhai::Shared<Module>, Box<EvalAltResult>> {
+        // Counted here, per statement run: Rhai's own limit counts the modules alive at
+        // once, so forty imports in a loop would each pass it.
+        self.imports.set(self.imports.get() + 1);
+        if self.imports.get() > self.max_imports {
+            return Err(EvalAltResult::ErrorTooManyModules(pos).into());
+        }
         if forbidden_reason(path).is_some() {
             // Rhai reports this as "module not found" at the import; the sandbox turns it
             // into a forbidden-import error because the name itself is refused.

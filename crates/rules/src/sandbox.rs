@@ -83,6 +83,8 @@ pub struct Sandbox {
     trace: Rc<RefCell<Vec<String>>>,
     deadline: Rc<Cell<Option<Instant>>>,
     module_names: Vec<String>,
+    /// Operations spent by the current run so far, and by the evaluation under way.
+    budget: Rc<Budget>,
     host: Rc<Host>,
     /// Every function name scripts can call, with its module name (empty for global).
     known: BTreeSet<(String, String)>,
@@ -107,8 +109,9 @@ impl Sandbox {
     pub fn new(limits: Limits, modules: Vec<ModuleSource>) -> Result<Sandbox, ScriptError> {
         let trace = Rc::new(RefCell::new(Vec::new()));
         let deadline = Rc::new(Cell::new(None));
+        let budget = Rc::new(Budget::default());
         let host = Rc::new(Host::default());
-        let mut engine = build_engine(&limits, &trace, &deadline);
+        let mut engine = build_engine(&limits, &trace, &deadline, &budget);
         crate::host::register(&mut engine, &host);
 
         let store = Rc::new(ModuleStore::default());
@@ -143,6 +146,8 @@ impl Sandbox {
         }
         engine.set_module_resolver(StoreResolver {
             store: Rc::clone(&store),
+            imports: Rc::clone(&budget.imports),
+            max_imports: limits.max_modules,
         });
 
         let module_names = store.names();
@@ -152,6 +157,7 @@ impl Sandbox {
             trace,
             deadline,
             module_names,
+            budget,
             host,
             known: BTreeSet::new(),
             compilations: Cell::new(0),
@@ -165,6 +171,8 @@ impl Sandbox {
             loaded.push((key.clone(), module));
         }
         sandbox.deadline.set(None);
+        // The modules' top levels are the protocol's, not any run's.
+        sandbox.budget.evaluation.set(0);
         // A module whose name is a plain identifier is also reachable without `import`,
         // as `name::function(...)`, from every script.
         for (key, module) in loaded {
@@ -184,10 +192,19 @@ impl Sandbox {
         Ok(sandbox)
     }
 
-    /// Replaces what the host functions see; the engine calls this once per run and then
-    /// moves `today` forward with [`Sandbox::host_data`].
-    pub fn set_host_data(&self, data: HostData) {
+    /// Starts a run: replaces what the host functions see and gives the run a fresh
+    /// operation budget ([`Limits::max_run_operations`]). The engine calls this once per
+    /// run (and per simulated patient), then moves `today` forward with
+    /// [`Sandbox::host_data`].
+    pub fn begin_run(&self, data: HostData) {
         *self.host.data.borrow_mut() = data;
+        self.budget.run.set(0);
+        self.budget.evaluation.set(0);
+    }
+
+    /// The operations the current run has spent so far, over all its evaluations.
+    pub fn run_operations(&self) -> u64 {
+        self.budget.run.get()
     }
 
     /// What the host functions see, to update between evaluations.
@@ -327,6 +344,28 @@ impl Sandbox {
         found
     }
 
+    /// The names of the functions scripts can call that take a callback (a function
+    /// pointer or closure), sorted: the functions in which a script's code runs inside
+    /// Rhai's own. Tests hold each of them to the limits.
+    pub fn callback_functions(&self) -> Vec<String> {
+        let callback = std::any::TypeId::of::<rhai::FnPtr>();
+        let names: BTreeSet<String> = self
+            .engine
+            .collect_fn_metadata(
+                None,
+                |info| {
+                    info.metadata
+                        .param_types
+                        .contains(&callback)
+                        .then(|| info.metadata.name.to_string())
+                },
+                true,
+            )
+            .into_iter()
+            .collect();
+        names.into_iter().collect()
+    }
+
     /// The limits this sandbox enforces.
     pub fn limits(&self) -> &Limits {
         &self.limits
@@ -421,11 +460,14 @@ impl Sandbox {
             .engine
             .eval_ast_with_scope::<Dynamic>(scope, &script.ast);
         self.deadline.set(None);
+        self.budget.close_evaluation();
         scope.rewind(before);
         result.map_err(|err| self.eval_error(&script.origin, err))
     }
 
     fn start_clock(&self) {
+        self.budget.imports.set(0);
+        self.budget.evaluation.set(0);
         self.deadline
             .set(Instant::now().checked_add(self.limits.timeout));
     }
@@ -479,6 +521,7 @@ fn build_engine(
     limits: &Limits,
     trace: &Rc<RefCell<Vec<String>>>,
     deadline: &Rc<Cell<Option<Instant>>>,
+    budget: &Rc<Budget>,
 ) -> Engine {
     // `new_raw` has no packages, no module resolver and no print/debug output. Of Rhai's
     // packages only pure computation is added:
@@ -520,6 +563,7 @@ fn build_engine(
     // bypass the compile step the caller controls.
     engine.disable_symbol("eval");
 
+    crate::callbacks::register(&mut engine);
     engine.register_fn("clamp", clamp_int);
     engine.register_fn("clamp", clamp_float);
 
@@ -539,17 +583,60 @@ fn build_engine(
     });
 
     let deadline = Rc::clone(deadline);
-    engine.on_progress(move |operations| {
+    let budget = Rc::clone(budget);
+    let max_run = limits.max_run_operations;
+    let max_operations = limits.max_operations;
+    engine.on_progress(move |_| {
+        // Rhai calls this once per operation. Its own count is not enough: a callback
+        // called from a native function (`sort`, `filter`, `map`...) runs on a copy of
+        // the count that is thrown away afterwards, so nested callbacks would never
+        // reach the limit. This count sees every operation, wherever it runs.
+        let operations = budget.evaluation.get() + 1;
+        budget.evaluation.set(operations);
+        if operations > max_operations {
+            return Some(Dynamic::from(OPERATIONS));
+        }
+        if budget.run.get().saturating_add(operations) > max_run {
+            return Some(Dynamic::from(RUN_BUDGET));
+        }
         // Reading the clock costs about as much as a few operations: check every 64th.
-        if operations % 64 != 0 {
+        if !operations.is_multiple_of(64) {
             return None;
         }
         match deadline.get() {
-            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from("timeout")),
+            Some(deadline) if Instant::now() >= deadline => Some(Dynamic::from(DEADLINE)),
             _ => None,
         }
     });
     engine
+}
+
+/// What `on_progress` terminates a script with when one evaluation has run more than
+/// [`Limits::max_operations`], counted across callbacks.
+pub(crate) const OPERATIONS: &str = "operations";
+/// What `on_progress` terminates a script with when the run's budget is spent.
+pub(crate) const RUN_BUDGET: &str = "run-budget";
+/// What `on_progress` terminates a script with when the wall-clock backstop is reached.
+pub(crate) const DEADLINE: &str = "deadline";
+
+/// Counted limits that span more than one Rhai operation count.
+#[derive(Debug, Default)]
+struct Budget {
+    /// Operations of the evaluations of this run that have finished.
+    run: Cell<u64>,
+    /// Operations of the evaluation under way, callbacks included.
+    evaluation: Cell<u64>,
+    /// `import` statements run by the evaluation under way; Rhai's own module limit
+    /// counts only the modules alive at once, so imports in a loop would pass it.
+    imports: Rc<Cell<usize>>,
+}
+
+impl Budget {
+    /// Adds the finished evaluation's operations to the run.
+    fn close_evaluation(&self) {
+        self.run
+            .set(self.run.get().saturating_add(self.evaluation.replace(0)));
+    }
 }
 
 fn push_trace(trace: &RefCell<Vec<String>>, max_lines: usize, line: String) {

@@ -82,7 +82,7 @@ fn eval(sandbox: &Sandbox, source: &str) -> Value {
 #[test]
 fn journal_helpers_see_only_up_to_today() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(data());
+    sandbox.begin_run(data());
     let cases: &[(&str, Value)] = &[
         ("checkins(2).len()", Value::Int(2)),
         ("checkins(2)[1].pain.during", Value::Int(1)),
@@ -135,7 +135,7 @@ fn journal_helpers_see_only_up_to_today() {
 #[test]
 fn calls_are_recorded_for_explanations() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(data());
+    sandbox.begin_run(data());
     eval(&sandbox, "painful_checkins(14, 2) >= 2 && max_pain(7) > 0");
     let seen = sandbox.take_seen();
     let calls: Vec<(&str, &Value)> = seen.iter().map(|s| (s.call.as_str(), &s.value)).collect();
@@ -152,7 +152,7 @@ fn calls_are_recorded_for_explanations() {
 #[test]
 fn moving_today_forward_reveals_later_entries() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(data());
+    sandbox.begin_run(data());
     sandbox.host_data().today = date(2026, 11, 12);
     assert_eq!(eval(&sandbox, "max_pain(1)"), Value::Int(9));
 }
@@ -160,7 +160,7 @@ fn moving_today_forward_reveals_later_entries() {
 #[test]
 fn bad_arguments_are_runtime_errors() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(data());
+    sandbox.begin_run(data());
     for source in [
         "table(\"nope\")",
         "fired(\"nope\", 7)",
@@ -246,7 +246,7 @@ fn an_undefined_module_function_alone_is_found() {
 #[test]
 fn every_host_function_is_registered() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(data());
+    sandbox.begin_run(data());
     for f in HOST_FUNCTIONS {
         let script = sandbox.compile("t", &format!("{}(1)", f.name)).unwrap();
         assert!(
@@ -288,7 +288,7 @@ fn journal_fields_are_read_by_week_and_in_checkins() {
         };
     }
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.set_host_data(host);
+    sandbox.begin_run(host);
     let cases: &[(&str, Value)] = &[
         ("max_field_in_week(\"stiffness\", 0)", Value::Float(1.0)),
         ("max_field_in_week(\"stiffness\", 1)", Value::Float(3.5)),

@@ -197,8 +197,11 @@ fn endless_loop_runs_out_of_operations() {
 
 #[test]
 fn endless_loop_without_operation_limit_times_out() {
+    // The backstop's own test: with every counted limit off, nothing but the clock can
+    // stop this loop, so its outcome cannot depend on the machine's speed.
     let limits = Limits {
         max_operations: u64::MAX,
+        max_run_operations: u64::MAX,
         timeout: Duration::from_millis(50),
         ..Limits::default()
     };
@@ -209,6 +212,104 @@ fn endless_loop_without_operation_limit_times_out() {
     let quick = sandbox.compile("t", "true").unwrap();
     std::thread::sleep(Duration::from_millis(60));
     assert!(sandbox.eval_bool(&quick, &Vars::new()).unwrap());
+}
+
+/// Regression: a callback called from a native function (`map`, `sort`...) ran on a
+/// copy of Rhai's operation count that was thrown away, so callbacks each under the
+/// limit added up to any number of operations.
+#[test]
+fn operations_inside_callbacks_count_towards_the_limit() {
+    let err = bool_error(
+        &sandbox(),
+        "let a = [];\nfor i in 0..100 { a.push(i); }\na.map(|x| { let n = 0; while n < 2000 { n += 1; } n }).len() > 0",
+        &Vars::new(),
+    );
+    assert_positioned(&err, ScriptErrorKind::TooManyOperations);
+}
+
+/// Regression: Rhai's `sort` with a comparator swallowed the comparator's errors.
+#[test]
+fn errors_inside_a_comparator_stop_the_script() {
+    let sandbox = sandbox();
+    let err = bool_error(
+        &sandbox,
+        "let a = [3, 1, 2];\na.sort(|x, y| { throw \"boom\" });\ntrue",
+        &Vars::new(),
+    );
+    assert_eq!(err.kind, ScriptErrorKind::Runtime, "{err}");
+    assert!(err.message.contains("boom"), "{err}");
+    // A comparator that gives neither a number nor true/false is a mistake too.
+    let err = bool_error(&sandbox, "[3, 1].sort(|x, y| \"a\"); true", &Vars::new());
+    assert!(err.message.contains("comparator"), "{err}");
+    // Working comparators sort as before, stably.
+    let script = sandbox
+        .compile(
+            "t",
+            "let a = [3, 1, 2, 1]; a.sort(|x, y| x - y); let b = a.order(|x, y| x > y); a == [1, 1, 2, 3] && b == [3, 2, 1, 1] && [1, 1, 2, 2, 1].dedup() == () ",
+        )
+        .unwrap();
+    assert!(sandbox.eval_bool(&script, &Vars::new()).unwrap());
+    let script = sandbox
+        .compile(
+            "t",
+            "let a = [1, 1, 2, 2, 1]; a.dedup(); let b = [1, 2, 4, 5]; b.dedup(|x, y| y - x == 1); a == [1, 2, 1] && b == [1, 4]",
+        )
+        .unwrap();
+    assert!(sandbox.eval_bool(&script, &Vars::new()).unwrap());
+}
+
+/// Regression: a rule just under the operation limit, evaluated on every check-in of a
+/// long journal, ran for minutes. A run's evaluations share one budget.
+#[test]
+fn run_budget_spans_evaluations_and_starts_again_with_each_run() {
+    let limits = Limits {
+        max_run_operations: 50_000,
+        ..Limits::default()
+    };
+    let sandbox = Sandbox::new(limits, Vec::new()).unwrap();
+    let costly = sandbox
+        .compile("t", "let n = 0; while n < 3000 { n += 1; } true")
+        .unwrap();
+    sandbox.begin_run(rehab_rules::HostData::default());
+    let mut evaluations = 0;
+    let err = loop {
+        match sandbox.eval_bool(&costly, &Vars::new()) {
+            Ok(_) => evaluations += 1,
+            Err(e) => break e,
+        }
+        assert!(evaluations < 100, "the budget never ran out");
+    };
+    assert_eq!(err.kind, ScriptErrorKind::RunBudget, "{err}");
+    assert!(evaluations >= 2, "{evaluations}");
+    // The evaluation that ran out stopped at the budget, so the run spent it and no more.
+    assert!(
+        sandbox.run_operations() <= 50_000 + 1,
+        "{}",
+        sandbox.run_operations()
+    );
+    // The next run has its budget whole again.
+    sandbox.begin_run(rehab_rules::HostData::default());
+    assert_eq!(sandbox.run_operations(), 0);
+    assert!(sandbox.eval_bool(&costly, &Vars::new()).unwrap());
+}
+
+/// Forty imports in a loop: an import whose module is never used is removed when the
+/// script is compiled, so it never runs and costs nothing; one that runs counts each
+/// time round, and the seventeenth stops the script.
+#[test]
+fn imports_in_a_loop_count_each_time_they_run() {
+    let sandbox = sandbox();
+    let unused = sandbox
+        .compile("t", "for i in 0..40 { import \"hop\" as h; }\ntrue")
+        .unwrap();
+    assert!(sandbox.eval_bool(&unused, &Vars::new()).unwrap());
+    let err = bool_error(
+        &sandbox,
+        "let n = 0;\nfor i in 0..40 { import \"lib/scores\" as s; n += s::double(i); }\ntrue",
+        &Vars::new(),
+    );
+    assert_eq!(err.kind, ScriptErrorKind::TooLarge, "{err}");
+    assert!(err.message.contains("16 modules"), "{err}");
 }
 
 #[test]

@@ -100,6 +100,14 @@ pub const ALL: &[(&str, &str)] = &[
         "a rule's action or trigger that the engine cannot carry out",
     ),
     (
+        RUN_BUDGET,
+        "the scripts of one run (or one simulated patient) together exceeded the run's operation budget",
+    ),
+    (
+        DEADLINE,
+        "a script ran past the wall-clock backstop, which the counted limits should always reach first",
+    ),
+    (
         SCENARIO,
         "a scenario expectation that names no phase or rule of its protocol, gives a date that is not a date, or checks nothing or several things",
     ),
@@ -139,6 +147,8 @@ pub const SCRIPT_LIMIT: &str = "E062";
 pub const SCRIPT_IMPORT: &str = "E063";
 pub const SCRIPT_RUNTIME: &str = "E064";
 pub const RULE: &str = "E065";
+pub const RUN_BUDGET: &str = "E066";
+pub const DEADLINE: &str = "E067";
 pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";
 pub const SCENARIO: &str = "E070";

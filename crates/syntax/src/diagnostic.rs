@@ -2,6 +2,7 @@
 //!
 //! Every layer returns these as values; only the command line prints them.
 
+use crate::escape::{one_for_one, visible};
 use std::fmt::Write as _;
 
 use crate::source::{Sources, Span};
@@ -109,7 +110,9 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = writeln!(out, "{level}[{}]: {}", self.code, self.message);
+        // Messages quote the files' text, and paths come from the command line: both
+        // are escaped so that neither can drive the terminal.
+        let _ = writeln!(out, "{level}[{}]: {}", self.code, visible(&self.message));
         let file = self.span.and_then(|s| sources.get(s.file).map(|f| (s, f)));
         match file {
             Some((span, file)) => {
@@ -121,7 +124,9 @@ impl Diagnostic {
                 let _ = writeln!(
                     out,
                     "{pad}--> {}:{}:{}",
-                    file.path, start.line, start.column
+                    visible(&file.path),
+                    start.line,
+                    start.column
                 );
                 let _ = writeln!(out, "{pad} |");
                 let line_chars = line_text.chars().count();
@@ -134,18 +139,18 @@ impl Diagnostic {
                 // A very long line (minified or hostile input) is shown as a window
                 // around the offending text, so the frame stays readable.
                 let (shown, caret_at, width) = window(line_text, start.column - 1, width);
-                let _ = writeln!(out, "{} | {}", start.line, shown.replace('\t', " "));
+                let _ = writeln!(out, "{} | {}", start.line, one_for_one(&shown));
                 let _ = writeln!(out, "{pad} | {}{}", " ".repeat(caret_at), "^".repeat(width));
                 if let Some(help) = &self.help {
-                    let _ = writeln!(out, "{pad} = help: {help}");
+                    let _ = writeln!(out, "{pad} = help: {}", visible(help));
                 }
             }
             None => {
                 if let Some(path) = &self.path {
-                    let _ = writeln!(out, " --> {path}");
+                    let _ = writeln!(out, " --> {}", visible(path));
                 }
                 if let Some(help) = &self.help {
-                    let _ = writeln!(out, "  = help: {help}");
+                    let _ = writeln!(out, "  = help: {}", visible(help));
                 }
             }
         }

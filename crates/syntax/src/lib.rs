@@ -11,6 +11,7 @@
 
 pub mod codes;
 mod diagnostic;
+pub mod escape;
 mod load;
 pub mod patient;
 pub mod protocol;
