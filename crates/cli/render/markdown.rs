@@ -155,6 +155,13 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             plural(w.off_days, "day")
         ));
         let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        for n in &w.notes {
+            for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
+                if let Some(text) = text {
+                    let _ = writeln!(o, "*{}:* {text}\n", super::week_note_label(n, what));
+                }
+            }
+        }
         let _ = writeln!(o, "| Date | Prescription | Status | Reported |");
         let _ = writeln!(o, "|---|---|---|---|");
         for d in &days {

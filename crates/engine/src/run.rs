@@ -1479,7 +1479,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                     .or_else(|| self.followed_until.map(|_| last)),
             },
             phases: self.phases,
-            weeks: summaries(&self.days),
+            weeks: summaries(protocol, &self.days),
             days: self.days,
             notes,
             outcome,
@@ -1930,7 +1930,7 @@ fn distance_unit(dose: &Dose) -> DistanceUnit {
 }
 
 /// Weekly summaries: one per week of the plan, a repeated week counted apart.
-fn summaries(days: &[Day]) -> Vec<WeekSummary> {
+fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
     days.chunk_by(|a, b| a.seq == b.seq)
         .filter_map(|week| {
             let first = week.first()?;
@@ -1951,6 +1951,7 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
                 cross_days: 0,
                 strength_days: 0,
                 off_days: 0,
+                notes: week_notes(protocol, week),
             };
             let (mut lo, mut hi) = (0u64, 0u64);
             let mut dist: Option<(u64, u64, DistanceUnit)> = None;
@@ -1985,6 +1986,46 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
             Some(summary)
         })
         .collect()
+}
+
+/// The `note` and `interpretation` of the `weeks` or `levels` entries that list a week's
+/// days, each entry once, in the order the week reached them.
+fn week_notes(protocol: &Protocol, week: &[Day]) -> Vec<WeekNote> {
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut entries: Vec<&WeekPlan> = Vec::new();
+    let mut notes = Vec::new();
+    for day in week {
+        let Some(phase) = protocol.phases.iter().find(|p| p.id == day.phase) else {
+            continue;
+        };
+        // A level-by-level phase keys its entries by level, any other by week. A week
+        // past the last listed one continues that entry's doses, not its notes.
+        let key = day.level.unwrap_or(day.week);
+        let Some(entry) = week_plan(&phase.weeks, key).filter(|e| e.weeks.contains(key)) else {
+            continue;
+        };
+        if entries.iter().any(|e| std::ptr::eq(*e, entry)) {
+            continue;
+        }
+        entries.push(entry);
+        let (note, interpretation) = (text(&entry.note), text(&entry.interpretation));
+        if note.is_some() || interpretation.is_some() {
+            notes.push(WeekNote {
+                levels: day.level.map(|_| LevelSpan {
+                    first: entry.weeks.first,
+                    last: entry.weeks.last,
+                }),
+                note,
+                interpretation,
+            });
+        }
+    }
+    notes
 }
 
 /// Milliseconds to minutes, to one decimal place.
