@@ -620,3 +620,64 @@ fn week_and_level_notes_were_shown_in_no_format() {
         insta::assert_snapshot!(format!("week-notes-{name}"), out);
     }
 }
+
+/// A session day whose dose is `off` was laid out as a planned session: counted in the
+/// week's sessions and by `engine compare`, and given pain by simulated patients.
+#[test]
+fn an_off_session_dose_was_treated_as_a_session() {
+    let file = "tests/fixtures/valid/off-session.yaml";
+    let p = plan(&[file]);
+    let days = p["days"].as_array().expect("days");
+    let by_date = |date: &str| {
+        days.iter()
+            .find(|d| d["date"] == date)
+            .unwrap_or_else(|| panic!("no day {date}"))
+    };
+    // Week 1's session days, and week 2's second one, are days off like any other.
+    for date in ["2026-01-05", "2026-01-07", "2026-01-09", "2026-01-14"] {
+        let d = by_date(date);
+        assert_eq!(d["status"], "off", "{date}: {d}");
+        assert_eq!(kinds(d), ["off"], "{date}: {d}");
+    }
+    for date in ["2026-01-12", "2026-01-16"] {
+        assert_eq!(kinds(by_date(date)), ["session"], "{date}");
+    }
+    let weeks = p["weeks"].as_array().expect("weeks");
+    let counts: Vec<(u64, u64)> = weeks
+        .iter()
+        .map(|w| {
+            (
+                w["sessions"].as_u64().unwrap_or(99),
+                w["off_days"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [(0, 7), (2, 5)]);
+
+    let o = engine(&["compare", file, file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("compare json");
+    assert_eq!(v["first"]["sessions"], 2, "{v}");
+
+    // Every session hurts; the first real one, on day 8, refers the patient.
+    let o = engine(&[
+        "simulate",
+        file,
+        "--patients",
+        "10",
+        "--pain-chance",
+        "1",
+        "--skip-chance",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("simulate json");
+    assert_eq!(v["referred"], 10, "{v}");
+    assert_eq!(v["patient_days"], 10 * 8, "{v}");
+
+    let o = engine(&["run", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}

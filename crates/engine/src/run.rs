@@ -1375,24 +1375,29 @@ impl<'a, 'r> Runner<'a, 'r> {
         let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
         let plan = week_plan(&phase.weeks, if by_level { visit.level } else { week });
         let mut parts = Vec::new();
+        // A dose of `off` is no activity: the day holds none of that kind.
+        let session = match plan {
+            Some(p) if kind.session => self.session_dose(visit, p, nth)?.filter(|d| !d.is_off()),
+            _ => None,
+        };
         let mut limited = None;
-        if kind.session && !phase.limits.is_empty() {
+        if session.is_some() && !phase.limits.is_empty() {
             limited = self.session_limit(phase, date)?;
         }
-        if kind.session
-            && limited.is_none()
-            && let Some(p) = plan
-            && let Some(d) = self.session_dose(visit, p, nth)?
+        if limited.is_none()
+            && let Some(d) = session
         {
             parts.push(part(PartKind::Session, &d, None));
         }
         if kind.cross
             && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
+            && !d.is_off()
         {
             parts.push(part(PartKind::Cross, d, None));
         }
         if kind.strength
             && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
+            && !c.exercises.is_off()
         {
             parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
         }
