@@ -388,3 +388,63 @@ fn a_rule_may_count_the_firings_of_another() {
     assert_eq!(p["outcome"]["status"], "referred");
     assert_eq!(p["outcome"]["date"], "2026-01-27");
 }
+
+/// `rest N` in a level-by-level phase paused the phase week, so the week ran to nine days
+/// with two days numbered alike, and the pattern's days moved off their weekdays.
+#[test]
+fn rest_in_a_level_phase_stretched_the_calendar_week() {
+    let file = "tests/fixtures/valid/rest-in-levels.yaml";
+    let o = engine(&["run", file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let days = p["days"].as_array().expect("days");
+    for (i, d) in days.iter().enumerate() {
+        // Every day, rest days included, is the day of the phase's calendar week it
+        // falls on, and holds what the pattern gives that day (or a rest).
+        let (week, slot) = (i / 7 + 1, i % 7 + 1);
+        assert_eq!(
+            (d["week"].as_u64(), d["day"].as_u64()),
+            (Some(week as u64), Some(slot as u64)),
+            "{}",
+            d["date"]
+        );
+        let parts: Vec<&str> = d["session"]["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap_or(""))
+            .collect();
+        let allowed: &[&str] = match slot {
+            1 | 3 | 5 => &["session", "off"],
+            2 | 4 => &["cross", "off"],
+            _ => &["off"],
+        };
+        assert!(
+            parts.iter().all(|k| allowed.contains(k)),
+            "{}: {parts:?}",
+            d["date"]
+        );
+    }
+    for date in ["2026-01-08", "2026-01-09", "2026-01-17", "2026-01-18"] {
+        assert_eq!(day(&p, date)["status"], "off", "{date}");
+    }
+    for w in p["weeks"].as_array().expect("weeks") {
+        let (start, end) = (w["start"].as_str(), w["end"].as_str());
+        let span = days
+            .iter()
+            .filter(|d| Some(d["date"].as_str().unwrap_or("")) >= start)
+            .take_while(|d| Some(d["date"].as_str().unwrap_or("")) <= end)
+            .count();
+        assert!(
+            span == 7 || w == p["weeks"].as_array().unwrap().last().unwrap(),
+            "{w}"
+        );
+    }
+    // The week's last day is a rest day, and week-end rules still look at the week.
+    assert_eq!(decisions(day(&p, "2026-01-18"), "week-end-note").len(), 1);
+    assert_eq!(decisions(day(&p, "2026-01-11"), "week-end-note").len(), 1);
+
+    let o = engine(&["run", file, "--explain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}

@@ -114,7 +114,8 @@ struct Visit {
     week: u32,
     /// 0-6: the day within the week.
     slot: u32,
-    /// The first day of the current week (rest days move later weeks along).
+    /// The first day of the current week (rest days move later weeks along, except in a
+    /// level-by-level phase, whose weeks are calendar weeks).
     week_start: Date,
     /// The level of a level-by-level phase (1 otherwise).
     level: u32,
@@ -394,6 +395,10 @@ impl<'a, 'r> Runner<'a, 'r> {
         };
         let phase = &self.protocol.phases[visit.phase];
         let resting = visit.rest_left > 0;
+        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
+        // The weeks of a level-by-level phase are calendar weeks, and a rest day takes
+        // its place in one; elsewhere a rest pauses the phase week, which resumes after it.
+        let on_week = !resting || by_level;
         let mut day = if resting {
             self.rest_day(&visit, today)
         } else {
@@ -474,7 +479,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 fired.extend(self.fire(&visit, today, Some(entry))?);
             }
         }
-        if !resting && visit.slot == 6 && self.followed(today) {
+        if on_week && visit.slot == 6 && self.followed(today) {
             fired.extend(self.fire(&visit, today, None)?);
         }
         let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
@@ -491,7 +496,6 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // Act on the winning rule.
-        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
         // Whether today's session counts towards the next level: not when a rule acted.
         let mut counts = true;
         if let Some(rule) = chosen.and_then(|i| self.protocol.rules.get(i)) {
@@ -611,7 +615,7 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // Move the schedule on.
-        if !resting {
+        if on_week {
             visit.slot += 1;
             if visit.slot == 7 {
                 visit.slot = 0;
