@@ -448,3 +448,60 @@ fn rest_in_a_level_phase_stretched_the_calendar_week() {
     assert!(o.status.success(), "{}", stderr(&o));
     insta::assert_snapshot!(stdout(&o));
 }
+
+/// Lists and maps a rule saw (`checkins(n)`, `table(id)`) were printed as the engine's
+/// debug form (`List([Map(Vars { entries: ...`) in `--explain` and in JSON `values`.
+#[test]
+fn lists_and_maps_a_rule_saw_were_printed_as_debug_dumps() {
+    let file = "tests/fixtures/valid/values-as-data.yaml";
+    let o = engine(&["run", file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let fired = decisions(day(&p, "2026-01-07"), "sore-twice");
+    assert_eq!(fired.len(), 1);
+    let values = &fired[0]["values"];
+    assert_eq!(
+        values["checkins(2)"],
+        serde_json::json!([
+            {
+                "date": "2026-01-05",
+                "fields": { "swelling": true },
+                "max_pain": 2.0,
+                "pain": { "after": 0.0, "before": 0.0, "during": 2.0, "next_day": 0.0 },
+                "session": "done"
+            },
+            {
+                "date": "2026-01-07",
+                "fields": {},
+                "max_pain": 3.0,
+                "pain": { "after": 1.0, "before": 0.0, "during": 3.0, "next_day": 0.0 },
+                "session": ""
+            }
+        ]),
+        "{values}"
+    );
+    assert_eq!(values["table(\"healing\")"]["text"], "4-6wk", "{values}");
+    assert_eq!(values["table(\"healing\")"]["max_days"], 42.0, "{values}");
+
+    for (name, args) in [
+        ("yaml", vec!["run", file, "--format", "yaml"]),
+        ("text", vec!["run", file, "--explain"]),
+        ("md", vec!["run", file, "--explain", "--format", "md"]),
+    ] {
+        let o = engine(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        for debug in ["List(", "Map(", "Vars {", "Str(", "Int("] {
+            assert!(!out.contains(debug), "{name} shows {debug}: {out}");
+        }
+        if name != "yaml" {
+            let saw = out
+                .lines()
+                .skip_while(|l| !l.contains("sore-twice"))
+                .find(|l| l.contains("saw"))
+                .unwrap_or_else(|| panic!("{name}: no values shown: {out}"));
+            assert!(saw.contains("checkins(2)"), "{name}: {saw}");
+            insta::assert_snapshot!(format!("values-as-data-{name}"), out);
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use rehab_engine::model::Value;
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use super::{distance, minutes, outcome_words, plural, status_word};
@@ -211,7 +212,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                     let seen: Vec<String> = dec
                         .values
                         .iter()
-                        .map(|(k, v)| format!("`{k}` = {v}"))
+                        .map(|(k, v)| format!("`{k}` = {}", value(v)))
                         .collect();
                     let _ = writeln!(o, "  - saw {}", seen.join(", "));
                 }
@@ -224,6 +225,25 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             }
         }
         let _ = writeln!(o);
+    }
+}
+
+/// A value a decision saw: lists and maps in a code span, so that their punctuation
+/// stays as written.
+fn value(v: &Value) -> String {
+    match v {
+        Value::List(_) | Value::Map(_) => {
+            let text = v.to_string();
+            // A fence one backtick longer than any run inside the text.
+            let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest + 1);
+            if longest == 0 {
+                format!("{fence}{text}{fence}")
+            } else {
+                format!("{fence} {text} {fence}")
+            }
+        }
+        other => other.to_string(),
     }
 }
 

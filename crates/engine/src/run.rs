@@ -1632,7 +1632,12 @@ fn from_script(v: &rehab_rules::Value) -> Value {
         rehab_rules::Value::Bool(b) => Value::Bool(*b),
         rehab_rules::Value::Str(s) => Value::Text(s.clone()),
         rehab_rules::Value::Unit => Value::Text("()".into()),
-        other => Value::Text(format!("{other:?}")),
+        rehab_rules::Value::List(items) => Value::List(items.iter().map(from_script).collect()),
+        rehab_rules::Value::Map(vars) => Value::Map(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), from_script(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -1645,6 +1650,14 @@ fn script_value(v: &Value) -> rehab_rules::Value {
         }
         Value::Number(n) => rehab_rules::Value::Float(*n),
         Value::Bool(b) => rehab_rules::Value::Bool(*b),
+        Value::List(items) => rehab_rules::Value::List(items.iter().map(script_value).collect()),
+        Value::Map(entries) => {
+            let mut vars = Vars::new();
+            for (k, v) in entries {
+                vars.set(k, script_value(v));
+            }
+            rehab_rules::Value::Map(vars)
+        }
     }
 }
 
