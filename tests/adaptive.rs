@@ -388,3 +388,120 @@ fn a_rule_may_count_the_firings_of_another() {
     assert_eq!(p["outcome"]["status"], "referred");
     assert_eq!(p["outcome"]["date"], "2026-01-27");
 }
+
+/// `rest N` in a level-by-level phase paused the phase week, so the week ran to nine days
+/// with two days numbered alike, and the pattern's days moved off their weekdays.
+#[test]
+fn rest_in_a_level_phase_stretched_the_calendar_week() {
+    let file = "tests/fixtures/valid/rest-in-levels.yaml";
+    let o = engine(&["run", file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let days = p["days"].as_array().expect("days");
+    for (i, d) in days.iter().enumerate() {
+        // Every day, rest days included, is the day of the phase's calendar week it
+        // falls on, and holds what the pattern gives that day (or a rest).
+        let (week, slot) = (i / 7 + 1, i % 7 + 1);
+        assert_eq!(
+            (d["week"].as_u64(), d["day"].as_u64()),
+            (Some(week as u64), Some(slot as u64)),
+            "{}",
+            d["date"]
+        );
+        let parts: Vec<&str> = d["session"]["parts"]
+            .as_array()
+            .expect("parts")
+            .iter()
+            .map(|p| p["kind"].as_str().unwrap_or(""))
+            .collect();
+        let allowed: &[&str] = match slot {
+            1 | 3 | 5 => &["session", "off"],
+            2 | 4 => &["cross", "off"],
+            _ => &["off"],
+        };
+        assert!(
+            parts.iter().all(|k| allowed.contains(k)),
+            "{}: {parts:?}",
+            d["date"]
+        );
+    }
+    for date in ["2026-01-08", "2026-01-09", "2026-01-17", "2026-01-18"] {
+        assert_eq!(day(&p, date)["status"], "off", "{date}");
+    }
+    for w in p["weeks"].as_array().expect("weeks") {
+        let (start, end) = (w["start"].as_str(), w["end"].as_str());
+        let span = days
+            .iter()
+            .filter(|d| Some(d["date"].as_str().unwrap_or("")) >= start)
+            .take_while(|d| Some(d["date"].as_str().unwrap_or("")) <= end)
+            .count();
+        assert!(
+            span == 7 || w == p["weeks"].as_array().unwrap().last().unwrap(),
+            "{w}"
+        );
+    }
+    // The week's last day is a rest day, and week-end rules still look at the week.
+    assert_eq!(decisions(day(&p, "2026-01-18"), "week-end-note").len(), 1);
+    assert_eq!(decisions(day(&p, "2026-01-11"), "week-end-note").len(), 1);
+
+    let o = engine(&["run", file, "--explain"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+/// Lists and maps a rule saw (`checkins(n)`, `table(id)`) were printed as the engine's
+/// debug form (`List([Map(Vars { entries: ...`) in `--explain` and in JSON `values`.
+#[test]
+fn lists_and_maps_a_rule_saw_were_printed_as_debug_dumps() {
+    let file = "tests/fixtures/valid/values-as-data.yaml";
+    let o = engine(&["run", file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let fired = decisions(day(&p, "2026-01-07"), "sore-twice");
+    assert_eq!(fired.len(), 1);
+    let values = &fired[0]["values"];
+    assert_eq!(
+        values["checkins(2)"],
+        serde_json::json!([
+            {
+                "date": "2026-01-05",
+                "fields": { "swelling": true },
+                "max_pain": 2.0,
+                "pain": { "after": 0.0, "before": 0.0, "during": 2.0, "next_day": 0.0 },
+                "session": "done"
+            },
+            {
+                "date": "2026-01-07",
+                "fields": {},
+                "max_pain": 3.0,
+                "pain": { "after": 1.0, "before": 0.0, "during": 3.0, "next_day": 0.0 },
+                "session": ""
+            }
+        ]),
+        "{values}"
+    );
+    assert_eq!(values["table(\"healing\")"]["text"], "4-6wk", "{values}");
+    assert_eq!(values["table(\"healing\")"]["max_days"], 42.0, "{values}");
+
+    for (name, args) in [
+        ("yaml", vec!["run", file, "--format", "yaml"]),
+        ("text", vec!["run", file, "--explain"]),
+        ("md", vec!["run", file, "--explain", "--format", "md"]),
+    ] {
+        let o = engine(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        for debug in ["List(", "Map(", "Vars {", "Str(", "Int("] {
+            assert!(!out.contains(debug), "{name} shows {debug}: {out}");
+        }
+        if name != "yaml" {
+            let saw = out
+                .lines()
+                .skip_while(|l| !l.contains("sore-twice"))
+                .find(|l| l.contains("saw"))
+                .unwrap_or_else(|| panic!("{name}: no values shown: {out}"));
+            assert!(saw.contains("checkins(2)"), "{name}: {saw}");
+            insta::assert_snapshot!(format!("values-as-data-{name}"), out);
+        }
+    }
+}

@@ -552,3 +552,132 @@ fn aliases_are_read_as_the_values_they_stand_for() {
     let o = engine(&["check", &file]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+/// A week's or level's `note` and `interpretation` were read from the file but no output
+/// showed them, though the authoring guide says plans do.
+#[test]
+fn week_and_level_notes_were_shown_in_no_format() {
+    let file = "tests/fixtures/valid/week-notes.yaml";
+    let p = plan(&[file]);
+    let weeks = p["weeks"].as_array().expect("weeks");
+    let notes = |phase: &str, week: u64| {
+        weeks
+            .iter()
+            .find(|w| w["phase"] == phase && w["week"] == week)
+            .map(|w| w["notes"].clone())
+            .unwrap_or_else(|| panic!("no week {week} of {phase}"))
+    };
+    assert_eq!(
+        notes("weekly", 1),
+        serde_json::json!([{ "note": "Run no more than 5 minutes at a time." }])
+    );
+    assert_eq!(
+        notes("weekly", 2),
+        serde_json::json!([{
+            "note": "The same runs, twice as long.",
+            "interpretation": "The source says \"longer\" without a figure; this file doubles the run."
+        }])
+    );
+    assert_eq!(notes("weekly", 3), Value::Null, "week 3 has no note");
+    // A calendar week of the level phase carries the entries of the levels it covered.
+    assert_eq!(
+        notes("levelled", 1),
+        serde_json::json!([
+            {
+                "levels": { "first": 1, "last": 1 },
+                "interpretation": "The source gives no distance for level 1."
+            },
+            { "levels": { "first": 2, "last": 3 }, "note": "On a treadmill." }
+        ])
+    );
+
+    let yaml = engine(&["run", file, "--format", "yaml"]);
+    assert!(yaml.status.success(), "{}", stderr(&yaml));
+    let yaml = stdout(&yaml);
+    for words in [
+        "note: Run no more than 5 minutes at a time.",
+        "interpretation: The source gives no distance for level 1.",
+    ] {
+        assert!(yaml.contains(words), "yaml lacks {words}");
+    }
+    for (name, args) in [
+        ("text", vec!["run", file]),
+        ("explain", vec!["run", file, "--explain"]),
+        ("md", vec!["run", file, "--format", "md"]),
+    ] {
+        let o = engine(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        for words in [
+            "Run no more than 5 minutes at a time.",
+            "The same runs, twice as long.",
+            "without a figure;",
+            "The source gives no distance for level 1.",
+            "On a treadmill.",
+        ] {
+            assert!(out.contains(words), "{name} lacks {words}: {out}");
+        }
+        insta::assert_snapshot!(format!("week-notes-{name}"), out);
+    }
+}
+
+/// A session day whose dose is `off` was laid out as a planned session: counted in the
+/// week's sessions and by `engine compare`, and given pain by simulated patients.
+#[test]
+fn an_off_session_dose_was_treated_as_a_session() {
+    let file = "tests/fixtures/valid/off-session.yaml";
+    let p = plan(&[file]);
+    let days = p["days"].as_array().expect("days");
+    let by_date = |date: &str| {
+        days.iter()
+            .find(|d| d["date"] == date)
+            .unwrap_or_else(|| panic!("no day {date}"))
+    };
+    // Week 1's session days, and week 2's second one, are days off like any other.
+    for date in ["2026-01-05", "2026-01-07", "2026-01-09", "2026-01-14"] {
+        let d = by_date(date);
+        assert_eq!(d["status"], "off", "{date}: {d}");
+        assert_eq!(kinds(d), ["off"], "{date}: {d}");
+    }
+    for date in ["2026-01-12", "2026-01-16"] {
+        assert_eq!(kinds(by_date(date)), ["session"], "{date}");
+    }
+    let weeks = p["weeks"].as_array().expect("weeks");
+    let counts: Vec<(u64, u64)> = weeks
+        .iter()
+        .map(|w| {
+            (
+                w["sessions"].as_u64().unwrap_or(99),
+                w["off_days"].as_u64().unwrap_or(99),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [(0, 7), (2, 5)]);
+
+    let o = engine(&["compare", file, file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("compare json");
+    assert_eq!(v["first"]["sessions"], 2, "{v}");
+
+    // Every session hurts; the first real one, on day 8, refers the patient.
+    let o = engine(&[
+        "simulate",
+        file,
+        "--patients",
+        "10",
+        "--pain-chance",
+        "1",
+        "--skip-chance",
+        "0",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("simulate json");
+    assert_eq!(v["referred"], 10, "{v}");
+    assert_eq!(v["patient_days"], 10 * 8, "{v}");
+
+    let o = engine(&["run", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}

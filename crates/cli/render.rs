@@ -104,6 +104,22 @@ fn field_words(r: &rehab_engine::plan::Report) -> Vec<String> {
         .collect()
 }
 
+/// What a week note is, for a label: `Note`, `Interpretation`, or for a level entry
+/// `Level 1 note`, `Levels 2-3 interpretation`.
+fn week_note_label(n: &rehab_engine::plan::WeekNote, what: &str) -> String {
+    match n.levels {
+        Some(l) if l.first == l.last => format!("Level {l} {what}"),
+        Some(l) => format!("Levels {l} {what}"),
+        None => {
+            let mut chars = what.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
+}
+
 /// Whether a decision changed the plan in response to the patient (shown even without
 /// `--explain`), rather than recording the nominal schedule.
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {

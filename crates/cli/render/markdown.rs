@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use rehab_engine::model::Value;
 use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use rehab_syntax::escape::visible;
@@ -191,6 +192,13 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             plural(w.off_days, "day")
         ));
         let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        for n in &w.notes {
+            for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
+                if let Some(text) = text {
+                    let _ = writeln!(o, "*{}:* {}\n", super::week_note_label(n, what), md(text));
+                }
+            }
+        }
         let _ = writeln!(o, "| Date | Prescription | Status | Reported |");
         let _ = writeln!(o, "|---|---|---|---|");
         for d in &days {
@@ -243,7 +251,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                     let seen: Vec<String> = dec
                         .values
                         .iter()
-                        .map(|(k, v)| format!("`{}` = {}", code(k), md(&v.to_string())))
+                        .map(|(k, v)| format!("`{}` = {}", code(k), value(v)))
                         .collect();
                     let _ = writeln!(o, "  - saw {}", seen.join(", "));
                 }
@@ -256,6 +264,25 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
             }
         }
         let _ = writeln!(o);
+    }
+}
+
+/// A value a decision saw: lists and maps in a code span, so that their punctuation
+/// stays as written.
+fn value(v: &Value) -> String {
+    match v {
+        Value::List(_) | Value::Map(_) => {
+            let text = visible(&v.to_string()).into_owned();
+            // A fence one backtick longer than any run inside the text.
+            let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+            let fence = "`".repeat(longest + 1);
+            if longest == 0 {
+                format!("{fence}{text}{fence}")
+            } else {
+                format!("{fence} {text} {fence}")
+            }
+        }
+        other => md(&other.to_string()).into_owned(),
     }
 }
 

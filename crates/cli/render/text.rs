@@ -206,6 +206,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
     {
         let _ = writeln!(o);
         let _ = writeln!(o, "  {}", week_line(w));
+        week_notes(o, w);
         for d in plan
             .days
             .iter()
@@ -292,6 +293,18 @@ fn week_line(w: &WeekSummary) -> String {
     }
     parts.push(format!("{} off", plural(w.off_days, "day")));
     parts.join(", ")
+}
+
+/// The week's notes and interpretations from its `weeks` or `levels` entries, under the
+/// week's line.
+fn week_notes(o: &mut String, w: &WeekSummary) {
+    for n in &w.notes {
+        for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
+            let Some(text) = text else { continue };
+            let line = format!("{}: {text}", super::week_note_label(n, what));
+            let _ = writeln!(o, "    {}", wrap(&line, WIDTH - 4, "      "));
+        }
+    }
 }
 
 fn journal_line(plan: &Plan) -> String {

@@ -599,7 +599,8 @@ impl Patient {
     }
 }
 
-/// A typed input value.
+/// A typed value: a patient's input, or one a rule or gate saw. Inputs are never lists
+/// or maps; scripts' host calls give them (`checkins(n)`, `table(id)`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Value {
@@ -607,8 +608,22 @@ pub enum Value {
     Date(Date),
     Number(f64),
     Bool(bool),
+    List(Vec<Value>),
+    /// Entries in order; serialized as an object.
+    #[serde(serialize_with = "ordered_entries")]
+    Map(Vec<(String, Value)>),
 }
 
+fn ordered_entries<S: serde::Serializer>(
+    entries: &[(String, Value)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(entries.iter().map(|(k, v)| (k, v)))
+}
+
+/// A value as plans show it: text as written, and lists and maps inline, as in YAML's
+/// flow style (`[{date: 2026-01-05, pain: {during: 2}}]`), with text inside them quoted
+/// where it would otherwise run into the punctuation.
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -616,8 +631,62 @@ impl std::fmt::Display for Value {
             Value::Date(d) => write!(f, "{d}"),
             Value::Number(n) => write!(f, "{n}"),
             Value::Bool(b) => write!(f, "{b}"),
+            Value::List(items) => {
+                write!(f, "[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    item.fmt_inside(f)?;
+                }
+                write!(f, "]")
+            }
+            Value::Map(entries) => {
+                write!(f, "{{")?;
+                for (i, (key, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        write!(f, ", ")?;
+                    }
+                    write_text_inside(f, key)?;
+                    write!(f, ": ")?;
+                    item.fmt_inside(f)?;
+                }
+                write!(f, "}}")
+            }
         }
     }
+}
+
+impl Value {
+    /// The value as an item of a list or map.
+    fn fmt_inside(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Text(s) => write_text_inside(f, s),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+/// Text inside a list or map: plain, or in double quotes when it is empty, has spaces at
+/// an end, or holds a character that could be read as part of the list or map.
+fn write_text_inside(f: &mut std::fmt::Formatter<'_>, text: &str) -> std::fmt::Result {
+    let plain = !text.is_empty()
+        && text.trim() == text
+        && !text.contains(|c: char| c.is_control() || ",:[]{}\"'#\\".contains(c));
+    if plain {
+        return write!(f, "{text}");
+    }
+    write!(f, "\"")?;
+    for c in text.chars() {
+        match c {
+            '"' => write!(f, "\\\"")?,
+            '\\' => write!(f, "\\\\")?,
+            '\n' => write!(f, "\\n")?,
+            c if c.is_control() => write!(f, "\\u{:04x}", u32::from(c))?,
+            c => write!(f, "{c}")?,
+        }
+    }
+    write!(f, "\"")
 }
 
 impl Condition {

@@ -341,6 +341,25 @@ pub struct WeekSummary {
     pub cross_days: u32,
     pub strength_days: u32,
     pub off_days: u32,
+    /// What the phase's `weeks` entry for the week says beside its doses: its `note`
+    /// and `interpretation`. In a level-by-level phase, one for each `levels` entry the
+    /// week's days were at, in the order the week reached them. Absent when there is
+    /// none, and for a week past the last listed one (which only continues its doses).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<WeekNote>,
+}
+
+/// The `note` and `interpretation` of an entry of a phase's `weeks` or `levels`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekNote {
+    /// The levels the entry covers, in a level-by-level phase (the week is the summary's
+    /// own otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub levels: Option<LevelSpan>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

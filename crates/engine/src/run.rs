@@ -114,7 +114,8 @@ struct Visit {
     week: u32,
     /// 0-6: the day within the week.
     slot: u32,
-    /// The first day of the current week (rest days move later weeks along).
+    /// The first day of the current week (rest days move later weeks along, except in a
+    /// level-by-level phase, whose weeks are calendar weeks).
     week_start: Date,
     /// The level of a level-by-level phase (1 otherwise).
     level: u32,
@@ -394,6 +395,10 @@ impl<'a, 'r> Runner<'a, 'r> {
         };
         let phase = &self.protocol.phases[visit.phase];
         let resting = visit.rest_left > 0;
+        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
+        // The weeks of a level-by-level phase are calendar weeks, and a rest day takes
+        // its place in one; elsewhere a rest pauses the phase week, which resumes after it.
+        let on_week = !resting || by_level;
         let mut day = if resting {
             self.rest_day(&visit, today)
         } else {
@@ -474,7 +479,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 fired.extend(self.fire(&visit, today, Some(entry))?);
             }
         }
-        if !resting && visit.slot == 6 && self.followed(today) {
+        if on_week && visit.slot == 6 && self.followed(today) {
             fired.extend(self.fire(&visit, today, None)?);
         }
         let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
@@ -491,7 +496,6 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // Act on the winning rule.
-        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
         // Whether today's session counts towards the next level: not when a rule acted.
         let mut counts = true;
         if let Some(rule) = chosen.and_then(|i| self.protocol.rules.get(i)) {
@@ -611,7 +615,7 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
 
         // Move the schedule on.
-        if !resting {
+        if on_week {
             visit.slot += 1;
             if visit.slot == 7 {
                 visit.slot = 0;
@@ -1375,24 +1379,29 @@ impl<'a, 'r> Runner<'a, 'r> {
         let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
         let plan = week_plan(&phase.weeks, if by_level { visit.level } else { week });
         let mut parts = Vec::new();
+        // A dose of `off` is no activity: the day holds none of that kind.
+        let session = match plan {
+            Some(p) if kind.session => self.session_dose(visit, p, nth)?.filter(|d| !d.is_off()),
+            _ => None,
+        };
         let mut limited = None;
-        if kind.session && !phase.limits.is_empty() {
+        if session.is_some() && !phase.limits.is_empty() {
             limited = self.session_limit(phase, date)?;
         }
-        if kind.session
-            && limited.is_none()
-            && let Some(p) = plan
-            && let Some(d) = self.session_dose(visit, p, nth)?
+        if limited.is_none()
+            && let Some(d) = session
         {
             parts.push(part(PartKind::Session, &d, None));
         }
         if kind.cross
             && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
+            && !d.is_off()
         {
             parts.push(part(PartKind::Cross, d, None));
         }
         if kind.strength
             && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
+            && !c.exercises.is_off()
         {
             parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
         }
@@ -1479,7 +1488,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                     .or_else(|| self.followed_until.map(|_| last)),
             },
             phases: self.phases,
-            weeks: summaries(&self.days),
+            weeks: summaries(protocol, &self.days),
             days: self.days,
             notes,
             outcome,
@@ -1623,7 +1632,12 @@ fn from_script(v: &rehab_rules::Value) -> Value {
         rehab_rules::Value::Bool(b) => Value::Bool(*b),
         rehab_rules::Value::Str(s) => Value::Text(s.clone()),
         rehab_rules::Value::Unit => Value::Text("()".into()),
-        other => Value::Text(format!("{other:?}")),
+        rehab_rules::Value::List(items) => Value::List(items.iter().map(from_script).collect()),
+        rehab_rules::Value::Map(vars) => Value::Map(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), from_script(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -1636,6 +1650,14 @@ fn script_value(v: &Value) -> rehab_rules::Value {
         }
         Value::Number(n) => rehab_rules::Value::Float(*n),
         Value::Bool(b) => rehab_rules::Value::Bool(*b),
+        Value::List(items) => rehab_rules::Value::List(items.iter().map(script_value).collect()),
+        Value::Map(entries) => {
+            let mut vars = Vars::new();
+            for (k, v) in entries {
+                vars.set(k, script_value(v));
+            }
+            rehab_rules::Value::Map(vars)
+        }
     }
 }
 
@@ -1930,7 +1952,7 @@ fn distance_unit(dose: &Dose) -> DistanceUnit {
 }
 
 /// Weekly summaries: one per week of the plan, a repeated week counted apart.
-fn summaries(days: &[Day]) -> Vec<WeekSummary> {
+fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
     days.chunk_by(|a, b| a.seq == b.seq)
         .filter_map(|week| {
             let first = week.first()?;
@@ -1951,6 +1973,7 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
                 cross_days: 0,
                 strength_days: 0,
                 off_days: 0,
+                notes: week_notes(protocol, week),
             };
             let (mut lo, mut hi) = (0u64, 0u64);
             let mut dist: Option<(u64, u64, DistanceUnit)> = None;
@@ -1985,6 +2008,46 @@ fn summaries(days: &[Day]) -> Vec<WeekSummary> {
             Some(summary)
         })
         .collect()
+}
+
+/// The `note` and `interpretation` of the `weeks` or `levels` entries that list a week's
+/// days, each entry once, in the order the week reached them.
+fn week_notes(protocol: &Protocol, week: &[Day]) -> Vec<WeekNote> {
+    let text = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut entries: Vec<&WeekPlan> = Vec::new();
+    let mut notes = Vec::new();
+    for day in week {
+        let Some(phase) = protocol.phases.iter().find(|p| p.id == day.phase) else {
+            continue;
+        };
+        // A level-by-level phase keys its entries by level, any other by week. A week
+        // past the last listed one continues that entry's doses, not its notes.
+        let key = day.level.unwrap_or(day.week);
+        let Some(entry) = week_plan(&phase.weeks, key).filter(|e| e.weeks.contains(key)) else {
+            continue;
+        };
+        if entries.iter().any(|e| std::ptr::eq(*e, entry)) {
+            continue;
+        }
+        entries.push(entry);
+        let (note, interpretation) = (text(&entry.note), text(&entry.interpretation));
+        if note.is_some() || interpretation.is_some() {
+            notes.push(WeekNote {
+                levels: day.level.map(|_| LevelSpan {
+                    first: entry.weeks.first,
+                    last: entry.weeks.last,
+                }),
+                note,
+                interpretation,
+            });
+        }
+    }
+    notes
 }
 
 /// Milliseconds to minutes, to one decimal place.
