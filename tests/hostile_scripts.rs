@@ -427,6 +427,10 @@ fn hostile_protocol() -> String {
             ),
         ),
         ("title: Physician clearance", format!("title: {x}")),
+        (
+            "{ week: 3, session: run 15min }",
+            format!("{{ week: 3, session: run 15min, note: {x}, interpretation: {x} }}"),
+        ),
         ("title: Hop test passed", format!("title: {x}")),
         ("title: Run", format!("title: {x}\n    interpretation: {x}")),
         (
