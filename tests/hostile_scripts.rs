@@ -515,3 +515,23 @@ fn control_characters_never_reach_text_markdown_or_diagnostics() {
     refused(&run, "E064", "the script threw an error");
     clean("a thrown message", &run.stderr);
 }
+
+/// Regression: the YAML library's words reached authors ("use from_str_multiple",
+/// "rejected by the configured policy").
+#[test]
+fn library_wording_does_not_reach_authors() {
+    let dir = Scratch::new("library-words");
+    let two = dir.write("two.yaml", format!("{}---\nid: b\n", minimal()));
+    let run = engine(&["check", &two]);
+    refused(&run, "E001", "more than one YAML document");
+    let nan = dir.write(
+        "nan.yaml",
+        minimal().replacen("version: \"0\"", "version: .nan", 1),
+    );
+    let run2 = engine(&["check", &nan]);
+    refused(&run2, "E001", "not a number the engine accepts");
+    for stderr in [&run.stderr, &run2.stderr] {
+        assert!(!stderr.contains("from_str"), "{stderr}");
+        assert!(!stderr.contains("policy"), "{stderr}");
+    }
+}

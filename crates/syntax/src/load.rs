@@ -139,12 +139,7 @@ fn yaml_diagnostic(
     } else {
         fallback
     };
-    // The budget's own words name its counters; say what happened instead.
-    let message = if message.starts_with("budget breached") {
-        "the file is too large once its aliases (`*name`) are expanded; write the values out, or use fewer aliases".to_string()
-    } else {
-        message
-    };
+    let message = plain_words(message);
     let mut diagnostic = Diagnostic::error(code, message.clone()).in_file(&source.path);
     if message.contains("found a tab") {
         diagnostic = diagnostic.with_help("indent with spaces: YAML does not allow tabs there");
@@ -157,5 +152,45 @@ fn yaml_diagnostic(
         }
         Some(location) => diagnostic.at(Span::from_location(file, &location)),
         None => diagnostic,
+    }
+}
+
+/// The YAML library's message in the engine's words: some of its messages name its own
+/// functions, options and counters, which mean nothing to an author.
+fn plain_words(message: String) -> String {
+    if message.starts_with("budget breached") {
+        "the file is too large once its aliases (`*name`) are expanded; write the values out, or use fewer aliases".to_string()
+    } else if message.starts_with("multiple YAML documents") {
+        "the file holds more than one YAML document (a second `---`); a protocol, patient or scenario file is one document".to_string()
+    } else if message.contains("merge keys") {
+        "YAML merge keys (`<<`) are not accepted; write the fields out".to_string()
+    } else if let Some(rest) = message.strip_prefix("non-finite float ") {
+        let value = rest.split(' ').next().unwrap_or("");
+        format!("{value} is not a number the engine accepts: give a finite number")
+    } else if message.contains("configured policy") {
+        message
+            .replace(" by the configured policy", "")
+            .replace(" by configured policy", "")
+    } else {
+        message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_words;
+
+    #[test]
+    fn library_words_do_not_reach_authors() {
+        for message in [
+            "multiple YAML documents detected; use from_str_multiple or from_str_multiple_with_options",
+            "non-finite float `.nan` rejected by the configured policy",
+            "YAML merge keys are not allowed by configured policy",
+            "tag `!x` on a struct field name is not allowed by configured policy",
+        ] {
+            let plain = plain_words(message.to_string());
+            assert!(!plain.contains("from_str"), "{plain}");
+            assert!(!plain.contains("policy"), "{plain}");
+        }
     }
 }
