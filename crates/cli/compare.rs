@@ -75,22 +75,9 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
                     seed: a.seed,
                     threads: None,
                 };
-                match population(path, &protocol, &base, &Model::default(), run) {
+                match population(&protocol, &base, &Model::default(), run) {
                     Ok(summary) if summary.first_error.is_some() => {
-                        // The workers read each protocol into sessions of their own, so
-                        // the error's place is named by the protocol's path here.
-                        if let Some(first) = summary.first_error {
-                            s.diagnostics.push(
-                                Diagnostic::error(
-                                    first.code,
-                                    format!(
-                                        "{} of {} simulated patients stopped with an error; the first: {}",
-                                        summary.failed, summary.patients, first.message
-                                    ),
-                                )
-                                .in_file(path.display().to_string()),
-                            );
-                        }
+                        s.diagnostics.extend(summary.first_error);
                         return (None, s, false);
                     }
                     Ok(summary) => Some(summary),

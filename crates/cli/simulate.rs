@@ -6,8 +6,6 @@ use std::io::{IsTerminal, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use std::path::Path;
-
 use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
 use rehab_syntax::escape::visible;
@@ -67,7 +65,6 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
         return (None, s, false);
     };
     let summary = match population(
-        &a.protocol,
         &protocol,
         &base,
         &model,
@@ -101,10 +98,9 @@ pub struct Population {
     pub threads: Option<usize>,
 }
 
-/// Simulates a population of the protocol at `path` (already checked as `protocol`) and
-/// summarises it in patient order, whatever the threads.
+/// Simulates a population of `protocol` and summarises it in patient order, whatever
+/// the threads. The protocol was read and compiled once; every thread shares it.
 pub fn population(
-    path: &Path,
     protocol: &Protocol,
     base: &Patient,
     model: &Model,
@@ -131,16 +127,13 @@ pub fn population(
             .map(|t| {
                 let done = &done;
                 scope.spawn(move || {
-                    // Each worker checks its own copy: compiled scripts stay on one thread.
-                    let mut own = Session::default();
-                    let Some((protocol, _, _)) = own.protocol(path) else {
-                        return Err("the protocol did not load in a worker".to_string());
-                    };
+                    // Every worker shares the one checked protocol; each makes its own
+                    // evaluator of the protocol's scripts.
                     let indices = (t..run.patients).step_by(threads as usize);
-                    let courses = simulate_many(&protocol, base, model, run.seed, indices, || {
+                    let courses = simulate_many(protocol, base, model, run.seed, indices, || {
                         done.fetch_add(1, Ordering::Relaxed);
                     });
-                    Ok((t, courses))
+                    Ok::<_, String>((t, courses))
                 })
             })
             .collect();

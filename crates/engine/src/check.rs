@@ -2,7 +2,7 @@
 //! report every problem found (not only the first) as located diagnostics.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rehab_dose::{Amount, Dimension, Dose};
 use rehab_syntax::patient::JournalEntry;
@@ -713,7 +713,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut owned: Scripts) -> Option<Prot
         phases,
         rules,
         notes,
-        scripts: Rc::new(owned),
+        scripts: Arc::new(owned),
     })
 }
 

@@ -20,5 +20,15 @@ pub mod simulate;
 pub use check::check_protocol;
 pub use patient::{MAX_YEAR, MIN_YEAR, check_patient, plausible};
 pub use rehab_rules::is_module_name;
-pub use run::{DayView, GateNeed, MAX_PLAN_DAYS, Responder, RunConfig, run, run_with};
+pub use run::{DayView, GateNeed, MAX_PLAN_DAYS, Responder, RunConfig, run, run_using, run_with};
+pub use scripts::Evaluator;
 pub use scripts::ModuleFile;
+
+// A checked protocol is an inert value that threads share (simulation workers, a batch,
+// an embedding service): this stops compiling the day it is no longer `Send + Sync`.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<model::Protocol>();
+    shared::<model::Patient>();
+    shared::<rehab_rules::Sandbox>();
+};

@@ -3,7 +3,7 @@
 //! A value of [`Protocol`] exists only when `check` found no error, so the runner
 //! never re-validates.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use rehab_dose::{Amount, Dose};
@@ -37,7 +37,7 @@ pub struct Protocol {
     pub rules: Vec<Rule>,
     pub notes: Vec<Note>,
     /// Every script of the protocol, compiled once, and the sandbox that runs them.
-    pub scripts: Rc<Scripts>,
+    pub scripts: Arc<Scripts>,
 }
 
 impl Protocol {

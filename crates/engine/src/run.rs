@@ -15,6 +15,7 @@ use rehab_syntax::{Diagnostic, codes};
 use crate::check::{rule_for_week, week_plan};
 use crate::model::*;
 use crate::plan::*;
+use crate::scripts::Evaluator;
 
 /// The longest plan the engine will lay out, in days (about five years).
 pub const MAX_PLAN_DAYS: i64 = 5 * 366;
@@ -83,11 +84,31 @@ pub fn run_with(
     config: &RunConfig,
     responder: Option<&mut dyn Responder>,
 ) -> Result<Plan, Diagnostic> {
+    let evaluator = protocol.scripts.evaluator()?;
+    run_using(&evaluator, protocol, patient, config, responder)
+}
+
+/// Runs `protocol` for `patient` as [`run_with`] does, on an evaluator of the protocol's
+/// scripts made beforehand ([`Scripts::evaluator`]): a thread that runs many patients
+/// makes one and reuses it, so it builds no engine per patient.
+pub fn run_using<'a>(
+    evaluator: &'a Evaluator<'a>,
+    protocol: &'a Protocol,
+    patient: &'a Patient,
+    config: &'a RunConfig,
+    responder: Option<&mut dyn Responder>,
+) -> Result<Plan, Diagnostic> {
+    if !std::ptr::eq(evaluator.scripts(), protocol.scripts.as_ref()) {
+        return Err(Diagnostic::error(
+            codes::SCRIPT_RUNTIME,
+            "internal: an evaluator of another protocol's scripts",
+        ));
+    }
     let start = match config.start {
         Some(d) => d,
         None => date_input(patient, &protocol.starts_on)?,
     };
-    let mut runner = Runner::new(protocol, patient, config, start);
+    let mut runner = Runner::new(protocol, patient, config, (start, evaluator));
     runner.responder = responder;
     runner.enter(0, start)?;
     while runner.outcome.is_none() {
@@ -154,7 +175,7 @@ struct Runner<'a, 'r> {
     journal: Cow<'a, [Entry]>,
     responder: Option<&'r mut dyn Responder>,
     config: &'a RunConfig,
-    scripts: &'a Scripts,
+    scripts: &'a Evaluator<'a>,
     start: Date,
     followed_until: Option<Date>,
     days: Vec<Day>,
@@ -173,12 +194,9 @@ impl<'a, 'r> Runner<'a, 'r> {
         protocol: &'a Protocol,
         patient: &'a Patient,
         config: &'a RunConfig,
-        start: Date,
+        (start, scripts): (Date, &'a Evaluator<'a>),
     ) -> Self {
-        let scripts = protocol.scripts.as_ref();
-        scripts
-            .sandbox
-            .begin_run(host_data(protocol, patient, start));
+        scripts.begin_run(host_data(protocol, patient, start));
         let mut inputs = Vars::new();
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));
@@ -218,7 +236,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             kind,
             note: None,
         };
-        host_record(&mut self.scripts.sandbox.host_data(), &entry);
+        host_record(&mut self.scripts.host_data(), &entry);
         insert_in_date_order(self.journal.to_mut(), entry, |e| e.date);
     }
 
@@ -421,7 +439,7 @@ impl<'a, 'r> Runner<'a, 'r> {
 
         // The journal and the rules.
         {
-            let mut host = self.scripts.sandbox.host_data();
+            let mut host = self.scripts.host_data();
             host.today = today;
             host.phase_start = visit.start;
             host.week_start = visit.week_start;
@@ -484,7 +502,7 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
         let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
         if !fired.is_empty() {
-            let mut host = self.scripts.sandbox.host_data();
+            let mut host = self.scripts.host_data();
             for (i, _) in &fired {
                 if let Some(rule) = self.protocol.rules.get(*i) {
                     host.fired.push((today, rule.id.clone()));
@@ -1139,12 +1157,11 @@ impl<'a, 'r> Runner<'a, 'r> {
         }
         let keep = |v: &str| needed.as_ref().is_none_or(|names| names.contains(&v));
         let vars = self.trigger_vars(visit, today, trigger, entry, &keep);
-        let mut prepared = self.scripts.sandbox.prepare(&vars);
+        let mut prepared = self.scripts.prepare(&vars);
         for (i, rule) in rules {
-            let sandbox = &self.scripts.sandbox;
-            sandbox.take_seen();
+            self.scripts.take_seen();
             let holds = self.scripts.eval_bool_in(rule.condition, &mut prepared)?;
-            sandbox.take_trace();
+            self.scripts.take_trace();
             if !holds {
                 continue;
             }
@@ -1168,17 +1185,16 @@ impl<'a, 'r> Runner<'a, 'r> {
 
     /// Evaluates a condition; returns whether it holds and the values it saw.
     fn eval(&self, id: ScriptId, vars: &Vars) -> Result<(bool, Vec<(String, Value)>), Diagnostic> {
-        let sandbox = &self.scripts.sandbox;
-        sandbox.take_seen();
+        self.scripts.take_seen();
         let holds = self.scripts.eval_bool(id, vars)?;
-        sandbox.take_trace();
+        self.scripts.take_trace();
         Ok((holds, self.values(id, vars)))
     }
 
     /// The values the last evaluation of script `id` saw: the variables it mentions and
     /// the host calls it made. None in a quiet run, which explains nothing.
     fn values(&self, id: ScriptId, vars: &Vars) -> Vec<(String, Value)> {
-        let seen = self.scripts.sandbox.take_seen();
+        let seen = self.scripts.take_seen();
         if self.config.quiet {
             return Vec::new();
         }
@@ -1459,7 +1475,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             .map(note_out)
             .collect();
         notes.extend(self.skipped);
-        self.scripts.sandbox.take_seen();
+        self.scripts.take_seen();
         Ok(Plan {
             protocol: ProtocolInfo {
                 id: protocol.id.clone(),

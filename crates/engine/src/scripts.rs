@@ -4,8 +4,8 @@
 use std::fmt;
 
 use rehab_rules::{
-    Limits, LiteralArgument, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind, Value,
-    Vars,
+    HostData, Limits, LiteralArgument, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind,
+    Seen, Value, Vars,
 };
 use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
 
@@ -228,36 +228,24 @@ impl Scripts {
         Ok(ScriptId(self.compiled.len() - 1))
     }
 
+    /// A new evaluator of these scripts, for one thread: made once and reused for
+    /// every run on that thread.
+    pub fn evaluator(&self) -> Result<Evaluator<'_>, Diagnostic> {
+        let inner = self
+            .sandbox
+            .evaluator()
+            .map_err(|e| Diagnostic::error(code_of(e.kind), e.message))?;
+        Ok(Evaluator {
+            scripts: self,
+            inner,
+        })
+    }
+
     fn script(&self, id: ScriptId) -> Result<&Script, Diagnostic> {
         self.compiled
             .get(id.0)
             .map(|(s, _)| s)
             .ok_or_else(|| Diagnostic::error(codes::SCRIPT_RUNTIME, "internal: missing script"))
-    }
-
-    /// Evaluates condition `id`; an error is located in its file.
-    pub(crate) fn eval_bool(&self, id: ScriptId, vars: &Vars) -> Result<bool, Diagnostic> {
-        self.sandbox
-            .eval_bool(self.script(id)?, vars)
-            .map_err(|e| self.diagnostic(id, &e))
-    }
-
-    /// Evaluates condition `id` on prepared variables; an error is located in its file.
-    pub(crate) fn eval_bool_in(
-        &self,
-        id: ScriptId,
-        vars: &mut rehab_rules::Prepared,
-    ) -> Result<bool, Diagnostic> {
-        self.sandbox
-            .eval_bool_in(self.script(id)?, vars)
-            .map_err(|e| self.diagnostic(id, &e))
-    }
-
-    /// Evaluates script `id` for its value; an error is located in its file.
-    pub(crate) fn eval_value(&self, id: ScriptId, vars: &Vars) -> Result<Value, Diagnostic> {
-        self.sandbox
-            .eval_value(self.script(id)?, vars)
-            .map_err(|e| self.diagnostic(id, &e))
     }
 
     /// Every call with a text literal as its first argument, in every script compiled so
@@ -350,6 +338,95 @@ impl Scripts {
             d = d.with_help(help);
         }
         d
+    }
+}
+
+/// Runs a protocol's scripts on one thread: the compiled scripts, shared, and an
+/// evaluator of its own with the run's state (what the host functions see, the
+/// operation budget). Errors are located in the protocol's files.
+pub struct Evaluator<'p> {
+    scripts: &'p Scripts,
+    inner: rehab_rules::Evaluator,
+}
+
+impl fmt::Debug for Evaluator<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("scripts", self.scripts)
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl<'p> Evaluator<'p> {
+    /// The compiled scripts this evaluator runs.
+    pub fn scripts(&self) -> &'p Scripts {
+        self.scripts
+    }
+
+    /// Starts a run with what the host functions see, and a fresh operation budget.
+    pub(crate) fn begin_run(&self, data: HostData) {
+        self.inner.begin_run(data);
+    }
+
+    /// What the host functions see, to move forward between evaluations.
+    pub(crate) fn host_data(&self) -> std::sync::MutexGuard<'_, HostData> {
+        self.inner.host_data()
+    }
+
+    /// The host function calls (with their results) made since the last call.
+    pub(crate) fn take_seen(&self) -> Vec<Seen> {
+        self.inner.take_seen()
+    }
+
+    /// The `print` and `debug` lines scripts wrote since the last call.
+    pub(crate) fn take_trace(&self) -> Vec<String> {
+        self.inner.take_trace()
+    }
+
+    /// The variables of one evaluation, converted once for several scripts.
+    pub(crate) fn prepare(&self, vars: &Vars) -> rehab_rules::Prepared {
+        self.inner.prepare(vars)
+    }
+
+    /// Evaluates condition `id`; an error is located in its file.
+    pub(crate) fn eval_bool(&self, id: ScriptId, vars: &Vars) -> Result<bool, Diagnostic> {
+        self.inner
+            .eval_bool(self.scripts.script(id)?, vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))
+    }
+
+    /// Evaluates condition `id` on prepared variables; an error is located in its file.
+    pub(crate) fn eval_bool_in(
+        &self,
+        id: ScriptId,
+        vars: &mut rehab_rules::Prepared,
+    ) -> Result<bool, Diagnostic> {
+        self.inner
+            .eval_bool_in(self.scripts.script(id)?, vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))
+    }
+
+    /// Evaluates script `id` for its value; an error is located in its file.
+    pub(crate) fn eval_value(&self, id: ScriptId, vars: &Vars) -> Result<Value, Diagnostic> {
+        self.inner
+            .eval_value(self.scripts.script(id)?, vars)
+            .map_err(|e| self.scripts.diagnostic(id, &e))
+    }
+
+    /// The variables script `id` reads, when that is known without running it.
+    pub(crate) fn reads(&self, id: ScriptId) -> Option<&'p [String]> {
+        self.scripts.reads(id)
+    }
+
+    /// The text of a script, as written.
+    pub(crate) fn text(&self, id: ScriptId) -> &'p str {
+        self.scripts.text(id)
+    }
+
+    /// A diagnostic about the value a script gave, pointing at the script.
+    pub(crate) fn value_error(&self, id: ScriptId, message: String) -> Diagnostic {
+        self.scripts.value_error(id, message)
     }
 }
 

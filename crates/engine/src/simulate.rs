@@ -9,7 +9,8 @@ use jiff::civil::Date;
 
 use crate::model::{Answer, Assessment, EntryKind, Patient, Protocol, SessionStatus};
 use crate::plan::OutcomeStatus;
-use crate::run::{DayView, GateNeed, Responder, RunConfig, run_with};
+use crate::run::{DayView, GateNeed, Responder, RunConfig, run_using};
+use crate::scripts::Evaluator;
 
 /// How a simulated patient behaves. Chances are per session (or per test) and
 /// independent of each other.
@@ -218,6 +219,17 @@ pub fn simulate_one(
     seed: u64,
     index: u64,
 ) -> Result<Course, rehab_syntax::Diagnostic> {
+    let evaluator = protocol.scripts.evaluator()?;
+    simulate_on(&evaluator, protocol, base, (model, seed, index))
+}
+
+/// Runs patient `index` as [`simulate_one`] does, on an evaluator made beforehand.
+fn simulate_on(
+    evaluator: &Evaluator<'_>,
+    protocol: &Protocol,
+    base: &Patient,
+    (model, seed, index): (&Model, u64, u64),
+) -> Result<Course, rehab_syntax::Diagnostic> {
     let mut patient = Simulated {
         model,
         stream: Stream::for_patient(seed, index),
@@ -227,7 +239,7 @@ pub fn simulate_one(
         quiet: true,
         ..RunConfig::default()
     };
-    let plan = run_with(protocol, base, &config, Some(&mut patient))?;
+    let plan = run_using(evaluator, protocol, base, &config, Some(&mut patient))?;
     let mut fired = vec![0u32; protocol.rules.len()];
     for day in &plan.days {
         for d in &day.decisions {
@@ -352,9 +364,14 @@ pub fn simulate_many(
     indices: impl Iterator<Item = u64>,
     mut progress: impl FnMut(),
 ) -> Vec<Result<Course, rehab_syntax::Diagnostic>> {
+    // One evaluator for all of this thread's patients: each run starts afresh on it.
+    let evaluator = protocol.scripts.evaluator();
     indices
         .map(|i| {
-            let course = simulate_one(protocol, base, model, seed, i);
+            let course = match &evaluator {
+                Ok(evaluator) => simulate_on(evaluator, protocol, base, (model, seed, i)),
+                Err(d) => Err(d.clone()),
+            };
             progress();
             course
         })

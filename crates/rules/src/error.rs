@@ -4,9 +4,9 @@ use std::fmt;
 
 use rhai::{EvalAltResult, ParseError, ParseErrorType, Position};
 
+use crate::evaluator::{OPERATIONS, RUN_BUDGET};
 use crate::limits::Limits;
 use crate::modules::forbidden_reason;
-use crate::sandbox::{OPERATIONS, RUN_BUDGET};
 
 /// What went wrong, for callers that react differently to different failures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,8 +6,7 @@
 //! `today`, so a script can never read the future. Each call is recorded with its result,
 //! so that an explanation can show what a condition saw.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use jiff::civil::Date;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map, Position};
@@ -233,19 +232,37 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
     },
 ];
 
-/// The shared state behind the host functions.
+/// The state behind the host functions: one per evaluator, so one per thread.
 #[derive(Debug, Default)]
 pub(crate) struct Host {
-    pub(crate) data: RefCell<HostData>,
-    pub(crate) seen: RefCell<Vec<Seen>>,
+    data: Mutex<HostData>,
+    seen: Mutex<Vec<Seen>>,
 }
 
-type Shared = Rc<Host>;
+impl Host {
+    /// What the host functions see. The lock is never contended (an evaluator runs one
+    /// script at a time on one thread); a lock poisoned by a panic elsewhere still holds
+    /// valid data.
+    pub(crate) fn data(&self) -> MutexGuard<'_, HostData> {
+        self.data
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The calls recorded since they were last taken.
+    pub(crate) fn seen(&self) -> MutexGuard<'_, Vec<Seen>> {
+        self.seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+type Shared = Arc<Host>;
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
 fn record(host: &Host, call: String, value: &Dynamic) {
     let value = Value::from_dynamic(value.clone()).unwrap_or(Value::Unit);
-    let mut seen = host.seen.borrow_mut();
+    let mut seen = host.seen();
     // A condition evaluated in a loop would record the same call many times.
     if seen.len() < 64 && !seen.iter().any(|s| s.call == call) {
         seen.push(Seen { call, value });
@@ -283,9 +300,9 @@ fn checkin_map(c: &CheckIn) -> Dynamic {
 
 /// Registers every function of [`HOST_FUNCTIONS`] except `clamp`, which the sandbox owns.
 pub(crate) fn register(engine: &mut Engine, host: &Shared) {
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("checkins", move |n: INT| -> Dynamic {
-        let data = h.data.borrow();
+        let data = h.data();
         let n = usize::try_from(n.max(0)).unwrap_or(0);
         let mut latest: Vec<&CheckIn> = data.checkins_from(Date::MIN).take(n).collect();
         latest.reverse();
@@ -295,15 +312,15 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move || -> INT {
-        let value = streak(&h.data.borrow(), 1);
+        let value = streak(&h.data(), 1);
         record(&h, "pain_free_streak()".into(), &Dynamic::from_int(value));
         value
     });
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move |threshold: INT| -> INT {
-        let value = streak(&h.data.borrow(), threshold);
+        let value = streak(&h.data(), threshold);
         record(
             &h,
             format!("pain_free_streak({threshold})"),
@@ -312,9 +329,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("max_pain", move |days: INT| -> INT {
-        let data = h.data.borrow();
+        let data = h.data();
         let value = data
             .window_start(days)
             .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
@@ -323,9 +340,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("max_pain_in_week", move |weeks_ago: INT| -> INT {
-        let data = h.data.borrow();
+        let data = h.data();
         let value = week_window(&data, weeks_ago)
             .and_then(|(first, last)| {
                 data.checkins_from(first)
@@ -342,11 +359,11 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn(
         "max_field_in_week",
         move |field: ImmutableString, weeks_ago: INT| -> Dynamic {
-            let data = h.data.borrow();
+            let data = h.data();
             let values = week_window(&data, weeks_ago)
                 .into_iter()
                 .flat_map(|(first, last)| {
@@ -364,9 +381,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         },
     );
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("max_pain_in_phase", move || -> INT {
-        let data = h.data.borrow();
+        let data = h.data();
         let value = data
             .checkins_from(data.phase_start)
             .map(CheckIn::max_pain)
@@ -376,11 +393,11 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn(
         "painful_checkins",
         move |days: INT, threshold: INT| -> INT {
-            let data = h.data.borrow();
+            let data = h.data();
             let count = data.window_start(days).map_or(0, |first| {
                 data.checkins_from(first)
                     .filter(|c| c.max_pain() >= threshold)
@@ -396,11 +413,11 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         },
     );
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn(
         "fired",
         move |rule: ImmutableString, days: INT| -> Result<INT> {
-            let data = h.data.borrow();
+            let data = h.data();
             if !data.rules.iter().any(|r| r == rule.as_str()) {
                 return Err(fail(format!(
                     "fired: no rule `{rule}`; the protocol's rules are: {}",
@@ -426,9 +443,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         },
     );
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("days_since", move |name: ImmutableString| -> INT {
-        let data = h.data.borrow();
+        let data = h.data();
         let today = data.today;
         let events = data
             .events
@@ -452,18 +469,18 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("last_result", move |id: ImmutableString| -> Dynamic {
-        let data = h.data.borrow();
+        let data = h.data();
         let value =
             latest(&data, &id).map_or(Dynamic::UNIT, |a| Value::Map(a.result.clone()).to_dynamic());
         record(&h, format!("last_result({id:?})"), &value);
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("last_passed", move |id: ImmutableString| -> bool {
-        let data = h.data.borrow();
+        let data = h.data();
         let value = latest(&data, &id).is_some_and(|a| a.passed.unwrap_or(true));
         record(
             &h,
@@ -473,11 +490,11 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         value
     });
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn(
         "sessions_this_week",
         move |status: ImmutableString| -> INT {
-            let data = h.data.borrow();
+            let data = h.data();
             let count = data
                 .checkins_from(data.week_start)
                 .filter(|c| c.session.as_deref() == Some(&status))
@@ -492,9 +509,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         },
     );
 
-    let h = Rc::clone(host);
+    let h = Arc::clone(host);
     engine.register_fn("table", move |id: ImmutableString| -> Result<Dynamic> {
-        let data = h.data.borrow();
+        let data = h.data();
         let Some(row) = data.tables.iter().find(|r| r.table == id.as_str()) else {
             let names: Vec<&str> = data.tables.iter().map(|r| r.table.as_str()).collect();
             return Err(fail(format!(

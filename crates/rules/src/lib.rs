@@ -21,6 +21,7 @@
 
 mod callbacks;
 mod error;
+mod evaluator;
 mod host;
 mod limits;
 mod modules;
@@ -28,11 +29,12 @@ mod sandbox;
 mod vars;
 
 pub use error::{ScriptError, ScriptErrorKind};
+pub use evaluator::{Evaluator, Prepared};
 pub use host::{
     AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, HostFunction, PAIN_TIMES,
     Seen, TableRow,
 };
 pub use limits::Limits;
 pub use modules::{ModuleSource, is_module_name};
-pub use sandbox::{LiteralArgument, Prepared, Sandbox, Script};
+pub use sandbox::{LiteralArgument, Sandbox, Script};
 pub use vars::{Value, Vars};

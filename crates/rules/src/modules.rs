@@ -1,8 +1,8 @@
 //! Plugin modules given as text, and the import resolver that only knows about them.
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Module, ModuleResolver, Position, Scope};
 
@@ -64,26 +64,27 @@ enum Slot {
     Loaded(rhai::Shared<Module>),
 }
 
-/// The modules of one sandbox, shared between the sandbox and its resolver.
+/// The modules of one evaluator, shared between the evaluator and its resolver.
 #[derive(Debug, Default)]
 pub(crate) struct ModuleStore {
-    slots: RefCell<BTreeMap<String, Slot>>,
+    slots: Mutex<BTreeMap<String, Slot>>,
 }
 
 impl ModuleStore {
-    pub(crate) fn insert(&self, name: String, ast: AST) {
+    /// The slots; never contended (one evaluator runs on one thread), and a lock
+    /// poisoned by a panic elsewhere still holds valid slots.
+    fn slots(&self) -> MutexGuard<'_, BTreeMap<String, Slot>> {
         self.slots
-            .borrow_mut()
-            .insert(name, Slot::Compiled(Box::new(ast)));
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn insert(&self, name: String, ast: AST) {
+        self.slots().insert(name, Slot::Compiled(Box::new(ast)));
     }
 
     pub(crate) fn contains(&self, name: &str) -> bool {
-        self.slots.borrow().contains_key(name)
-    }
-
-    /// The names scripts may import, sorted.
-    pub(crate) fn names(&self) -> Vec<String> {
-        self.slots.borrow().keys().cloned().collect()
+        self.slots().contains_key(name)
     }
 
     /// Returns the module called `name` (already normalized), running its top level the
@@ -95,7 +96,7 @@ impl ModuleStore {
         pos: Position,
     ) -> Result<rhai::Shared<Module>, Box<EvalAltResult>> {
         let ast = {
-            let mut slots = self.slots.borrow_mut();
+            let mut slots = self.slots();
             let Some(slot) = slots.get_mut(name) else {
                 return Err(EvalAltResult::ErrorModuleNotFound(name.to_owned(), pos).into());
             };
@@ -118,7 +119,7 @@ impl ModuleStore {
         };
         // The borrow is released here: the module's top level may import other modules.
         let result = Module::eval_ast_as_new(Scope::new(), &ast, engine);
-        let mut slots = self.slots.borrow_mut();
+        let mut slots = self.slots();
         match result {
             Ok(module) => {
                 let module = rhai::Shared::new(module);
@@ -144,9 +145,9 @@ fn ast_source(slots: &BTreeMap<String, Slot>, name: &str) -> String {
 /// Resolves `import` against the [`ModuleStore`] only; it never touches the file system.
 #[derive(Debug)]
 pub(crate) struct StoreResolver {
-    pub(crate) store: Rc<ModuleStore>,
-    /// `import` statements run by the evaluation under way (the sandbox resets it).
-    pub(crate) imports: Rc<Cell<usize>>,
+    pub(crate) store: Arc<ModuleStore>,
+    /// `import` statements run by the evaluation under way (the evaluator resets it).
+    pub(crate) imports: Arc<AtomicUsize>,
     /// The most `import` statements one evaluation may run.
     pub(crate) max_imports: usize,
 }
@@ -161,8 +162,7 @@ impl ModuleResolver for StoreResolver {
     ) -> Result<rhai::Shared<Module>, Box<EvalAltResult>> {
         // Counted here, per statement run: Rhai's own limit counts the modules alive at
         // once, so forty imports in a loop would each pass it.
-        self.imports.set(self.imports.get() + 1);
-        if self.imports.get() > self.max_imports {
+        if self.imports.fetch_add(1, Ordering::Relaxed) + 1 > self.max_imports {
             return Err(EvalAltResult::ErrorTooManyModules(pos).into());
         }
         if forbidden_reason(path).is_some() {

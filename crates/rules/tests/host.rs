@@ -3,8 +3,8 @@
 
 use jiff::civil::{Date, date};
 use rehab_rules::{
-    AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, Limits, ModuleSource,
-    Sandbox, ScriptErrorKind, TableRow, Value, Vars,
+    AssessmentRecord, CheckIn, Evaluator, EventRecord, HOST_FUNCTIONS, HostData, Limits,
+    ModuleSource, Sandbox, ScriptErrorKind, TableRow, Value, Vars,
 };
 
 fn checkin(day: Date, session: &str, pain: [i64; 4]) -> CheckIn {
@@ -74,15 +74,16 @@ fn data() -> HostData {
     }
 }
 
-fn eval(sandbox: &Sandbox, source: &str) -> Value {
+fn eval(sandbox: &Sandbox, ev: &Evaluator, source: &str) -> Value {
     let script = sandbox.compile("t", source).unwrap();
-    sandbox.eval_value(&script, &Vars::new()).unwrap()
+    ev.eval_value(&script, &Vars::new()).unwrap()
 }
 
 #[test]
 fn journal_helpers_see_only_up_to_today() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(data());
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
     let cases: &[(&str, Value)] = &[
         ("checkins(2).len()", Value::Int(2)),
         ("checkins(2)[1].pain.during", Value::Int(1)),
@@ -128,16 +129,21 @@ fn journal_helpers_see_only_up_to_today() {
         ),
     ];
     for (source, expected) in cases {
-        assert_eq!(&eval(&sandbox, source), expected, "{source}");
+        assert_eq!(&eval(&sandbox, &ev, source), expected, "{source}");
     }
 }
 
 #[test]
 fn calls_are_recorded_for_explanations() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(data());
-    eval(&sandbox, "painful_checkins(14, 2) >= 2 && max_pain(7) > 0");
-    let seen = sandbox.take_seen();
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
+    eval(
+        &sandbox,
+        &ev,
+        "painful_checkins(14, 2) >= 2 && max_pain(7) > 0",
+    );
+    let seen = ev.take_seen();
     let calls: Vec<(&str, &Value)> = seen.iter().map(|s| (s.call.as_str(), &s.value)).collect();
     assert_eq!(
         calls,
@@ -146,21 +152,23 @@ fn calls_are_recorded_for_explanations() {
             ("max_pain(7)", &Value::Int(1))
         ]
     );
-    assert!(sandbox.take_seen().is_empty());
+    assert!(ev.take_seen().is_empty());
 }
 
 #[test]
 fn moving_today_forward_reveals_later_entries() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(data());
-    sandbox.host_data().today = date(2026, 11, 12);
-    assert_eq!(eval(&sandbox, "max_pain(1)"), Value::Int(9));
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
+    ev.host_data().today = date(2026, 11, 12);
+    assert_eq!(eval(&sandbox, &ev, "max_pain(1)"), Value::Int(9));
 }
 
 #[test]
 fn bad_arguments_are_runtime_errors() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(data());
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
     for source in [
         "table(\"nope\")",
         "fired(\"nope\", 7)",
@@ -168,7 +176,7 @@ fn bad_arguments_are_runtime_errors() {
         "add_days(\"2026-01-01\", 9223372036854775807)",
     ] {
         let script = sandbox.compile("t", source).unwrap();
-        let err = sandbox.eval_value(&script, &Vars::new()).unwrap_err();
+        let err = ev.eval_value(&script, &Vars::new()).unwrap_err();
         assert_eq!(err.kind, ScriptErrorKind::Runtime, "{source}: {err}");
     }
 }
@@ -188,11 +196,12 @@ fn with_module() -> Sandbox {
 #[test]
 fn modules_are_reachable_by_name_without_import() {
     let sandbox = with_module();
+    let ev = sandbox.evaluator().unwrap();
     let vars = Vars::new().with("pain", Vars::new().with("during", 3).with("after", 1));
     let script = sandbox
         .compile("t", "tools::is_pain(tools::worst(pain))")
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &vars).unwrap());
+    assert!(ev.eval_bool(&script, &vars).unwrap());
 }
 
 #[test]
@@ -246,7 +255,8 @@ fn an_undefined_module_function_alone_is_found() {
 #[test]
 fn every_host_function_is_registered() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(data());
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
     for f in HOST_FUNCTIONS {
         let script = sandbox.compile("t", &format!("{}(1)", f.name)).unwrap();
         assert!(
@@ -260,9 +270,10 @@ fn every_host_function_is_registered() {
 #[test]
 fn compilations_are_counted() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox.compile("t", "1 + 1").unwrap();
     for _ in 0..100 {
-        sandbox.eval_value(&script, &Vars::new()).unwrap();
+        ev.eval_value(&script, &Vars::new()).unwrap();
     }
     assert_eq!(sandbox.compilations(), 1);
 }
@@ -288,7 +299,8 @@ fn journal_fields_are_read_by_week_and_in_checkins() {
         };
     }
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
-    sandbox.begin_run(host);
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(host);
     let cases: &[(&str, Value)] = &[
         ("max_field_in_week(\"stiffness\", 0)", Value::Float(1.0)),
         ("max_field_in_week(\"stiffness\", 1)", Value::Float(3.5)),
@@ -306,7 +318,7 @@ fn journal_fields_are_read_by_week_and_in_checkins() {
         ("checkins(5)[0].fields.len()", Value::Int(0)),
     ];
     for (source, expected) in cases {
-        assert_eq!(&eval(&sandbox, source), expected, "{source}");
+        assert_eq!(&eval(&sandbox, &ev, source), expected, "{source}");
     }
 }
 

@@ -45,8 +45,9 @@ fn pain(during: i64, next_day: i64) -> Vars {
 
 /// Compiles and evaluates `source` as a condition, expecting an error.
 fn bool_error(sandbox: &Sandbox, source: &str, vars: &Vars) -> ScriptError {
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox.compile("test.yaml:3:5", source).unwrap();
-    sandbox.eval_bool(&script, vars).unwrap_err()
+    ev.eval_bool(&script, vars).unwrap_err()
 }
 
 fn assert_positioned(err: &ScriptError, kind: ScriptErrorKind) {
@@ -58,21 +59,23 @@ fn assert_positioned(err: &ScriptError, kind: ScriptErrorKind) {
 #[test]
 fn condition_over_nested_vars() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile(
             "protocol.yaml:120:16",
             "pain.during > 2 || pain.next_day > 0",
         )
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &pain(3, 0)).unwrap());
-    assert!(sandbox.eval_bool(&script, &pain(0, 1)).unwrap());
-    assert!(!sandbox.eval_bool(&script, &pain(2, 0)).unwrap());
+    assert!(ev.eval_bool(&script, &pain(3, 0)).unwrap());
+    assert!(ev.eval_bool(&script, &pain(0, 1)).unwrap());
+    assert!(!ev.eval_bool(&script, &pain(2, 0)).unwrap());
     assert_eq!(script.origin(), "protocol.yaml:120:16");
 }
 
 #[test]
 fn all_value_kinds_reach_the_script_and_come_back() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let vars = Vars::new()
         .with("n", 4)
         .with("x", 1.5)
@@ -87,7 +90,7 @@ fn all_value_kinds_reach_the_script_and_come_back() {
                 label: name + "!", list: history, none: () }"#,
         )
         .unwrap();
-    let Value::Map(result) = sandbox.eval_value(&script, &vars).unwrap() else {
+    let Value::Map(result) = ev.eval_value(&script, &vars).unwrap() else {
         panic!("expected a map");
     };
     assert_eq!(result.get("sum"), Some(&Value::Int(14)));
@@ -108,6 +111,7 @@ fn passed_variables_cannot_be_changed() {
 #[test]
 fn module_function_called_from_a_condition() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile("t", r#"import "hop" as hop; hop::passed(result)"#)
         .unwrap();
@@ -117,13 +121,13 @@ fn module_function_called_from_a_condition() {
             Vars::new().with("injured", injured).with("healthy", 100.0),
         )
     };
-    assert!(sandbox.eval_bool(&script, &result(95.0)).unwrap());
-    assert!(!sandbox.eval_bool(&script, &result(80.0)).unwrap());
+    assert!(ev.eval_bool(&script, &result(95.0)).unwrap());
+    assert!(!ev.eval_bool(&script, &result(80.0)).unwrap());
 
     let nested = sandbox
         .compile("t", r#"import "lib/scores" as s; s::double(21) == 42"#)
         .unwrap();
-    assert!(sandbox.eval_bool(&nested, &Vars::new()).unwrap());
+    assert!(ev.eval_bool(&nested, &Vars::new()).unwrap());
     assert_eq!(sandbox.module_names(), ["hop", "lib/scores"]);
 }
 
@@ -154,13 +158,11 @@ fn modules_may_import_each_other() {
         ],
     )
     .unwrap();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile("t", r#"import "a" as a; a::twice(1)"#)
         .unwrap();
-    assert_eq!(
-        sandbox.eval_value(&script, &Vars::new()).unwrap(),
-        Value::Int(4)
-    );
+    assert_eq!(ev.eval_value(&script, &Vars::new()).unwrap(), Value::Int(4));
 }
 
 #[test]
@@ -206,12 +208,13 @@ fn endless_loop_without_operation_limit_times_out() {
         ..Limits::default()
     };
     let sandbox = Sandbox::new(limits, Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
     let err = bool_error(&sandbox, "let x = 0; loop { x += 1; }", &Vars::new());
     assert_positioned(&err, ScriptErrorKind::Timeout);
     // The clock restarts for every evaluation: a quick script right after still runs.
     let quick = sandbox.compile("t", "true").unwrap();
     std::thread::sleep(Duration::from_millis(60));
-    assert!(sandbox.eval_bool(&quick, &Vars::new()).unwrap());
+    assert!(ev.eval_bool(&quick, &Vars::new()).unwrap());
 }
 
 /// Regression: a callback called from a native function (`map`, `sort`...) ran on a
@@ -231,6 +234,7 @@ fn operations_inside_callbacks_count_towards_the_limit() {
 #[test]
 fn errors_inside_a_comparator_stop_the_script() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let err = bool_error(
         &sandbox,
         "let a = [3, 1, 2];\na.sort(|x, y| { throw \"boom\" });\ntrue",
@@ -248,14 +252,14 @@ fn errors_inside_a_comparator_stop_the_script() {
             "let a = [3, 1, 2, 1]; a.sort(|x, y| x - y); let b = a.order(|x, y| x > y); a == [1, 1, 2, 3] && b == [3, 2, 1, 1] && [1, 1, 2, 2, 1].dedup() == () ",
         )
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &Vars::new()).unwrap());
+    assert!(ev.eval_bool(&script, &Vars::new()).unwrap());
     let script = sandbox
         .compile(
             "t",
             "let a = [1, 1, 2, 2, 1]; a.dedup(); let b = [1, 2, 4, 5]; b.dedup(|x, y| y - x == 1); a == [1, 2, 1] && b == [1, 4]",
         )
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &Vars::new()).unwrap());
+    assert!(ev.eval_bool(&script, &Vars::new()).unwrap());
 }
 
 /// Regression: a rule just under the operation limit, evaluated on every check-in of a
@@ -267,13 +271,14 @@ fn run_budget_spans_evaluations_and_starts_again_with_each_run() {
         ..Limits::default()
     };
     let sandbox = Sandbox::new(limits, Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
     let costly = sandbox
         .compile("t", "let n = 0; while n < 3000 { n += 1; } true")
         .unwrap();
-    sandbox.begin_run(rehab_rules::HostData::default());
+    ev.begin_run(rehab_rules::HostData::default());
     let mut evaluations = 0;
     let err = loop {
-        match sandbox.eval_bool(&costly, &Vars::new()) {
+        match ev.eval_bool(&costly, &Vars::new()) {
             Ok(_) => evaluations += 1,
             Err(e) => break e,
         }
@@ -282,15 +287,11 @@ fn run_budget_spans_evaluations_and_starts_again_with_each_run() {
     assert_eq!(err.kind, ScriptErrorKind::RunBudget, "{err}");
     assert!(evaluations >= 2, "{evaluations}");
     // The evaluation that ran out stopped at the budget, so the run spent it and no more.
-    assert!(
-        sandbox.run_operations() <= 50_000 + 1,
-        "{}",
-        sandbox.run_operations()
-    );
+    assert!(ev.run_operations() <= 50_000 + 1, "{}", ev.run_operations());
     // The next run has its budget whole again.
-    sandbox.begin_run(rehab_rules::HostData::default());
-    assert_eq!(sandbox.run_operations(), 0);
-    assert!(sandbox.eval_bool(&costly, &Vars::new()).unwrap());
+    ev.begin_run(rehab_rules::HostData::default());
+    assert_eq!(ev.run_operations(), 0);
+    assert!(ev.eval_bool(&costly, &Vars::new()).unwrap());
 }
 
 /// Forty imports in a loop: an import whose module is never used is removed when the
@@ -299,10 +300,11 @@ fn run_budget_spans_evaluations_and_starts_again_with_each_run() {
 #[test]
 fn imports_in_a_loop_count_each_time_they_run() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let unused = sandbox
         .compile("t", "for i in 0..40 { import \"hop\" as h; }\ntrue")
         .unwrap();
-    assert!(sandbox.eval_bool(&unused, &Vars::new()).unwrap());
+    assert!(ev.eval_bool(&unused, &Vars::new()).unwrap());
     let err = bool_error(
         &sandbox,
         "let n = 0;\nfor i in 0..40 { import \"lib/scores\" as s; n += s::double(i); }\ntrue",
@@ -459,15 +461,16 @@ fn circular_modules_are_refused() {
 #[test]
 fn print_and_debug_go_to_the_trace() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile("t", "print(\"hi\");\ndebug(pain.during);\ntrue")
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &pain(4, 0)).unwrap());
-    let trace = sandbox.take_trace();
+    assert!(ev.eval_bool(&script, &pain(4, 0)).unwrap());
+    let trace = ev.take_trace();
     assert_eq!(trace.len(), 2, "{trace:?}");
     assert_eq!(trace[0], "hi");
     assert_eq!(trace[1], "t:2:1: 4");
-    assert!(sandbox.take_trace().is_empty());
+    assert!(ev.take_trace().is_empty());
 }
 
 #[test]
@@ -477,16 +480,18 @@ fn trace_is_bounded() {
         ..Limits::default()
     };
     let sandbox = Sandbox::new(limits, Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile("t", "for i in 0..100 { print(i) } true")
         .unwrap();
-    sandbox.eval_bool(&script, &Vars::new()).unwrap();
-    assert_eq!(sandbox.take_trace().len(), 6);
+    ev.eval_bool(&script, &Vars::new()).unwrap();
+    assert_eq!(ev.take_trace().len(), 6);
 }
 
 #[test]
 fn compile_once_evaluate_ten_thousand_times() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     let script = sandbox
         .compile(
             "t",
@@ -499,7 +504,7 @@ fn compile_once_evaluate_ten_thousand_times() {
             "result",
             Vars::new().with("injured", 50.0).with("healthy", 100.0),
         );
-        if sandbox.eval_bool(&script, &vars).unwrap() {
+        if ev.eval_bool(&script, &vars).unwrap() {
             trues += 1;
         }
     }
@@ -559,6 +564,7 @@ fn runtime_errors_are_runtime() {
 #[test]
 fn host_functions_are_listed_and_work() {
     let sandbox = sandbox();
+    let ev = sandbox.evaluator().unwrap();
     assert!(sandbox.function_names().contains(&"clamp".to_owned()));
     let script = sandbox
         .compile(
@@ -566,5 +572,5 @@ fn host_functions_are_listed_and_work() {
             "clamp(pain.during, 0, 3) == 3 && clamp(1.5, 2.0, 4.0) == 2.0",
         )
         .unwrap();
-    assert!(sandbox.eval_bool(&script, &pain(9, 0)).unwrap());
+    assert!(ev.eval_bool(&script, &pain(9, 0)).unwrap());
 }
