@@ -6,15 +6,27 @@ use rehab_syntax::protocol as doc;
 use rehab_syntax::{Diagnostic, codes};
 
 use super::Ctx;
+use super::names::Names;
 use crate::model::*;
+
+/// Declares and checks every journal field.
+pub(super) fn lower_journal_fields(
+    ctx: &mut Ctx,
+    fields: &[doc::JournalField],
+    names: &mut Names,
+) -> Vec<JournalField> {
+    let mut lowered = Vec::new();
+    for f in fields {
+        names.fields.declare(ctx, &f.id);
+        let source = f.source.as_ref().map(|s| names.source(ctx, s));
+        lowered.push(journal_field(ctx, f, source));
+    }
+    lowered
+}
 
 /// A journal field: an id a check-in can use as its key and scripts as `fields.<id>`,
 /// and bounds only on a number, with the lower not above the upper.
-pub(super) fn journal_field(
-    ctx: &mut Ctx,
-    f: &doc::JournalField,
-    source: Option<String>,
-) -> JournalField {
+fn journal_field(ctx: &mut Ctx, f: &doc::JournalField, source: Option<String>) -> JournalField {
     let id = &f.id.value;
     if JournalEntry::KEYS.contains(&id.as_str()) {
         ctx.push(

@@ -1,5 +1,5 @@
-//! Ids declared in one namespace, and their resolution with a closest-name suggestion
-//! when a reference names nothing declared.
+//! The ids a protocol declares, one namespace each, and the resolution of references
+//! to them, with the closest declared id suggested when a reference names nothing.
 
 use std::collections::HashMap;
 
@@ -12,7 +12,7 @@ use super::Ctx;
 /// Ids declared in one namespace, with where each was first declared.
 pub(super) struct Ids {
     kind: &'static str,
-    pub(super) seen: HashMap<String, usize>,
+    seen: HashMap<String, usize>,
     order: Vec<String>,
 }
 
@@ -39,6 +39,12 @@ impl Ids {
         self.order.push(id.value.clone());
     }
 
+    /// The index of `name` if it is declared, reporting nothing: for checks that try
+    /// another namespace before calling a name undeclared.
+    pub(super) fn index(&self, name: &str) -> Option<usize> {
+        self.seen.get(name).copied()
+    }
+
     /// The index of `id`, or an error naming the closest declared id.
     pub(super) fn resolve(&self, ctx: &mut Ctx, id: &S<String>) -> Option<usize> {
         let at = ctx.span(&id.referenced);
@@ -62,5 +68,42 @@ impl Ids {
         }
         ctx.push(d);
         None
+    }
+}
+
+/// The ids of every namespace of one protocol. Each is filled in when the check reaches
+/// that part of the file, so a namespace is complete before the parts that refer to it
+/// are checked, and a duplicate id is reported next to the other findings about its item.
+pub(super) struct Names {
+    pub(super) sources: Ids,
+    pub(super) tables: Ids,
+    pub(super) circuits: Ids,
+    pub(super) assessments: Ids,
+    pub(super) events: Ids,
+    pub(super) fields: Ids,
+    pub(super) phases: Ids,
+    pub(super) rules: Ids,
+}
+
+impl Names {
+    pub(super) fn new() -> Self {
+        Names {
+            sources: Ids::new("source"),
+            tables: Ids::new("table"),
+            circuits: Ids::new("circuit"),
+            assessments: Ids::new("assessment"),
+            events: Ids::new("event"),
+            fields: Ids::new("journal field"),
+            phases: Ids::new("phase"),
+            rules: Ids::new("rule"),
+        }
+    }
+
+    /// The source id written at `s`, reported when no source declares it. The id is
+    /// kept either way, so that the item citing it is still lowered and its own errors
+    /// are still found.
+    pub(super) fn source(&self, ctx: &mut Ctx, s: &S<String>) -> String {
+        self.sources.resolve(ctx, s);
+        s.value.clone()
     }
 }

@@ -1,13 +1,150 @@
-//! A phase's weeks or levels, how it progresses, and how long it lasts.
+//! Phases: their weeks or levels, how they progress, how long they last, and the
+//! strength circuits they name.
 
 use rehab_syntax::protocol::{self as doc, InputKind, LimitOf, S};
 use rehab_syntax::{Diagnostic, codes};
 
 use super::Ctx;
-use super::names::Ids;
+use super::gates::lower_gates;
+use super::inputs::Inputs;
+use super::names::{Ids, Names};
+use super::patterns::{PhaseDoses, check_pattern_doses, lower_pattern};
+use super::reachability::Reach;
+use super::rules::lower_notes;
 use crate::model::*;
 
-pub(super) fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<WeekPlan> {
+/// Declares and checks every strength circuit.
+pub(super) fn lower_circuits(
+    ctx: &mut Ctx,
+    circuits: &[doc::Circuit],
+    names: &mut Names,
+    inputs: &Inputs,
+) -> Vec<Circuit> {
+    let mut lowered = Vec::new();
+    for c in circuits {
+        names.circuits.declare(ctx, &c.id);
+        let source = names.source(ctx, &c.source);
+        let notes = lower_notes(ctx, &c.notes, names, inputs);
+        if let Some(exercises) = ctx.dose(&c.exercises) {
+            lowered.push(Circuit {
+                id: c.id.value.clone(),
+                title: c.title.clone(),
+                exercises,
+                source,
+                interpretation: c.interpretation.clone(),
+                notes,
+            });
+        }
+    }
+    lowered
+}
+
+/// A phase as lowered. Its gates are kept apart from the rest, because a phase whose
+/// length could not be found is left out of the protocol (an error says why) while
+/// its gates still decide which of the phases after it are reached.
+pub(super) struct LoweredPhase {
+    pub(super) gates: Vec<Gate>,
+    /// The phase with no gates yet, or `None` when its length could not be found.
+    pub(super) phase: Option<Phase>,
+}
+
+impl LoweredPhase {
+    /// The checked phase, with its gates, if its length was found.
+    pub(super) fn into_phase(self) -> Option<Phase> {
+        let gates = self.gates;
+        self.phase.map(|phase| Phase { gates, ..phase })
+    }
+}
+
+/// Declares and checks every phase, in order; a protocol needs at least one.
+pub(super) fn lower_phases(
+    ctx: &mut Ctx,
+    p: &doc::ProtocolDoc,
+    names: &mut Names,
+    inputs: &Inputs,
+    tables: &[Table],
+    scripts: &mut Scripts,
+) -> Vec<Phase> {
+    if p.phases.is_empty() {
+        ctx.push(
+            Diagnostic::error(codes::PHASE, "the protocol has no phases")
+                .at(ctx.span(&p.id.referenced)),
+        );
+    }
+    let mut reach = Reach::new(p);
+    let mut phases = Vec::new();
+    for ph in &p.phases {
+        names.phases.declare(ctx, &ph.id);
+        reach.enter(ctx, &p.phases, ph);
+        let lowered = lower_phase(ctx, ph, names, inputs, tables, scripts);
+        reach.leave(ph, &lowered.gates, scripts);
+        phases.extend(lowered.into_phase());
+    }
+    phases
+}
+
+/// One phase, with every part of it checked even when an early part has an error, so
+/// that one pass reports them all.
+fn lower_phase(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    names: &Names,
+    inputs: &Inputs,
+    tables: &[Table],
+    scripts: &mut Scripts,
+) -> LoweredPhase {
+    let source = names.source(ctx, &ph.source);
+    let weeks = if ph.levels.is_empty() {
+        lower_weeks(ctx, ph, scripts)
+    } else {
+        lower_levels(ctx, ph)
+    };
+    let (advance, limits) = lower_progression(ctx, ph, names);
+    let length = lower_length(ctx, ph, &weeks, names, inputs, tables, scripts);
+    let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
+    let strength = ph
+        .strength
+        .as_ref()
+        .and_then(|c| names.circuits.resolve(ctx, c));
+    let pattern = lower_pattern(ctx, ph, names);
+    let whole = PhaseDoses {
+        cross: ph.cross.is_some(),
+        strength: ph.strength.is_some(),
+    };
+    check_pattern_doses(ctx, ph, &pattern, whole);
+    let on_entry = ph
+        .on_entry
+        .iter()
+        .filter_map(|a| names.assessments.resolve(ctx, a))
+        .collect();
+    let gates = lower_gates(ctx, ph, names, scripts);
+    let allowed = lower_notes(ctx, &ph.allowed, names, inputs);
+    let avoided = lower_notes(ctx, &ph.avoided, names, inputs);
+    let notes = lower_notes(ctx, &ph.notes, names, inputs);
+    let phase = length.map(|length| Phase {
+        id: ph.id.value.clone(),
+        title: ph.title.clone(),
+        source,
+        interpretation: ph.interpretation.clone(),
+        purpose: ph.purpose.clone(),
+        length,
+        allowed,
+        avoided,
+        cross,
+        strength,
+        pattern,
+        weeks,
+        advance,
+        limits,
+        on_entry,
+        gates: Vec::new(),
+        notes,
+    });
+    LoweredPhase { gates, phase }
+}
+
+/// A week-by-week phase's weeks, in order, each with one kind of session dose.
+fn lower_weeks(ctx: &mut Ctx, ph: &doc::Phase, scripts: &mut Scripts) -> Vec<WeekPlan> {
     let mut weeks: Vec<WeekPlan> = Vec::new();
     let mut next = 1;
     for w in &ph.weeks {
@@ -55,7 +192,7 @@ fn listed_in_order(ctx: &mut Ctx, span: &S<doc::WeekSpan>, next: &mut u32, what:
 }
 
 /// A phase's levels, as week plans keyed by level number.
-pub(super) fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
+fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
     if let Some(w) = ph.weeks.first() {
         ctx.error(
             codes::PHASE,
@@ -85,10 +222,10 @@ pub(super) fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
 }
 
 /// A phase's `advance` (level-by-level phases only) and `limits`.
-pub(super) fn lower_progression(
+fn lower_progression(
     ctx: &mut Ctx,
     ph: &doc::Phase,
-    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
+    names: &Names,
 ) -> (Option<Advance>, Vec<Limit>) {
     let by_level = !ph.levels.is_empty();
     let advance = match &ph.advance {
@@ -116,20 +253,20 @@ pub(super) fn lower_progression(
             }
             Some(Advance {
                 sessions: a.sessions.value.clamp(1, 365),
-                source: src(ctx, &a.source),
+                source: names.source(ctx, &a.source),
                 interpretation: a.interpretation.as_ref().map(|s| s.trim().to_string()),
             })
         }
         None if by_level => Some(Advance {
             sessions: 1,
-            source: src(ctx, &ph.source),
+            source: names.source(ctx, &ph.source),
             interpretation: None,
         }),
         None => None,
     };
     let mut limits = Vec::new();
     for l in &ph.limits {
-        let source = src(ctx, &l.source);
+        let source = names.source(ctx, &l.source);
         if l.of.value == LimitOf::Levels && !by_level {
             ctx.error(
                 codes::PHASE,
@@ -174,79 +311,111 @@ pub(super) fn lower_progression(
     (advance, limits)
 }
 
-pub(super) fn lower_length(
+/// How many days a phase lasts: as many levels or weeks as it lists, or its `duration`.
+fn lower_length(
     ctx: &mut Ctx,
     ph: &doc::Phase,
     weeks: &[WeekPlan],
-    (table_ids, tables): (&Ids, &[Table]),
+    names: &Names,
+    inputs: &Inputs,
+    tables: &[Table],
     scripts: &mut Scripts,
-    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
-    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
 ) -> Option<Length> {
-    let listed_weeks = weeks.last().map(|w| w.weeks.last);
+    let listed = weeks.last().map(|w| w.weeks.last);
     if !ph.levels.is_empty() {
-        if ph.duration.is_some() {
+        return levels_length(ctx, ph, listed);
+    }
+    let Some(d) = &ph.duration else {
+        return weeks_length(ctx, ph, listed);
+    };
+    let source = d.source.as_ref().map(|s| names.source(ctx, s));
+    let since = length_since(ctx, d, inputs);
+    let basis = length_basis(ctx, ph, d, (&names.tables, tables), scripts)?;
+    Some(Length {
+        basis,
+        since,
+        source,
+        interpretation: d.interpretation.as_ref().map(|s| s.trim().to_string()),
+    })
+}
+
+/// A level-by-level phase ends when its last level is done (`levels` is the number of
+/// the last one listed), so it cannot also have a `duration`.
+fn levels_length(ctx: &mut Ctx, ph: &doc::Phase, levels: Option<u32>) -> Option<Length> {
+    if ph.duration.is_some() {
+        ctx.push(
+            Diagnostic::error(
+                codes::PHASE,
+                format!(
+                    "phase `{}` lists levels, so it ends when its last level is done; it cannot also have a `duration`",
+                    ph.id.value
+                ),
+            )
+            .at(ctx.span(&ph.id.referenced))
+            .with_help("remove `duration`, or list `weeks` instead of `levels`"),
+        );
+        return None;
+    }
+    levels.map(|n| Length {
+        basis: LengthBasis::Levels(n),
+        since: None,
+        source: None,
+        interpretation: None,
+    })
+}
+
+/// A phase without a `duration` lasts as many weeks as it lists, and needs some.
+fn weeks_length(ctx: &mut Ctx, ph: &doc::Phase, weeks: Option<u32>) -> Option<Length> {
+    match weeks {
+        Some(n) => Some(Length {
+            basis: LengthBasis::Weeks(n),
+            since: None,
+            source: None,
+            interpretation: None,
+        }),
+        None => {
             ctx.push(
                 Diagnostic::error(
                     codes::PHASE,
                     format!(
-                        "phase `{}` lists levels, so it ends when its last level is done; it cannot also have a `duration`",
+                        "phase `{}` has neither a `duration` nor `weeks`",
                         ph.id.value
                     ),
                 )
                 .at(ctx.span(&ph.id.referenced))
-                .with_help("remove `duration`, or list `weeks` instead of `levels`"),
+                .with_help("add `duration: { period: 2wk }` or list the phase's weeks"),
             );
-            return None;
+            None
         }
-        return listed_weeks.map(|n| Length {
-            basis: LengthBasis::Levels(n),
-            since: None,
-            source: None,
-            interpretation: None,
-        });
     }
-    let Some(d) = &ph.duration else {
-        return match listed_weeks {
-            Some(n) => Some(Length {
-                basis: LengthBasis::Weeks(n),
-                since: None,
-                source: None,
-                interpretation: None,
-            }),
-            None => {
-                ctx.push(
-                    Diagnostic::error(
-                        codes::PHASE,
-                        format!(
-                            "phase `{}` has neither a `duration` nor `weeks`",
-                            ph.id.value
-                        ),
-                    )
-                    .at(ctx.span(&ph.id.referenced))
-                    .with_help("add `duration: { period: 2wk }` or list the phase's weeks"),
-                );
-                None
-            }
-        };
-    };
-    let source = d.source.as_ref().map(|s| src(ctx, s));
-    let since = match &d.since {
-        Some(s) => match input_of(ctx, s) {
-            Some(i) if i.kind == InputKind::Date => Some(i.id),
-            Some(i) => {
-                ctx.error(
-                    codes::BAD_VALUE,
-                    &s.referenced,
-                    format!("`since` must name a date input; `{}` is not one", i.id),
-                );
-                None
-            }
-            None => None,
-        },
+}
+
+/// The date input a duration counts from, which must be a date.
+fn length_since(ctx: &mut Ctx, d: &doc::DurationSpec, inputs: &Inputs) -> Option<String> {
+    let s = d.since.as_ref()?;
+    match inputs.get(ctx, s) {
+        Some(i) if i.kind == InputKind::Date => Some(i.id),
+        Some(i) => {
+            ctx.error(
+                codes::BAD_VALUE,
+                &s.referenced,
+                format!("`since` must name a date input; `{}` is not one", i.id),
+            );
+            None
+        }
         None => None,
-    };
-    let basis = match (&d.period, &d.table, &d.compute) {
+    }
+}
+
+/// What a duration's days come from: exactly one of a period, a table and a script.
+fn length_basis(
+    ctx: &mut Ctx,
+    ph: &doc::Phase,
+    d: &doc::DurationSpec,
+    (table_ids, tables): (&Ids, &[Table]),
+    scripts: &mut Scripts,
+) -> Option<LengthBasis> {
+    Some(match (&d.period, &d.table, &d.compute) {
         (Some(p), None, None) => LengthBasis::Period(ctx.phase_period(p)?),
         (None, None, Some(c)) => LengthBasis::Computed(ctx.script(scripts, c)?),
         (None, Some(t), None) => {
@@ -270,12 +439,6 @@ pub(super) fn lower_length(
             );
             return None;
         }
-    };
-    Some(Length {
-        basis,
-        since,
-        source,
-        interpretation: d.interpretation.as_ref().map(|s| s.trim().to_string()),
     })
 }
 

@@ -1,89 +1,111 @@
-//! Rules and the text they are written in: their actions, and the notes and conditions
-//! that say for whom guidance holds.
+//! Rules, with the actions they take, and notes of guidance, with the conditions that
+//! say for whom a note holds.
 
 use rehab_syntax::protocol::{self as doc, InputKind, S};
 use rehab_syntax::suggest::did_you_mean;
 use rehab_syntax::{Diagnostic, codes};
 
 use super::Ctx;
-use super::names::Ids;
+use super::inputs::Inputs;
+use super::names::{Ids, Names};
 use crate::model::*;
 
+/// Declares and checks every rule.
 pub(super) fn lower_rules(
     ctx: &mut Ctx,
-    p: &doc::ProtocolDoc,
+    rules: &[doc::RuleDoc],
+    names: &mut Names,
     scripts: &mut Scripts,
-    (phase_ids, assessment_ids, event_ids): (&Ids, &Ids, &Ids),
-    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
-) -> (Vec<Rule>, Ids) {
-    let mut rule_ids = Ids::new("rule");
-    let mut rules = Vec::new();
-    for r in &p.rules {
-        rule_ids.declare(ctx, &r.id);
-        if crate::plan::Decision::is_engine_id(&r.id.value) {
-            ctx.push(
-                Diagnostic::error(
-                    codes::RULE,
-                    format!(
-                        "`{}` is reserved for the engine's own decisions; a rule id may not contain `:` or be `rest` or `complete`",
-                        r.id.value
-                    ),
-                )
-                .at(ctx.span(&r.id.referenced))
-                .with_help("name the rule after what it does, such as `pain-holds-week`"),
-            );
-        }
-        let source = src(ctx, &r.source);
-        let trigger = r.on.value;
-        let mut only = None;
-        if let Some(a) = &r.assessment {
-            if trigger == Trigger::Assessment {
-                assessment_ids.resolve(ctx, a);
-                only = Some(a.value.clone());
-            } else {
-                ctx.error(
-                    codes::RULE,
-                    &a.referenced,
-                    "`assessment:` narrows a rule that runs `on: assessment`; this rule runs on something else",
-                );
-            }
-        }
-        if let Some(e) = &r.event {
-            if trigger == Trigger::Event {
-                event_ids.resolve(ctx, e);
-                only = Some(e.value.clone());
-            } else {
-                ctx.error(
-                    codes::RULE,
-                    &e.referenced,
-                    "`event:` narrows a rule that runs `on: event`; this rule runs on something else",
-                );
-            }
-        }
-        let phases: Vec<usize> = r
-            .phases
-            .iter()
-            .filter_map(|ph| phase_ids.resolve(ctx, ph))
-            .collect();
-        let actions = parse_actions(ctx, &r.action, phase_ids);
-        let condition = ctx.script(scripts, &r.when);
-        if let (Some(actions), Some(condition)) = (actions, condition) {
-            rules.push(Rule {
-                id: r.id.value.clone(),
-                trigger,
-                only,
-                phases,
-                condition,
-                actions,
-                reason: r.reason.trim().to_string(),
-                source,
-                interpretation: r.interpretation.as_ref().map(|s| s.trim().to_string()),
-            });
+) -> Vec<Rule> {
+    let mut lowered = Vec::new();
+    for r in rules {
+        names.rules.declare(ctx, &r.id);
+        if let Some(rule) = lower_rule(ctx, r, names, scripts) {
+            lowered.push(rule);
         }
     }
-    (rules, rule_ids)
+    lowered
 }
 
+/// One rule: an id of its own, the phases it runs in, what it does and when. A rule
+/// whose action or condition has an error is left out; the error says why.
+fn lower_rule(
+    ctx: &mut Ctx,
+    r: &doc::RuleDoc,
+    names: &Names,
+    scripts: &mut Scripts,
+) -> Option<Rule> {
+    if crate::plan::Decision::is_engine_id(&r.id.value) {
+        ctx.push(
+            Diagnostic::error(
+                codes::RULE,
+                format!(
+                    "`{}` is reserved for the engine's own decisions; a rule id may not contain `:` or be `rest` or `complete`",
+                    r.id.value
+                ),
+            )
+            .at(ctx.span(&r.id.referenced))
+            .with_help("name the rule after what it does, such as `pain-holds-week`"),
+        );
+    }
+    let source = names.source(ctx, &r.source);
+    let only = narrowed_to(ctx, r, names);
+    let phases: Vec<usize> = r
+        .phases
+        .iter()
+        .filter_map(|ph| names.phases.resolve(ctx, ph))
+        .collect();
+    let actions = parse_actions(ctx, &r.action, &names.phases);
+    let condition = ctx.script(scripts, &r.when);
+    let (Some(actions), Some(condition)) = (actions, condition) else {
+        return None;
+    };
+    Some(Rule {
+        id: r.id.value.clone(),
+        trigger: r.on.value,
+        only,
+        phases,
+        condition,
+        actions,
+        reason: r.reason.trim().to_string(),
+        source,
+        interpretation: r.interpretation.as_ref().map(|s| s.trim().to_string()),
+    })
+}
+
+/// The one assessment or event a rule is about. `assessment:` and `event:` narrow a
+/// rule that runs on an assessment or an event, and nothing else.
+fn narrowed_to(ctx: &mut Ctx, r: &doc::RuleDoc, names: &Names) -> Option<String> {
+    let trigger = r.on.value;
+    let mut only = None;
+    if let Some(a) = &r.assessment {
+        if trigger == Trigger::Assessment {
+            names.assessments.resolve(ctx, a);
+            only = Some(a.value.clone());
+        } else {
+            ctx.error(
+                codes::RULE,
+                &a.referenced,
+                "`assessment:` narrows a rule that runs `on: assessment`; this rule runs on something else",
+            );
+        }
+    }
+    if let Some(e) = &r.event {
+        if trigger == Trigger::Event {
+            names.events.resolve(ctx, e);
+            only = Some(e.value.clone());
+        } else {
+            ctx.error(
+                codes::RULE,
+                &e.referenced,
+                "`event:` narrows a rule that runs `on: event`; this rule runs on something else",
+            );
+        }
+    }
+    only
+}
+
+/// The words an action can start with, for suggesting the closest to a misspelt one.
 const ACTIONS: &[&str] = &[
     "advance", "hold", "regress", "rest", "goto", "refer", "advise",
 ];
@@ -209,32 +231,30 @@ fn parse_action(ctx: &mut Ctx, text: &S<String>, part: &str, phase_ids: &Ids) ->
     }
 }
 
+/// Notes of guidance, each citing a source and perhaps holding only for some patients.
 pub(super) fn lower_notes(
     ctx: &mut Ctx,
     notes: &[doc::Note],
-    src: &mut impl FnMut(&mut Ctx, &S<String>) -> String,
-    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
+    names: &Names,
+    inputs: &Inputs,
 ) -> Vec<Note> {
     notes
         .iter()
         .map(|n| Note {
             text: n.text.trim().to_string(),
-            source: src(ctx, &n.source),
+            source: names.source(ctx, &n.source),
             interpretation: n.interpretation.as_ref().map(|s| s.trim().to_string()),
             when: n
                 .when
                 .as_ref()
-                .and_then(|c| lower_condition(ctx, c, input_of)),
+                .and_then(|c| lower_condition(ctx, c, inputs)),
         })
         .collect()
 }
 
-fn lower_condition(
-    ctx: &mut Ctx,
-    c: &doc::Condition,
-    input_of: &impl Fn(&mut Ctx, &S<String>) -> Option<Input>,
-) -> Option<Condition> {
-    let input = input_of(ctx, &c.input)?;
+/// For whom a note holds: a choice input having, or not having, one of some choices.
+fn lower_condition(ctx: &mut Ctx, c: &doc::Condition, inputs: &Inputs) -> Option<Condition> {
+    let input = inputs.get(ctx, &c.input)?;
     let (values, negated) = match (&c.any_of, &c.not_in) {
         (Some(v), None) => (v, false),
         (None, Some(v)) => (v, true),
