@@ -31,7 +31,8 @@ use literals::check_literals;
 use names::{Ids, Names};
 pub(crate) use patterns::rule_for_week;
 pub(crate) use phases::week_plan;
-use phases::{lower_circuits, lower_phases};
+use phases::{LoweredPhase, lower_circuits, lower_phases};
+use reachability::report_unreachable;
 use rules::{lower_notes, lower_rules};
 
 /// The diagnostics of one checking pass, with the file they belong to.
@@ -61,6 +62,12 @@ impl<'a> Ctx<'a> {
 
     pub fn push(&mut self, d: Diagnostic) {
         self.diagnostics.push(d);
+    }
+
+    /// Puts `d` at position `at` among the diagnostics found so far: for a finding that
+    /// can only be made later but belongs among the findings about the same place.
+    pub fn insert(&mut self, at: usize, d: Diagnostic) {
+        self.diagnostics.insert(at.min(self.diagnostics.len()), d);
     }
 
     pub fn has_errors(&self) -> bool {
@@ -229,7 +236,8 @@ fn load_scripts(ctx: &mut Ctx, listed: &[S<String>], found: &[ModuleFile]) -> Op
 /// after the parts it names (tables name inputs; phases name tables, circuits,
 /// assessments and events; rules name phases; scripts name nearly everything), so
 /// every reference is resolved against a complete namespace. Diagnostics come out in
-/// this order too.
+/// this order too. Reachability comes last, since it needs both the phases' gates and
+/// the rules' `goto` actions.
 fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut scripts: Scripts) -> Protocol {
     let mut names = Names::new();
     for s in &p.sources {
@@ -241,10 +249,15 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut scripts: Scripts) -> Protocol 
     let assessments = lower_assessments(ctx, &p.assessments, &mut names);
     let events = lower_events(ctx, &p.events, &mut names);
     let journal_fields = lower_journal_fields(ctx, &p.journal_fields, &mut names);
-    let phases = lower_phases(ctx, p, &mut names, &inputs, &tables, &mut scripts);
+    let lowered = lower_phases(ctx, p, &mut names, &inputs, &tables, &mut scripts);
     let notes = lower_notes(ctx, &p.notes, &names, &inputs);
-    let rules = lower_rules(ctx, &p.rules, &mut names, &mut scripts);
+    let (rules, jumps) = lower_rules(ctx, &p.rules, &mut names, &mut scripts);
     check_literals(ctx, &names, &scripts);
+    report_unreachable(ctx, &lowered, &jumps, &names.phases, &scripts);
+    let phases = lowered
+        .into_iter()
+        .filter_map(LoweredPhase::into_phase)
+        .collect();
     Protocol {
         id: p.id.value.clone(),
         title: p.title.clone(),

@@ -9,7 +9,6 @@ use super::gates::lower_gates;
 use super::inputs::Inputs;
 use super::names::{Ids, Names};
 use super::patterns::{PhaseDoses, check_pattern_doses, lower_pattern};
-use super::reachability::Reach;
 use super::rules::lower_notes;
 use crate::model::*;
 
@@ -39,16 +38,23 @@ pub(super) fn lower_circuits(
     lowered
 }
 
-/// A phase as lowered. Its gates are kept apart from the rest, because a phase whose
-/// length could not be found is left out of the protocol (an error says why) while
-/// its gates still decide which of the phases after it are reached.
-pub(super) struct LoweredPhase {
+/// A phase as lowered, with what reachability needs to know about it once every
+/// phase and rule is checked.
+///
+/// Its gates are kept apart from the rest, because a phase whose length could not be
+/// found is left out of the protocol (an error says why) while its gates still decide
+/// which of the phases after it are reached.
+pub(super) struct LoweredPhase<'p> {
+    pub(super) id: &'p S<String>,
+    /// How many diagnostics came before the phase's own: where a report that the phase
+    /// is never reached belongs.
+    pub(super) mark: usize,
     pub(super) gates: Vec<Gate>,
     /// The phase with no gates yet, or `None` when its length could not be found.
-    pub(super) phase: Option<Phase>,
+    phase: Option<Phase>,
 }
 
-impl LoweredPhase {
+impl LoweredPhase<'_> {
     /// The checked phase, with its gates, if its length was found.
     pub(super) fn into_phase(self) -> Option<Phase> {
         let gates = self.gates;
@@ -57,28 +63,31 @@ impl LoweredPhase {
 }
 
 /// Declares and checks every phase, in order; a protocol needs at least one.
-pub(super) fn lower_phases(
+pub(super) fn lower_phases<'p>(
     ctx: &mut Ctx,
-    p: &doc::ProtocolDoc,
+    p: &'p doc::ProtocolDoc,
     names: &mut Names,
     inputs: &Inputs,
     tables: &[Table],
     scripts: &mut Scripts,
-) -> Vec<Phase> {
+) -> Vec<LoweredPhase<'p>> {
     if p.phases.is_empty() {
         ctx.push(
             Diagnostic::error(codes::PHASE, "the protocol has no phases")
                 .at(ctx.span(&p.id.referenced)),
         );
     }
-    let mut reach = Reach::new(p);
     let mut phases = Vec::new();
     for ph in &p.phases {
         names.phases.declare(ctx, &ph.id);
-        reach.enter(ctx, &p.phases, ph);
-        let lowered = lower_phase(ctx, ph, names, inputs, tables, scripts);
-        reach.leave(ph, &lowered.gates, scripts);
-        phases.extend(lowered.into_phase());
+        let mark = ctx.diagnostics.len();
+        let (gates, phase) = lower_phase(ctx, ph, names, inputs, tables, scripts);
+        phases.push(LoweredPhase {
+            id: &ph.id,
+            mark,
+            gates,
+            phase,
+        });
     }
     phases
 }
@@ -92,7 +101,7 @@ fn lower_phase(
     inputs: &Inputs,
     tables: &[Table],
     scripts: &mut Scripts,
-) -> LoweredPhase {
+) -> (Vec<Gate>, Option<Phase>) {
     let source = names.source(ctx, &ph.source);
     let weeks = if ph.levels.is_empty() {
         lower_weeks(ctx, ph, scripts)
@@ -140,7 +149,7 @@ fn lower_phase(
         gates: Vec::new(),
         notes,
     });
-    LoweredPhase { gates, phase }
+    (gates, phase)
 }
 
 /// A week-by-week phase's weeks, in order, each with one kind of session dose.

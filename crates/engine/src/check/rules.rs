@@ -8,33 +8,37 @@ use rehab_syntax::{Diagnostic, codes};
 use super::Ctx;
 use super::inputs::Inputs;
 use super::names::{Ids, Names};
+use super::reachability::Jump;
 use crate::model::*;
 
-/// Declares and checks every rule.
+/// Declares and checks every rule. Returns the rules, and the jumps between phases
+/// their `goto` actions make, for reachability.
 pub(super) fn lower_rules(
     ctx: &mut Ctx,
     rules: &[doc::RuleDoc],
     names: &mut Names,
     scripts: &mut Scripts,
-) -> Vec<Rule> {
+) -> (Vec<Rule>, Vec<Jump>) {
     let mut lowered = Vec::new();
+    let mut jumps = Vec::new();
     for r in rules {
         names.rules.declare(ctx, &r.id);
-        if let Some(rule) = lower_rule(ctx, r, names, scripts) {
-            lowered.push(rule);
-        }
+        let (rule, jump) = lower_rule(ctx, r, names, scripts);
+        lowered.extend(rule);
+        jumps.extend(jump);
     }
-    lowered
+    (lowered, jumps)
 }
 
-/// One rule: an id of its own, the phases it runs in, what it does and when. A rule
-/// whose action or condition has an error is left out; the error says why.
+/// One rule: an id of its own, the phases it runs in, what it does and when, and the
+/// jump it makes if its action is `goto`. A rule whose action or condition has an
+/// error is left out; the error says why.
 fn lower_rule(
     ctx: &mut Ctx,
     r: &doc::RuleDoc,
     names: &Names,
     scripts: &mut Scripts,
-) -> Option<Rule> {
+) -> (Option<Rule>, Option<Jump>) {
     if crate::plan::Decision::is_engine_id(&r.id.value) {
         ctx.push(
             Diagnostic::error(
@@ -56,11 +60,18 @@ fn lower_rule(
         .filter_map(|ph| names.phases.resolve(ctx, ph))
         .collect();
     let actions = parse_actions(ctx, &r.action, &names.phases);
+    let jump = match actions.as_deref() {
+        Some(&[Action::Goto(to)]) => Some(Jump {
+            to,
+            from: (!r.phases.is_empty()).then(|| phases.clone()),
+        }),
+        _ => None,
+    };
     let condition = ctx.script(scripts, &r.when);
     let (Some(actions), Some(condition)) = (actions, condition) else {
-        return None;
+        return (None, jump);
     };
-    Some(Rule {
+    let rule = Rule {
         id: r.id.value.clone(),
         trigger: r.on.value,
         only,
@@ -70,7 +81,8 @@ fn lower_rule(
         reason: r.reason.trim().to_string(),
         source,
         interpretation: r.interpretation.as_ref().map(|s| s.trim().to_string()),
-    })
+    };
+    (Some(rule), jump)
 }
 
 /// The one assessment or event a rule is about. `assessment:` and `event:` narrow a
