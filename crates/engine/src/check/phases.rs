@@ -108,7 +108,8 @@ fn lower_phase(
     } else {
         lower_levels(ctx, ph)
     };
-    let (advance, limits) = lower_progression(ctx, ph, names);
+    let advance = lower_advance(ctx, ph, names);
+    let limits = lower_limits(ctx, ph, names);
     let length = lower_length(ctx, ph, &weeks, names, inputs, tables, scripts);
     let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
     let strength = ph
@@ -230,14 +231,11 @@ fn lower_levels(ctx: &mut Ctx, ph: &doc::Phase) -> Vec<WeekPlan> {
     levels
 }
 
-/// A phase's `advance` (level-by-level phases only) and `limits`.
-fn lower_progression(
-    ctx: &mut Ctx,
-    ph: &doc::Phase,
-    names: &Names,
-) -> (Option<Advance>, Vec<Limit>) {
+/// When a level-by-level phase moves up a level: after the `advance` sessions, or
+/// after every session when the phase does not say. Only such a phase has `advance`.
+fn lower_advance(ctx: &mut Ctx, ph: &doc::Phase, names: &Names) -> Option<Advance> {
     let by_level = !ph.levels.is_empty();
-    let advance = match &ph.advance {
+    match &ph.advance {
         Some(a) if !by_level => {
             ctx.error(
                 codes::PHASE,
@@ -272,7 +270,13 @@ fn lower_progression(
             interpretation: None,
         }),
         None => None,
-    };
+    }
+}
+
+/// A phase's `limits`: at most so many sessions, or level rises, in an exact number of
+/// days. A limit with an error is left out; the error says why.
+fn lower_limits(ctx: &mut Ctx, ph: &doc::Phase, names: &Names) -> Vec<Limit> {
+    let by_level = !ph.levels.is_empty();
     let mut limits = Vec::new();
     for l in &ph.limits {
         let source = names.source(ctx, &l.source);
@@ -317,7 +321,7 @@ fn lower_progression(
             interpretation: l.interpretation.as_ref().map(|s| s.trim().to_string()),
         });
     }
-    (advance, limits)
+    limits
 }
 
 /// How many days a phase lasts: as many levels or weeks as it lists, or its `duration`.
