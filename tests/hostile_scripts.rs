@@ -535,3 +535,21 @@ fn library_wording_does_not_reach_authors() {
         assert!(!stderr.contains("policy"), "{stderr}");
     }
 }
+
+/// Regression: a 100 MB module was read whole, then also reported as not found.
+#[test]
+fn an_oversized_module_is_refused_once_without_being_read_whole() {
+    let dir = Scratch::new("big-module");
+    let module = std::fs::File::create(dir.path().join("big.rhai")).expect("module");
+    // A sparse file: 100 MB long, though nothing is written.
+    module.set_len(100 * 1024 * 1024).expect("grow the module");
+    let file = dir.write(
+        "big.yaml",
+        protocol_with_rule("big::passed()").replacen("rules:", "modules: [big]\nrules:", 1),
+    );
+    let run = engine(&["check", &file]);
+    took("100 MB module", &run);
+    refused(&run, "E001", "more than the limit");
+    assert_eq!(run.stderr.matches("error[").count(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("not found"), "{}", run.stderr);
+}

@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use jiff::civil::Date;
+use std::sync::Arc;
+
 use rehab_engine::RunConfig;
-use rehab_engine::model::{Patient, Protocol};
+use rehab_engine::load::LoadedProtocol;
+use rehab_engine::model::Patient;
 use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan};
 use rehab_engine::simulate::{Model, Summary};
 use rehab_syntax::escape::visible;
@@ -19,7 +22,7 @@ use crate::simulate::{Population, population};
 
 /// What the comparison shows of one plan.
 struct Side {
-    protocol: Protocol,
+    protocol: Arc<LoadedProtocol>,
     plan: Plan,
     simulation: Option<Summary>,
 }
@@ -40,10 +43,17 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
         return (None, s, false);
     };
     // The same patient must satisfy both: each protocol says which inputs it lacks.
-    let patient_a = s.patient(&first, &doc, file);
-    let patient_b = s.patient(&second, &doc, file);
-    // A patient shared between two protocols gives inputs each one ignores on purpose.
-    s.diagnostics.retain(|d| d.code != codes::UNDECLARED_INPUT);
+    let mut patients = [&first, &second].map(|protocol| {
+        let (patient, found) = s.check_patient(protocol, &doc, file);
+        // A patient shared between two protocols gives inputs each one ignores on
+        // purpose: those warnings are not shown.
+        let found = found
+            .into_iter()
+            .filter(|d| d.code != codes::UNDECLARED_INPUT);
+        s.diagnostics.extend(found);
+        patient
+    });
+    let [patient_a, patient_b] = [patients[0].take(), patients[1].take()];
     let (Some(patient_a), Some(patient_b)) = (patient_a, patient_b) else {
         return (None, s, false);
     };

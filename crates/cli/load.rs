@@ -1,21 +1,35 @@
-//! Reading protocol and patient files, and checking them, collecting diagnostics.
+//! The command line's side of loading: reading files from the file system under its
+//! rules (the engine's [`Loader`] does the rest), and collecting diagnostics.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use rehab_engine::ModuleFile;
+use rehab_engine::load::{FileKind, LoadedProtocol, Loader, Unread};
 use rehab_engine::model::{Patient, Protocol};
 use rehab_syntax::patient::PatientDoc;
-use rehab_syntax::protocol::ProtocolDoc;
-use rehab_syntax::{Diagnostic, FileId, SourceFile, Sources, Span, codes};
+use rehab_syntax::{Diagnostic, FileId, Sources, codes};
+
+/// How the command line reads a file: from the file system, under its rules.
+pub type ReadFile = fn(&Path, FileKind) -> Result<String, Unread>;
 
 /// Everything one command read, and every diagnostic found so far.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Session {
-    pub sources: Sources,
+    pub loader: Loader<ReadFile>,
     pub diagnostics: Vec<Diagnostic>,
     /// Set when the output already carries the diagnostics (`check --format json`), so
     /// they are not printed again on standard error.
     pub diagnostics_on_stdout: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session {
+            loader: Loader::new(read_file as ReadFile),
+            diagnostics: Vec::new(),
+            diagnostics_on_stdout: false,
+        }
+    }
 }
 
 impl Session {
@@ -23,107 +37,38 @@ impl Session {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// Every text read so far.
+    pub fn sources(&self) -> &Sources {
+        self.loader.sources()
+    }
+
     /// Reads a file into the sources; an unreadable file is a diagnostic.
-    ///
-    /// Only a regular file is read (a FIFO would block, a device such as `/dev/zero`
-    /// never end), and at most one byte past [`rehab_syntax::MAX_FILE_BYTES`], so a
-    /// file of any size costs no more memory than the limit.
-    pub fn read(&mut self, path: &Path) -> Option<FileId> {
-        let shown = path.display().to_string();
-        match read_limited(path) {
-            Ok(text) => Some(self.sources.add(SourceFile::new(shown, text))),
-            Err(ReadProblem::NotUtf8 { lossy, at }) => {
-                // Shown with the bad bytes replaced, so the place reads as line and
-                // column like every other diagnostic.
-                let file = self.sources.add(SourceFile::new(shown, lossy));
-                self.diagnostics.push(
-                    Diagnostic::error(codes::YAML, "file is not valid UTF-8").at(Span::new(
-                        file,
-                        at,
-                        at + 1,
-                    )),
-                );
-                None
-            }
-            Err(problem) => {
-                self.diagnostics.push(problem.diagnostic().in_file(&shown));
-                None
-            }
-        }
+    pub fn read(&mut self, path: &Path, kind: FileKind) -> Option<FileId> {
+        self.loader
+            .read(path, kind)
+            .map_err(|d| self.diagnostics.push(d))
+            .ok()
     }
 
-    /// Reads, parses and checks a protocol. Also returns its embedded example patient.
-    pub fn protocol(&mut self, path: &Path) -> Option<(Protocol, FileId, Option<PatientDoc>)> {
-        let file = self.read(path)?;
-        let doc = match rehab_syntax::parse_protocol(&self.sources, file) {
-            Ok(d) => d,
-            Err(found) => {
-                self.diagnostics.extend(found);
-                return None;
-            }
-        };
-        let modules = self.modules(path, file, &doc);
-        let (protocol, diagnostics) =
-            rehab_engine::check_protocol(&self.sources, file, &doc, &modules);
-        self.diagnostics.extend(diagnostics);
-        let protocol = protocol?;
-        Some((protocol, file, doc.example_patient))
-    }
-
-    /// Reads the plugin modules a protocol lists, from the protocol's own folder only.
-    /// A name that is not a plain identifier is never turned into a path; the engine
-    /// reports it. A module file that is a link to a file outside the folder is refused
-    /// without being read, whatever it points at.
-    fn modules(
+    /// Reads, parses and checks a protocol with its modules (once per path, however
+    /// often it is asked for). Also holds its embedded example patient.
+    pub fn protocol(
         &mut self,
-        protocol: &Path,
-        protocol_file: FileId,
-        doc: &ProtocolDoc,
-    ) -> Vec<ModuleFile> {
-        let folder = protocol.parent().unwrap_or(Path::new(""));
-        let mut files = Vec::new();
-        for name in &doc.modules {
-            if !rehab_engine::is_module_name(&name.value) {
-                continue;
-            }
-            let path = folder.join(format!("{}.rhai", name.value));
-            if std::fs::symlink_metadata(&path).is_err() {
-                continue;
-            }
-            if !inside(folder, &path) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::SCRIPT_IMPORT,
-                        format!(
-                            "module `{}` is a link to a file outside the protocol's folder; it was not read",
-                            name.value
-                        ),
-                    )
-                    .at(Span::from_location(protocol_file, &name.referenced))
-                    .with_help("copy the module into the protocol's own folder instead of linking to it"),
-                );
-                continue;
-            }
-            if let Some(file) = self.read(&path) {
-                files.push(ModuleFile {
-                    name: name.value.clone(),
-                    file,
-                });
-            }
-        }
-        files
+        path: &Path,
+    ) -> Option<(Arc<LoadedProtocol>, FileId, Option<PatientDoc>)> {
+        let (loaded, diagnostics) = self.loader.protocol(path);
+        self.diagnostics.extend(diagnostics);
+        let loaded = loaded?;
+        let (file, example) = (loaded.file, loaded.example.clone());
+        Some((loaded, file, example))
     }
 
     /// Reads and parses a patient file.
     pub fn patient_doc(&mut self, path: &Path) -> Option<(PatientDoc, FileId)> {
-        let file = self.read(path)?;
-        match rehab_syntax::parse_patient(&self.sources, file) {
-            Ok(d) => Some((d, file)),
-            Err(found) => {
-                self.diagnostics.extend(found);
-                None
-            }
-        }
+        self.loader
+            .patient(path)
+            .map_err(|found| self.diagnostics.extend(found))
+            .ok()
     }
 
     /// The patient document a command runs: the file given with `--patient`, else the
@@ -160,85 +105,84 @@ impl Session {
         doc: &PatientDoc,
         file: FileId,
     ) -> Option<Patient> {
-        let (patient, diagnostics) =
-            rehab_engine::check_patient(&self.sources, file, protocol, doc);
+        let (patient, diagnostics) = self.check_patient(protocol, doc, file);
         self.diagnostics.extend(diagnostics);
         patient
+    }
+
+    /// Checks a patient document against a protocol, giving its diagnostics to the
+    /// caller to choose from.
+    pub fn check_patient(
+        &self,
+        protocol: &Protocol,
+        doc: &PatientDoc,
+        file: FileId,
+    ) -> (Option<Patient>, Vec<Diagnostic>) {
+        rehab_engine::check_patient(self.loader.sources(), file, protocol, doc)
     }
 
     /// Renders every diagnostic, errors and warnings alike, in the order found.
     pub fn render_diagnostics(&self) -> String {
         self.diagnostics
             .iter()
-            .map(|d| d.render(&self.sources))
+            .map(|d| d.render(self.loader.sources()))
             .collect::<Vec<_>>()
             .join("\n")
     }
 }
 
-/// Why a file could not be read.
-#[derive(Debug)]
-enum ReadProblem {
-    Io(std::io::Error),
-    NotRegular(&'static str),
-    TooLarge,
-    /// The text with each bad sequence replaced, and the byte offset of the first.
-    NotUtf8 {
-        lossy: String,
-        at: usize,
-    },
-}
-
-impl ReadProblem {
-    fn diagnostic(&self) -> Diagnostic {
-        match self {
-            ReadProblem::Io(e) => {
-                Diagnostic::error(codes::IO, format!("cannot read the file: {e}"))
-            }
-            ReadProblem::NotRegular(kind) => Diagnostic::error(
-                codes::IO,
-                format!("cannot read the file: it is {kind}, not a regular file"),
-            ),
-            ReadProblem::TooLarge => Diagnostic::error(
-                codes::YAML,
-                format!(
-                    "file is more than the limit of {} bytes",
-                    rehab_syntax::MAX_FILE_BYTES
-                ),
-            ),
-            ReadProblem::NotUtf8 { .. } => {
-                Diagnostic::error(codes::YAML, "file is not valid UTF-8")
-            }
+/// Reads a file from the file system for the loader: only a regular file, at most one
+/// byte past [`rehab_syntax::MAX_FILE_BYTES`] (so a file of any size costs no more
+/// memory than the limit), and a module only when it lies inside its protocol's folder,
+/// links followed.
+fn read_file(path: &Path, kind: FileKind) -> Result<String, Unread> {
+    if kind == FileKind::Module {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(Unread::Missing);
+        }
+        if !inside(path.parent().unwrap_or(Path::new("")), path) {
+            return Err(Unread::OutsideFolder);
         }
     }
+    read_limited(path)
 }
 
 /// Reads a regular file of at most [`rehab_syntax::MAX_FILE_BYTES`] as UTF-8 text,
 /// without a byte-order mark.
-fn read_limited(path: &Path) -> Result<String, ReadProblem> {
+fn read_limited(path: &Path) -> Result<String, Unread> {
     use std::io::Read as _;
+    let failed = |message: String| Unread::Failed(Diagnostic::error(codes::IO, message));
+    let io = |e: std::io::Error| failed(format!("cannot read the file: {e}"));
+    let not_regular = |kind: std::fs::FileType| {
+        failed(format!(
+            "cannot read the file: it is {}, not a regular file",
+            file_kind(kind)
+        ))
+    };
     // Checked before opening: opening a FIFO blocks until a writer comes.
-    let kind = std::fs::metadata(path)
-        .map_err(ReadProblem::Io)?
-        .file_type();
+    let kind = std::fs::metadata(path).map_err(io)?.file_type();
     if !kind.is_file() {
-        return Err(ReadProblem::NotRegular(file_kind(kind)));
+        return Err(not_regular(kind));
     }
-    let file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
+    let file = std::fs::File::open(path).map_err(io)?;
     // Checked again on the open file, in case the path was swapped in between.
-    let kind = file.metadata().map_err(ReadProblem::Io)?.file_type();
+    let kind = file.metadata().map_err(io)?.file_type();
     if !kind.is_file() {
-        return Err(ReadProblem::NotRegular(file_kind(kind)));
+        return Err(not_regular(kind));
     }
     let limit = rehab_syntax::MAX_FILE_BYTES as u64;
     let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(ReadProblem::Io)?;
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() as u64 > limit {
-        return Err(ReadProblem::TooLarge);
+        return Err(Unread::Failed(Diagnostic::error(
+            codes::YAML,
+            format!(
+                "file is more than the limit of {} bytes",
+                rehab_syntax::MAX_FILE_BYTES
+            ),
+        )));
     }
-    let text = String::from_utf8(bytes).map_err(|e| ReadProblem::NotUtf8 {
+    let text = String::from_utf8(bytes).map_err(|e| Unread::NotUtf8 {
         at: e.utf8_error().valid_up_to(),
         lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
     })?;

@@ -191,7 +191,7 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
         let diagnostics: Vec<_> = s
             .diagnostics
             .iter()
-            .map(|d| d.to_json(&s.sources))
+            .map(|d| d.to_json(s.sources()))
             .collect();
         let out = serde_json::json!({
             "ok": ok,

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use crate::args::{ReportFormat, SimulateArgs};
 use crate::load::Session;
+use rehab_engine::load::FileKind;
 
 /// The largest simulation one command runs.
 const MAX_PATIENTS: u64 = 10_000_000;
@@ -188,9 +189,9 @@ fn progress(done: u64, total: u64) {
 pub fn model(s: &mut Session, a: &SimulateArgs) -> Option<Model> {
     let mut m = Model::default();
     if let Some(path) = &a.model {
-        let id = s.read(path)?;
+        let id = s.read(path, FileKind::Patient)?;
         let text = s
-            .sources
+            .sources()
             .get(id)
             .map(|f| f.text.clone())
             .unwrap_or_default();

@@ -47,17 +47,19 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
     for file in &files {
         let shown = file.display().to_string();
         let before = s.diagnostics.len();
-        let doc = read_scenario(&mut s, file);
+        let doc = s.loader.scenario(file);
         if let Some(filter) = &a.filter {
-            let title = doc.as_ref().map_or("", |(_, d)| d.title.as_str());
+            let title = doc.as_ref().map_or("", |(d, _)| d.title.as_str());
             if !shown.contains(filter.as_str()) && !title.contains(filter.as_str()) {
-                s.diagnostics.truncate(before);
                 continue;
             }
         }
         let result = match doc {
-            Some((id, doc)) => run_scenario(&mut s, file, id, doc, (&roots, a.update)),
-            None => ScenarioResult::default(),
+            Ok((doc, id)) => run_scenario(&mut s, file, id, doc, (&roots, a.update)),
+            Err(found) => {
+                s.diagnostics.extend(found);
+                ScenarioResult::default()
+            }
         };
         let diagnostics: Vec<Diagnostic> = s.diagnostics.drain(before..).collect();
         let errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -75,7 +77,7 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
             let _ = writeln!(out, "    {}", visible(note));
         }
         for d in &diagnostics {
-            for line in d.render(&s.sources).lines() {
+            for line in d.render(s.sources()).lines() {
                 let _ = writeln!(out, "    {line}");
             }
         }
@@ -174,18 +176,6 @@ fn scenario_file(
     None
 }
 
-/// Reads and parses a scenario file; problems go to the session's diagnostics.
-fn read_scenario(s: &mut Session, file: &Path) -> Option<(FileId, ScenarioDoc)> {
-    let id = s.read(file)?;
-    match rehab_syntax::parse_scenario(&s.sources, id) {
-        Ok(doc) => Some((id, doc)),
-        Err(found) => {
-            s.diagnostics.extend(found);
-            None
-        }
-    }
-}
-
 /// What running one scenario gave.
 #[derive(Default)]
 struct ScenarioResult {
@@ -245,7 +235,7 @@ fn run_scenario(
     let Some(patient) = s.patient(&protocol, &patient_doc, patient_file) else {
         return result;
     };
-    let (checked, found) = check_scenario(&s.sources, id, &protocol, &doc);
+    let (checked, found) = check_scenario(s.sources(), id, &protocol, &doc);
     s.diagnostics.extend(found);
     if s.diagnostics[first..].iter().any(Diagnostic::is_error) {
         return result;
@@ -286,7 +276,7 @@ fn default_protocol(scenario: &Path) -> PathBuf {
 /// An expectation that did not hold: what was expected, where, and what the plan has.
 fn failure(s: &Session, expect: &Expect, actual: &str) -> String {
     let place = s
-        .sources
+        .sources()
         .get(expect.at.file)
         .map(|f| {
             let at = f.line_col(expect.at.start);

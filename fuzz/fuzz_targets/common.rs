@@ -1,15 +1,14 @@
-//! Morra's protocol, loaded once per fuzzing process.
+//! Morra's protocol, loaded once per fuzzing process through the engine's loader, from
+//! copies of the files built into the fuzz target.
 
-use rehab_engine::ModuleFile;
+use std::path::Path;
+
+use rehab_engine::load::{FileKind, Loader, Unread};
 use rehab_engine::model::Protocol;
-use rehab_syntax::{SourceFile, Sources};
+use rehab_syntax::Sources;
 
 thread_local! {
-    static MORRA: (Sources, Protocol) = {
-        let mut sources = Sources::new();
-        let protocol = load(&mut sources);
-        (sources, protocol)
-    };
+    static MORRA: (Sources, Protocol) = load();
 }
 
 /// Morra's protocol, checked once per thread, and a copy of the sources it was read
@@ -18,25 +17,20 @@ pub fn morra() -> (Sources, Protocol) {
     MORRA.with(|(sources, protocol)| (sources.clone(), protocol.clone()))
 }
 
-fn load(sources: &mut Sources) -> Protocol {
-    let file = sources.add(SourceFile::new(
-        "protocols/morra.yaml",
-        include_str!("../../protocols/morra.yaml"),
-    ));
-    let module = sources.add(SourceFile::new(
-        "protocols/morra.rhai",
-        include_str!("../../protocols/morra.rhai"),
-    ));
-    let doc = match rehab_syntax::parse_protocol(sources, file) {
-        Ok(d) => d,
-        Err(d) => panic!("morra does not parse: {d:?}"),
-    };
-    let modules = [ModuleFile {
-        name: "morra".into(),
-        file: module,
-    }];
-    match rehab_engine::check_protocol(sources, file, &doc, &modules) {
-        (Some(p), _) => p,
-        (None, d) => panic!("morra does not check: {d:?}"),
+/// Reads the two files of Morra's protocol from memory.
+fn read(path: &Path, _: FileKind) -> Result<String, Unread> {
+    match path.to_str() {
+        Some("protocols/morra.yaml") => Ok(include_str!("../../protocols/morra.yaml").into()),
+        Some("protocols/morra.rhai") => Ok(include_str!("../../protocols/morra.rhai").into()),
+        _ => Err(Unread::Missing),
     }
+}
+
+fn load() -> (Sources, Protocol) {
+    let mut loader = Loader::new(read);
+    let (loaded, diagnostics) = loader.protocol(Path::new("protocols/morra.yaml"));
+    let Some(loaded) = loaded else {
+        panic!("morra does not check: {diagnostics:?}");
+    };
+    (loader.into_sources(), loaded.protocol.clone())
 }

@@ -1,7 +1,8 @@
 //! Checking a protocol and running it for a patient into a day-by-day plan.
 //!
-//! This crate never reads files, prints or exits: it takes parsed documents and returns
-//! values and diagnostics. The command line owns all input and output.
+//! This crate never reads files, prints or exits: it takes parsed documents, or a reading
+//! function ([`load::Loader`]), and returns values and diagnostics. The command line owns
+//! all input and output.
 
 // Input-dependent paths return errors; a panic would lose the author's work and say
 // nothing useful. Tests may unwrap.
@@ -9,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod check;
+pub mod load;
 pub mod model;
 mod patient;
 pub mod plan;

@@ -177,8 +177,9 @@ impl fmt::Debug for Scripts {
 pub struct ModuleFile {
     /// The name the protocol lists, such as `morra`.
     pub name: String,
-    /// The file in [`Sources`].
-    pub file: FileId,
+    /// The file in [`Sources`]; `None` when a file is there but could not be read (the
+    /// reader has reported why), so the check does not also call it missing.
+    pub file: Option<FileId>,
 }
 
 impl Scripts {
@@ -187,10 +188,11 @@ impl Scripts {
         let mut sites = Vec::new();
         let mut given = Vec::new();
         for m in modules {
-            let Some(f) = sources.get(m.file) else {
+            let Some(f) = m.file.and_then(|file| sources.get(file)) else {
                 continue;
             };
-            sites.push((f.path.clone(), Site::module(m.file, &f.text)));
+            let Some(file) = m.file else { continue };
+            sites.push((f.path.clone(), Site::module(file, &f.text)));
             given.push(ModuleSource {
                 name: m.name.clone(),
                 path: f.path.clone(),

@@ -8,7 +8,7 @@ use crate::protocol::S;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientDoc {
     #[serde(default)]
@@ -46,7 +46,7 @@ impl std::fmt::Display for Scalar {
 /// declares (`journal_fields`), as keys of their own: `swelling: true`. Which keys those
 /// are is the protocol's to say, so the file format accepts any further key with a plain
 /// value here and the engine checks it against the protocol.
-#[derive(Debug, JsonSchema)]
+#[derive(Debug, Clone, JsonSchema)]
 #[schemars(extend("additionalProperties" = {
     "description": "A journal field the protocol declares: true/false, or a number.",
     "type": ["boolean", "number"]
@@ -157,7 +157,7 @@ impl SessionStatus {
 }
 
 /// Pain on a 0-10 numeric rating scale, at the four times the check-in asks about.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pain {
     #[serde(default)]
@@ -171,7 +171,7 @@ pub struct Pain {
 }
 
 /// A mapping whose keys keep their places and their order in the file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct SpannedMap<V>(pub Vec<(S<String>, V)>);
 
 impl<V> Default for SpannedMap<V> {

@@ -184,7 +184,8 @@ pub fn check_protocol(
 }
 
 /// Every module the protocol lists must be listed once, be a plain name, and have a
-/// file next to the protocol among those the caller `found`.
+/// file next to the protocol among those the caller `found` (one it found but could not
+/// read has been reported by the reader, not again here).
 fn check_modules(ctx: &mut Ctx, listed: &[S<String>], found: &[ModuleFile]) {
     let mut module_ids = Ids::new("module");
     for m in listed {

@@ -6,10 +6,11 @@
 
 use std::path::Path;
 
+use rehab_engine::load::{FileKind, Loader, Unread};
 use rehab_engine::model::{Patient, Protocol};
 use rehab_engine::scenario::check_scenario;
-use rehab_engine::{ModuleFile, RunConfig, check_patient, check_protocol};
-use rehab_syntax::{SourceFile, Sources, parse_patient, parse_protocol, parse_scenario};
+use rehab_engine::{RunConfig, check_patient};
+use rehab_syntax::{SourceFile, Sources, parse_patient, parse_scenario};
 
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -72,37 +73,33 @@ pub fn by_id(sources: &mut Sources, id: &str) -> Loaded {
 }
 
 /// Any protocol file (relative to the root) with its modules and example patient.
+/// Reads a file of the repository for the loader, as the command line would (without
+/// its file-system rules, which have tests of their own).
+fn read_file(path: &Path, _: FileKind) -> Result<String, Unread> {
+    std::fs::read_to_string(Path::new(ROOT).join(path)).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Unread::Missing,
+        _ => Unread::Failed(rehab_syntax::Diagnostic::error("E006", e.to_string())),
+    })
+}
+
+/// Loads a protocol of the repository through the engine's loader, the one pipeline
+/// the command line uses too.
 pub fn load(sources: &mut Sources, path: &str) -> Loaded {
-    let file = sources.add(SourceFile::new(path, read(path)));
-    let doc = parse_protocol(sources, file)
-        .map_err(|d| format!("{d:?}"))
-        .unwrap_or_else(|d| panic!("{path} parses: {d}"));
-    let folder = parent(path);
-    let modules: Vec<ModuleFile> = doc
-        .modules
-        .iter()
-        .map(|m| {
-            let module_path = format!("{folder}/{}.rhai", m.value);
-            ModuleFile {
-                name: m.value.clone(),
-                file: sources.add(SourceFile::new(module_path.clone(), read(&module_path))),
-            }
-        })
-        .collect();
-    let (protocol, diagnostics) = check_protocol(sources, file, &doc, &modules);
-    let protocol = protocol.unwrap_or_else(|| panic!("{path} checks: {diagnostics:?}"));
-    let example = doc.example_patient.as_ref().map(|p| {
-        let (patient, diagnostics) = check_patient(sources, file, &protocol, p);
+    let mut loader = Loader::with_sources(std::mem::take(sources), read_file);
+    let (loaded, diagnostics) = loader.protocol(Path::new(path));
+    let loaded = loaded.unwrap_or_else(|| panic!("{path} checks: {diagnostics:?}"));
+    *sources = loader.into_sources();
+    let example = loaded.example.as_ref().map(|p| {
+        let (patient, diagnostics) = check_patient(sources, loaded.file, &loaded.protocol, p);
         patient.unwrap_or_else(|| panic!("{path}'s example patient: {diagnostics:?}"))
     });
     Loaded {
         path: path.to_string(),
-        protocol,
+        protocol: loaded.protocol.clone(),
         example,
     }
 }
 
-/// One of a protocol's scenarios, ready to run as `engine test` runs it.
 #[derive(Debug)]
 pub struct Scenario {
     pub file: String,
