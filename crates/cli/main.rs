@@ -106,7 +106,7 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         )
         .in_file(shown);
         if let Some(entry) = outside {
-            warning = warning.at(rehab_syntax::Span::from_location(
+            warning = warning.at(rehab_syntax::Span::from_place(
                 file,
                 &entry.value.date.referenced,
             ));

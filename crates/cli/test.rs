@@ -171,7 +171,7 @@ fn scenario_file(
                 named.value
             ),
         )
-        .at(Span::from_location(scenario, &named.referenced)),
+        .at(Span::from_place(scenario, &named.referenced)),
     );
     None
 }

@@ -214,7 +214,7 @@ impl<R: FnMut(&Path, FileKind) -> Result<String, Unread>> Loader<R> {
                                 name.value
                             ),
                         )
-                        .at(Span::from_location(protocol_file, &name.referenced))
+                        .at(Span::from_place(protocol_file, &name.referenced))
                         .with_help(
                             "copy the module into the protocol's own folder instead of linking to it",
                         ),

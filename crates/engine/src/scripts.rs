@@ -7,7 +7,7 @@ use rehab_rules::{
     HostData, Limits, LiteralArgument, ModuleSource, Sandbox, Script, ScriptError, ScriptErrorKind,
     Seen, Value, Vars,
 };
-use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
+use rehab_syntax::{Diagnostic, FileId, Place, Sources, Span, codes};
 
 /// Where a script's text sits in a file, so that a line and column inside the script
 /// become a span of the file.
@@ -24,8 +24,8 @@ pub(crate) struct Site {
 
 impl Site {
     /// A script written in a YAML scalar at `node`.
-    pub(crate) fn in_scalar(sources: &Sources, file: FileId, node: &Location, text: &str) -> Site {
-        let whole = Span::from_location(file, node);
+    pub(crate) fn in_scalar(sources: &Sources, file: FileId, node: &Place, text: &str) -> Site {
+        let whole = Span::from_place(file, node);
         let line_starts = sources
             .get(file)
             .and_then(|f| scalar_line_starts(&f.text, whole, text));

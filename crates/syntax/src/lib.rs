@@ -27,6 +27,5 @@ pub use load::{
     MAX_ALIASES, MAX_FILE_BYTES, MAX_NESTING, MAX_NODES, parse_patient, parse_protocol,
     parse_scenario, read_tree,
 };
-pub use serde_saphyr::Location;
-pub use source::{FileId, LineCol, SourceFile, Sources, Span};
+pub use source::{FileId, LineCol, Place, SourceFile, Sources, Span};
 pub use spanned::S;

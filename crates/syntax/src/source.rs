@@ -24,11 +24,36 @@ impl Span {
     }
 
     /// The span of a node the YAML parser reported, in `file`.
-    pub fn from_location(file: FileId, location: &Location) -> Self {
+    /// The span of `place` in `file`.
+    pub fn from_place(file: FileId, place: &Place) -> Self {
+        Span::new(file, place.start, place.end)
+    }
+
+    /// The span of a place the YAML reader reported.
+    pub(crate) fn from_location(file: FileId, location: &Location) -> Self {
+        Span::from_place(file, &Place::from(location))
+    }
+}
+
+/// Where a value sits in its file, as byte offsets: a span whose file is named later.
+///
+/// The YAML reader's own location type stays inside this crate; the rest of the engine
+/// sees only this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Place {
+    pub start: usize,
+    pub end: usize,
+}
+
+impl From<&Location> for Place {
+    fn from(location: &Location) -> Place {
         let span = location.span();
         let start = span.byte_offset().unwrap_or(0) as usize;
         let len = span.byte_len().unwrap_or(0) as usize;
-        Span::new(file, start, start + len)
+        Place {
+            start,
+            end: start + len,
+        }
     }
 }
 
@@ -130,8 +155,8 @@ impl SourceFile {
     /// Escapes in double-quoted scalars and folded block scalars cannot be mapped
     /// character for character; there the whole scalar is the span, which still
     /// points at the right line.
-    pub fn span_in_scalar(&self, file: FileId, node: &Location, start: usize, end: usize) -> Span {
-        let whole = Span::from_location(file, node);
+    pub fn span_in_scalar(&self, file: FileId, node: &Place, start: usize, end: usize) -> Span {
+        let whole = Span::from_place(file, node);
         let raw = self.text.get(whole.start..whole.end).unwrap_or("");
         let (body, offset) = match raw.as_bytes().first() {
             Some(b'"') if raw.contains('\\') => return whole,

@@ -3,7 +3,9 @@
 use std::borrow::Cow;
 
 use serde::{Deserialize, Deserializer};
-use serde_saphyr::{Location, Spanned};
+use serde_saphyr::Spanned;
+
+use crate::source::Place;
 
 /// A value with the place it was written.
 ///
@@ -14,9 +16,9 @@ use serde_saphyr::{Location, Spanned};
 pub struct S<T> {
     pub value: T,
     /// Where the value is used (for an alias, the alias).
-    pub referenced: Location,
+    pub referenced: Place,
     /// Where the value is written (for an alias, its anchor).
-    pub defined: Location,
+    pub defined: Place,
 }
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
@@ -28,8 +30,8 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for S<T> {
         } = Spanned::<T>::deserialize(d)?;
         Ok(S {
             value,
-            referenced,
-            defined,
+            referenced: Place::from(&referenced),
+            defined: Place::from(&defined),
         })
     }
 }

@@ -164,10 +164,8 @@ pub fn core_schema(node: &mut Node, text: &str) {
     match &mut node.value {
         Kind::Bool(_) => {
             // Where the value is written: for an alias (`*yes`), at its anchor.
-            let span = node.defined.span();
-            let start = span.byte_offset().unwrap_or(0) as usize;
-            let len = span.byte_len().unwrap_or(0) as usize;
-            let raw = text.get(start..start + len).unwrap_or("");
+            let place = node.defined;
+            let raw = text.get(place.start..place.end).unwrap_or("");
             if !matches!(raw, "true" | "True" | "TRUE" | "false" | "False" | "FALSE") {
                 node.value = Kind::Str(raw.to_string());
             }
@@ -252,12 +250,12 @@ struct Walker<'a> {
 
 impl<'a> Walker<'a> {
     fn span(&self, node: &S<impl Sized>) -> Span {
-        Span::from_location(self.file, &node.referenced)
+        Span::from_place(self.file, &node.referenced)
     }
 
     fn describe(&self, node: &Node) -> String {
         // The value as written, at its anchor when the node is an alias.
-        let span = Span::from_location(self.file, &node.defined);
+        let span = Span::from_place(self.file, &node.defined);
         let raw = match node.value {
             Kind::Int(_) | Kind::Float(_) => self.text.get(span.start..span.end).unwrap_or(""),
             _ => "",

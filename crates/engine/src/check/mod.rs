@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use rehab_dose::{Amount, Dimension, Dose};
 use rehab_syntax::protocol::{self as doc, S};
-use rehab_syntax::{Diagnostic, FileId, Location, Sources, Span, codes};
+use rehab_syntax::{Diagnostic, FileId, Place, Sources, Span, codes};
 
 use crate::model::*;
 use crate::scripts::{ModuleFile, Site};
@@ -51,11 +51,11 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn span(&self, at: &Location) -> Span {
-        Span::from_location(self.file, at)
+    pub fn span(&self, at: &Place) -> Span {
+        Span::from_place(self.file, at)
     }
 
-    pub fn error(&mut self, code: &'static str, at: &Location, message: impl Into<String>) {
+    pub fn error(&mut self, code: &'static str, at: &Place, message: impl Into<String>) {
         let d = Diagnostic::error(code, message).at(self.span(at));
         self.diagnostics.push(d);
     }
@@ -154,7 +154,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn scalar_span(&self, at: &Location, start: usize, end: usize) -> Span {
+    fn scalar_span(&self, at: &Place, start: usize, end: usize) -> Span {
         match self.sources.get(self.file) {
             Some(f) => f.span_in_scalar(self.file, at, start, end),
             None => self.span(at),
