@@ -1,7 +1,7 @@
 //! Adaptive runs through the real binary: example patients against Morra's protocol,
 //! explanations, plugin modules and hostile scripts.
 
-mod common;
+use crate::common;
 
 use common::{engine, relative, stderr, stdout};
 

@@ -1,6 +1,6 @@
 //! Tests that run the real `engine` binary, as clinicians and CI do.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;

@@ -1,6 +1,6 @@
 //! `engine compare`: two protocols' plans for one patient, side by side.
 
-mod common;
+use crate::common;
 
 use common::{engine, stderr, stdout};
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! `docs/errors.md` lists every code the engine can emit, and its examples are real:
 //! each "Shown by" command is run and must report that code.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -136,7 +136,7 @@ fn every_shown_by_command_reports_its_code() {
         let args: Vec<&str> = command.split_whitespace().collect();
         let o = engine(&args);
         // `engine test` reports a scenario's problems with its results, on stdout.
-        let err = stderr(&o) + &stdout(&o);
+        let err = stderr(&o) + stdout(&o).as_str();
         assert!(
             err.contains(&format!("[{current}]")),
             "`engine {command}` does not show {current}:\n{err}"

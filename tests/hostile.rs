@@ -2,7 +2,7 @@
 //! untrusted. Each input here must give a clear, coded error (or a defined result),
 //! never a panic and never a hang. The limits are in `docs/limits.md`.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

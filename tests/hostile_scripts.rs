@@ -4,7 +4,7 @@
 //! limit or a coded error, never by a wall-clock time-out; how long each took is
 //! printed (run with `--nocapture` to see it), never judged.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! expectations and snapshot must hold (`engine test`), and its plan is pinned by insta,
 //! so that CI (`CI=true`) rejects a plan that changed without review.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

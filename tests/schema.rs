@@ -2,7 +2,7 @@
 //! names its schema on its first line, and every such file validates against the
 //! committed schema under an independent JSON Schema validator.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! `engine simulate`: the JSON contract, determinism for a seed whatever the threads,
 //! and a model that can be reasoned about.
 
-mod common;
+use crate::common;
 
 use common::{Scratch, engine, stderr, stdout};
 use serde_json::Value;
