@@ -11,6 +11,7 @@ mod engine_names_no_protocol;
 mod errors_doc;
 mod hostile;
 mod hostile_scripts;
+mod invariants;
 mod limits_doc;
 mod reference_doc;
 mod scenarios;
