@@ -38,10 +38,12 @@ fn dependencies(krate: &str) -> Vec<String> {
             in_section = line.trim() == "[dependencies]";
             continue;
         }
-        if in_section && let Some((name, _)) = line.split_once(['.', '=', ' ']) {
-            if !name.trim().is_empty() && !name.starts_with('#') {
-                names.push(name.trim().to_string());
-            }
+        if in_section
+            && let Some((name, _)) = line.split_once(['.', '=', ' '])
+            && !name.trim().is_empty()
+            && !name.starts_with('#')
+        {
+            names.push(name.trim().to_string());
         }
     }
     names
