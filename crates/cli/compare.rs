@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use rehab_engine::RunConfig;
 use rehab_engine::load::LoadedProtocol;
-use rehab_engine::model::Patient;
 use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan};
 use rehab_engine::simulate::{Model, Summary};
 use rehab_syntax::escape::visible;
@@ -76,10 +75,7 @@ pub fn compare(a: &CompareArgs) -> (Option<String>, Session, bool) {
                 return (None, s, false);
             }
             Some(n) => {
-                let base = Patient {
-                    journal: Vec::new(),
-                    ..patient.clone()
-                };
+                let base = patient.without_journal();
                 let run = Population {
                     patients: n,
                     seed: a.seed,
@@ -166,7 +162,12 @@ fn running_minutes(plan: &Plan) -> (f64, f64) {
 
 /// The rules that fired on each day, as (date, rule) pairs.
 fn rule_decisions(side: &Side) -> BTreeSet<(Date, String)> {
-    let rules: Vec<&str> = side.protocol.rules.iter().map(|r| r.id.as_str()).collect();
+    let rules: Vec<&str> = side
+        .protocol
+        .rules()
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
     side.plan
         .days
         .iter()
@@ -201,8 +202,8 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let name = |s: &Side| {
         format!(
             "{} ({})",
-            visible(&s.protocol.id),
-            visible(&s.protocol.version)
+            visible(s.protocol.id()),
+            visible(s.protocol.version())
         )
     };
     let patient = &x.plan.patient;
@@ -214,8 +215,8 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let _ = writeln!(
         out,
         "Comparing {} and {} for {} ({})",
-        visible(&x.protocol.title),
-        visible(&y.protocol.title),
+        visible(x.protocol.title()),
+        visible(y.protocol.title()),
         visible(patient.name.as_deref().unwrap_or("the patient")),
         inputs.join(", ")
     );
@@ -253,7 +254,7 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
 
     let _ = writeln!(out, "\nPhases");
     for side in [x, y] {
-        let _ = writeln!(out, "  {}:", side.protocol.id);
+        let _ = writeln!(out, "  {}:", side.protocol.id());
         for p in &side.plan.phases {
             let _ = writeln!(
                 out,
@@ -280,14 +281,16 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let weeks = x.plan.weeks.len().max(y.plan.weeks.len());
     let width = (0..weeks)
         .map(|i| cell(&x.plan, i).chars().count())
-        .chain([x.protocol.id.chars().count()])
+        .chain([x.protocol.id().chars().count()])
         .max()
         .unwrap_or(0)
         + 2;
     let _ = writeln!(
         out,
         "  {:<6} {:<width$}{}",
-        "week", x.protocol.id, y.protocol.id
+        "week",
+        x.protocol.id(),
+        y.protocol.id()
     );
     for i in 0..weeks {
         let line = format!(
@@ -318,7 +321,7 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
         } else {
             diff.join("; ")
         };
-        let _ = writeln!(out, "  only under {}: {shown}", side.protocol.id);
+        let _ = writeln!(out, "  only under {}: {shown}", side.protocol.id());
     };
     only(&mut out, x, &dx, &dy);
     only(&mut out, y, &dy, &dx);
@@ -357,10 +360,10 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     let _ = writeln!(
         out,
         "\nDisclaimers:\n  {}: {}\n  {}: {}",
-        visible(&x.protocol.id),
-        visible(&x.protocol.disclaimer),
-        visible(&y.protocol.id),
-        visible(&y.protocol.disclaimer)
+        visible(x.protocol.id()),
+        visible(x.protocol.disclaimer()),
+        visible(y.protocol.id()),
+        visible(y.protocol.disclaimer())
     );
     out
 }
@@ -369,8 +372,8 @@ fn side_json(side: &Side) -> Value {
     let plan = &side.plan;
     let (lo, hi) = running_minutes(plan);
     let mut v = json!({
-        "protocol": { "id": side.protocol.id, "version": side.protocol.version, "title": side.protocol.title },
-        "disclaimer": side.protocol.disclaimer,
+        "protocol": { "id": side.protocol.id(), "version": side.protocol.version(), "title": side.protocol.title() },
+        "disclaimer": side.protocol.disclaimer(),
         "start": plan.start.to_string(),
         "outcome": { "status": match plan.outcome.status {
             OutcomeStatus::Completed => "completed",

@@ -88,7 +88,7 @@ impl Session {
                 self.diagnostics.push(
                     Diagnostic::error(
                         codes::NO_PATIENT,
-                        format!("protocol `{}` embeds no example patient", protocol.id),
+                        format!("protocol `{}` embeds no example patient", protocol.id()),
                     )
                     .in_file(protocol_path.display().to_string())
                     .with_help(help),

@@ -260,9 +260,8 @@ fn base_patient(
         example,
         "give the simulated patients' inputs with --patient FILE",
     )?;
-    let mut patient = s.patient(protocol, &doc, file)?;
-    patient.journal.clear();
-    Some(patient)
+    let patient = s.patient(protocol, &doc, file)?;
+    Some(patient.without_journal())
 }
 
 fn percent(n: u64, of: u64) -> f64 {
@@ -297,14 +296,14 @@ fn text(
     let _ = writeln!(
         out,
         "Simulation of {} ({} v{}): {} patients, seed {}",
-        visible(&protocol.title),
-        visible(&protocol.id),
-        visible(&protocol.version),
+        visible(protocol.title()),
+        visible(protocol.id()),
+        visible(protocol.version()),
         s.patients,
         a.seed
     );
     let inputs: Vec<String> = base
-        .inputs
+        .inputs()
         .iter()
         .map(|(k, v)| format!("{} {}", visible(k), visible(&v.to_string())))
         .collect();
@@ -314,7 +313,7 @@ fn text(
         out,
         "  Every day that prescribes a session or cross-training gets a check-in; a gate's\n  assessment or event is reported the day the gate asks for it."
     );
-    let _ = writeln!(out, "\nDisclaimer: {}", visible(&protocol.disclaimer));
+    let _ = writeln!(out, "\nDisclaimer: {}", visible(protocol.disclaimer()));
     let _ = writeln!(
         out,
         "\nOutcomes: completed {}% ({}), referred {}% ({}), in progress {}% ({}){}",
@@ -379,8 +378,8 @@ fn json(
         serde_json::json!((m * 10.0).round() / 10.0)
     };
     let value = serde_json::json!({
-        "protocol": { "id": protocol.id, "version": protocol.version, "title": protocol.title },
-        "disclaimer": protocol.disclaimer,
+        "protocol": { "id": protocol.id(), "version": protocol.version(), "title": protocol.title() },
+        "disclaimer": protocol.disclaimer(),
         "patients": s.patients,
         "patient_days": s.patient_days,
         "seed": a.seed,

@@ -112,12 +112,12 @@ fn scenario_day(bencher: Bencher, id: &str) {
             .sum()
     };
     let days = run_all();
-    let compiled = protocol.scripts.compilations();
+    let compiled = protocol.scripts().compilations();
     bencher
         .counter(ItemsCount::new(days))
         .bench_local(|| assert_eq!(run_all(), days, "the same plans each time"));
     assert_eq!(
-        protocol.scripts.compilations(),
+        protocol.scripts().compilations(),
         compiled,
         "a run compiles nothing"
     );

@@ -14,33 +14,112 @@ use serde::Serialize;
 
 pub use crate::scripts::{ScriptId, Scripts};
 
+/// A checked protocol. Its fields are the engine's own: only checking makes one, so a
+/// value of this type is always a protocol without errors. Other crates read it
+/// through the methods below.
 #[derive(Debug, Clone)]
 pub struct Protocol {
-    pub id: String,
-    pub title: String,
-    pub version: String,
-    pub summary: Option<String>,
-    pub authors: Vec<Author>,
-    pub sources: Vec<Source>,
-    pub disclaimer: String,
-    pub range_policy: RangePolicy,
-    pub inputs: Vec<Input>,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) version: String,
+    pub(crate) summary: Option<String>,
+    pub(crate) authors: Vec<Author>,
+    pub(crate) sources: Vec<Source>,
+    pub(crate) disclaimer: String,
+    pub(crate) range_policy: RangePolicy,
+    pub(crate) inputs: Vec<Input>,
     /// The id of the date input the plan starts on.
-    pub starts_on: String,
-    pub tables: Vec<Table>,
-    pub circuits: Vec<Circuit>,
-    pub assessments: Vec<Assessment>,
-    pub events: Vec<Event>,
+    pub(crate) starts_on: String,
+    pub(crate) tables: Vec<Table>,
+    pub(crate) circuits: Vec<Circuit>,
+    pub(crate) assessments: Vec<Assessment>,
+    pub(crate) events: Vec<Event>,
     /// What a check-in may report besides session and pain.
-    pub journal_fields: Vec<JournalField>,
-    pub phases: Vec<Phase>,
-    pub rules: Vec<Rule>,
-    pub notes: Vec<Note>,
+    pub(crate) journal_fields: Vec<JournalField>,
+    pub(crate) phases: Vec<Phase>,
+    pub(crate) rules: Vec<Rule>,
+    pub(crate) notes: Vec<Note>,
     /// Every script of the protocol, compiled once, and the sandbox that runs them.
-    pub scripts: Arc<Scripts>,
+    pub(crate) scripts: Arc<Scripts>,
 }
 
 impl Protocol {
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn summary(&self) -> Option<&str> {
+        self.summary.as_deref()
+    }
+
+    pub fn authors(&self) -> &[Author] {
+        &self.authors
+    }
+
+    pub fn sources(&self) -> &[Source] {
+        &self.sources
+    }
+
+    pub fn disclaimer(&self) -> &str {
+        &self.disclaimer
+    }
+
+    pub fn range_policy(&self) -> RangePolicy {
+        self.range_policy
+    }
+
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+
+    pub fn starts_on(&self) -> &str {
+        &self.starts_on
+    }
+
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
+    }
+
+    pub fn circuits(&self) -> &[Circuit] {
+        &self.circuits
+    }
+
+    pub fn assessments(&self) -> &[Assessment] {
+        &self.assessments
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn journal_fields(&self) -> &[JournalField] {
+        &self.journal_fields
+    }
+
+    pub fn phases(&self) -> &[Phase] {
+        &self.phases
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    pub fn notes(&self) -> &[Note] {
+        &self.notes
+    }
+
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
+    }
+
     pub fn phase_index(&self, id: &str) -> Option<usize> {
         self.phases.iter().position(|p| p.id == id)
     }
@@ -557,13 +636,40 @@ impl Gate {
 }
 
 /// A patient's inputs and journal, checked against one protocol.
+/// A patient checked against one protocol: only checking makes one. Other crates read
+/// it through the methods below.
 #[derive(Debug, Clone)]
 pub struct Patient {
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Values in the protocol's declaration order.
-    pub inputs: Vec<(String, Value)>,
+    pub(crate) inputs: Vec<(String, Value)>,
     /// Journal entries in date order.
-    pub journal: Vec<Entry>,
+    pub(crate) journal: Vec<Entry>,
+}
+
+impl Patient {
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
+    /// The inputs, in the protocol's declaration order.
+    pub fn inputs(&self) -> &[(String, Value)] {
+        &self.inputs
+    }
+
+    /// The journal entries, in date order.
+    pub fn journal(&self) -> &[Entry] {
+        &self.journal
+    }
+
+    /// The same patient with an empty journal: the inputs a simulation starts from.
+    pub fn without_journal(&self) -> Patient {
+        Patient {
+            name: self.name.clone(),
+            inputs: self.inputs.clone(),
+            journal: Vec::new(),
+        }
+    }
 }
 
 /// One checked journal entry.

@@ -171,7 +171,5 @@ fn parent(path: &str) -> String {
 
 /// A patient's inputs with an empty journal, as simulations use them.
 pub fn inputs_only(patient: &Patient) -> Patient {
-    let mut p = patient.clone();
-    p.journal.clear();
-    p
+    patient.without_journal()
 }
