@@ -26,8 +26,8 @@ impl Runner<'_, '_> {
             if recent.len() >= usize::try_from(limit.max).unwrap_or(usize::MAX) {
                 let dates: Vec<String> = recent.iter().rev().map(ToString::to_string).collect();
                 let mut d = Decision::engine(
-                    "limit:sessions",
-                    "off",
+                    Decider::Limit(LimitOf::Sessions),
+                    Verdict::Off,
                     format!(
                         "No session today: {} (sessions on {}).",
                         limit.describe(),

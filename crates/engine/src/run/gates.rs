@@ -22,7 +22,7 @@ impl Runner<'_, '_> {
                 .filter(|(g, _)| *g == gi)
                 .map(|(_, d)| *d)
                 .max();
-            let rule = format!("gate:{}", gate.id);
+            let rule = Decider::Gate(gate.id.clone());
             let source = gate.source.clone();
             if gate.time_minimum {
                 let ok = visit.min_end.is_some_and(|m| today >= m);
@@ -35,7 +35,7 @@ impl Runner<'_, '_> {
                 decisions.push(
                     Decision::engine(
                         rule,
-                        "pass",
+                        Verdict::Pass,
                         format!(
                             "\"{}\": the phase's shortest length has passed (from {}).",
                             gate.title,
@@ -53,7 +53,7 @@ impl Runner<'_, '_> {
                 decisions.push(
                     Decision::engine(
                         rule,
-                        "checkpoint",
+                        Verdict::Checkpoint,
                         format!(
                             "\"{}\": for the clinician to confirm; the plan cannot test it.",
                             gate.title
@@ -133,7 +133,7 @@ impl Runner<'_, '_> {
                 Some((true, what, values, condition)) => {
                     let mut d = Decision::engine(
                         rule,
-                        "pass",
+                        Verdict::Pass,
                         format!("\"{}\": passed ({what}).", gate.title),
                     )
                     .with_source(source)
@@ -149,7 +149,7 @@ impl Runner<'_, '_> {
                     let retest = add_days(today, gate.retest_days)?;
                     let mut d = Decision::engine(
                         rule,
-                        "hold",
+                        Verdict::Hold,
                         format!(
                             "\"{}\": not passed ({what}). The phase continues and the gate is tested again on {retest}.",
                             gate.title
@@ -175,7 +175,7 @@ impl Runner<'_, '_> {
                         decisions.push(
                             Decision::engine(
                                 rule,
-                                "wait",
+                                Verdict::Wait,
                                 format!(
                                     "\"{}\": waiting for {what}; the phase continues until then.",
                                     gate.title
@@ -196,7 +196,7 @@ impl Runner<'_, '_> {
                     decisions.push(
                         Decision::engine(
                             rule,
-                            "assume-passed",
+                            Verdict::AssumePassed,
                             format!(
                                 "\"{}\": projected to pass{when}, on the phase's last day; the journal has no result yet.",
                                 gate.title

@@ -302,8 +302,8 @@ impl<'a, 'r> Runner<'a, 'r> {
                 if let Some(a) = self.protocol.assessments.get(a) {
                     opening.push(
                         Decision::engine(
-                            format!("assess:{}", a.id),
-                            "assess",
+                            Decider::Assessment(a.id.clone()),
+                            Verdict::Assess,
                             format!("{} when the phase begins.", a.title),
                         )
                         .with_source(a.source.clone()),
@@ -364,8 +364,8 @@ impl<'a, 'r> Runner<'a, 'r> {
             None => String::new(),
         };
         Decision::engine(
-            format!("phase:{}", phase.id),
-            "enter",
+            Decider::Phase(phase.id.clone()),
+            Verdict::Enter,
             format!("Start \"{}\"{until}: {explanation}.{early}", phase.title),
         )
         .with_values(values)
@@ -391,8 +391,8 @@ impl<'a, 'r> Runner<'a, 'r> {
             ));
         };
         last.decisions.push(Decision::engine(
-            "complete",
-            "complete",
+            Decider::Complete,
+            Verdict::Complete,
             format!(
                 "The last phase ends; the protocol \"{}\" is complete.",
                 self.protocol.title

@@ -55,8 +55,8 @@ impl Runner<'_, '_> {
             fired.push((
                 i,
                 Decision {
-                    rule: rule.id.clone(),
-                    action: rule.describe(self.protocol),
+                    by: Decider::Rule(rule.id.clone()),
+                    action: rule.verdict(self.protocol),
                     reason: rule.reason.clone(),
                     values,
                     condition: Some(self.scripts.text(rule.condition).to_string()),
@@ -218,8 +218,8 @@ pub(super) fn choose(
             a.cmp(&b).then(rb.cmp(ra))
         })
         .map(|(i, _)| i)?;
-    let (rule, decision) = &fired[winner];
-    let (rule, winner_id) = (*rule, decision.rule.clone());
+    let rule = fired[winner].0;
+    let winner_id = rules[rule].id.clone();
     for (i, (r, d)) in fired.iter_mut().enumerate() {
         if i != winner && acts(*r) {
             d.overridden_by = Some(winner_id.clone());

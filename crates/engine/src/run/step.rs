@@ -33,8 +33,8 @@ impl Runner<'_, '_> {
         if resting {
             if visit.rest_left == visit.rest_total {
                 day.decisions.push(Decision::engine(
-                    "rest",
-                    "rest",
+                    Decider::Rest,
+                    Verdict::Rest,
                     format!(
                         "Rest day 1 of {}; the schedule resumes after the rest.",
                         visit.rest_total
@@ -248,8 +248,8 @@ impl Runner<'_, '_> {
                 self.seq += 1;
                 if let Some(rule) = visit.hold.take() {
                     day.decisions.push(Decision::engine(
-                        format!("week:{}", visit.week),
-                        "hold",
+                        Decider::Week(visit.week),
+                        Verdict::Hold,
                         format!(
                             "Week {} is repeated, as rule {rule} decided this week.",
                             visit.week
@@ -280,8 +280,8 @@ impl Runner<'_, '_> {
             && let Some(rule) = visit.hold.take()
         {
             day.decisions.push(Decision::engine(
-                format!("week:{}", visit.week),
-                "hold",
+                Decider::Week(visit.week),
+                Verdict::Hold,
                 format!("The phase goes on for another week, as rule {rule} decided."),
             ));
             self.extend(&mut visit, 7, format!("Extended by a week (rule {rule})."))?;
@@ -321,8 +321,8 @@ impl Runner<'_, '_> {
         };
         if done >= last {
             let mut d = Decision::engine(
-                format!("level:{done}"),
-                "complete",
+                Decider::Level(done),
+                Verdict::Complete,
                 format!("Level {done}, the last of the phase, is done."),
             )
             .with_source(source);
@@ -346,8 +346,8 @@ impl Runner<'_, '_> {
                 let free = add_days(oldest, limit.days)?;
                 let dates: Vec<String> = recent.iter().map(ToString::to_string).collect();
                 let mut d = Decision::engine(
-                    "limit:levels",
-                    "hold",
+                    Decider::Limit(LimitOf::Levels),
+                    Verdict::Hold,
                     format!(
                         "Level {next} waits: {} (levels rose on {}). A session from {} on may move up.",
                         limit.describe(),
@@ -371,7 +371,8 @@ impl Runner<'_, '_> {
                 )
             }
         };
-        let mut d = Decision::engine(format!("level:{next}"), "advance", why).with_source(source);
+        let mut d =
+            Decision::engine(Decider::Level(next), Verdict::Advance, why).with_source(source);
         d.interpretation = interpretation;
         day.decisions.push(d);
         visit.level = next;
