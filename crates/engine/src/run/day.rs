@@ -96,8 +96,8 @@ impl Runner<'_, '_> {
         let nth = rule.map_or(0, |r| {
             r.days.iter().take(slot).filter(|d| d.session).count()
         });
-        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
-        let plan = week_plan(&phase.weeks, if by_level { visit.level } else { week });
+        // A level-by-level phase lists its doses by level, any other by week.
+        let plan = week_plan(&phase.weeks, visit.progress.level().unwrap_or(week));
         let mut parts = Vec::new();
         // A dose of `off` is no activity: the day holds none of that kind.
         let session = match plan {
@@ -132,9 +132,7 @@ impl Runner<'_, '_> {
             Status::Planned
         };
         let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
-        if by_level {
-            day.level = Some(visit.level);
-        }
+        day.level = visit.progress.level();
         day.decisions.extend(limited);
         Ok(day)
     }
@@ -151,9 +149,7 @@ impl Runner<'_, '_> {
             parts,
             Status::Off,
         );
-        if matches!(phase.length.basis, LengthBasis::Levels(_)) {
-            day.level = Some(visit.level);
-        }
+        day.level = visit.progress.level();
         day
     }
 }

@@ -20,14 +20,18 @@ use crate::scripts::Evaluator;
 mod day;
 mod gates;
 mod host;
+mod journal;
 mod length;
 mod output;
+mod progress;
 mod rules;
 mod step;
 
+use gates::GateResult;
 use host::*;
 use length::*;
 use output::*;
+use progress::*;
 use rules::*;
 
 /// The longest plan the engine will lay out, in days (about five years).
@@ -123,63 +127,16 @@ pub fn run_using<'a>(
     };
     let mut runner = Runner::new(protocol, patient, config, (start, evaluator));
     runner.responder = responder;
-    runner.enter(0, start)?;
-    while runner.outcome.is_none() {
-        runner.step()?;
+    // The run is a state machine over visits: each step runs one day of a visit and
+    // gives the visit for tomorrow, until the plan is complete or the patient referred.
+    let mut visit = runner.enter(0, start)?;
+    while let Some(v) = visit {
+        visit = runner.step(v)?;
     }
     runner.finish()
 }
 
-/// One stay in a phase, from entering it to leaving it.
-#[derive(Debug)]
-struct Visit {
-    phase: usize,
-    start: Date,
-    /// The scheduled last day; `None` for a week-by-week phase until its weeks run out.
-    end: Option<Date>,
-    /// The earliest day a `time: minimum` gate lets the phase end.
-    min_end: Option<Date>,
-    /// Whether the end is fixed on the calendar (counted `since` a date input), so rest
-    /// days do not move it.
-    anchored: bool,
-    explanation: String,
-    adjustments: Vec<String>,
-    /// The week of the phase: for a week-by-week phase, the level of its progression.
-    week: u32,
-    /// 0-6: the day within the week.
-    slot: u32,
-    /// The first day of the current week (rest days move later weeks along, except in a
-    /// level-by-level phase, whose weeks are calendar weeks).
-    week_start: Date,
-    /// The level of a level-by-level phase (1 otherwise).
-    level: u32,
-    /// Sessions counted at the current level towards the next.
-    at_level: u32,
-    /// The days each level rise took effect, for limits on levels.
-    level_rises: Vec<Date>,
-    /// The rule that asked to repeat this week, if any.
-    hold: Option<String>,
-    rest_left: u32,
-    rest_total: u32,
-    /// For each gate that failed: the day it failed (evidence must be newer to retest).
-    failed: Vec<(usize, Date)>,
-    /// Gates already reported as awaited, so the wait is said once.
-    waiting: Vec<usize>,
-    /// Decisions for the visit's first day.
-    opening: Vec<Decision>,
-}
-
-/// What a gate saw: whether it passed, in words, the values and the condition text.
-type Evidence = (bool, String, Vec<(String, Value)>, Option<String>);
-
 type Answers = [(String, Answer)];
-
-/// The result of testing a phase's gates on one day.
-enum GateResult {
-    Pass(Vec<Decision>),
-    Fail { days: i64, decisions: Vec<Decision> },
-    Wait(Vec<Decision>),
-}
 
 struct Runner<'a, 'r> {
     protocol: &'a Protocol,
@@ -195,7 +152,6 @@ struct Runner<'a, 'r> {
     phases: Vec<PhasePlan>,
     skipped: Vec<NoteOut>,
     date: Date,
-    visit: Option<Visit>,
     seq: u32,
     outcome: Option<Outcome>,
     doses: HashMap<(usize, u32), Dose>,
@@ -232,7 +188,6 @@ impl<'a, 'r> Runner<'a, 'r> {
             phases: Vec::new(),
             skipped: Vec::new(),
             date: start,
-            visit: None,
             seq: 0,
             outcome: None,
             doses: HashMap::new(),
@@ -257,18 +212,16 @@ impl<'a, 'r> Runner<'a, 'r> {
         self.followed_until.is_some_and(|d| date <= d)
     }
 
-    /// Enters phase `index` (or the first later phase that has days) on `date`.
-    fn enter(&mut self, index: usize, date: Date) -> Result<(), Diagnostic> {
-        let mut index = index;
-        loop {
-            let Some(phase) = self.protocol.phases.get(index) else {
-                return self.complete(date);
-            };
+    /// Enters phase `index` (or the first later phase that has days) on `date`: the
+    /// visit that begins, or `None` when no phase is left and the plan is complete.
+    fn enter(&mut self, index: usize, date: Date) -> Result<Option<Visit>, Diagnostic> {
+        let protocol = self.protocol;
+        for (index, phase) in protocol.phases.iter().enumerate().skip(index) {
             let computed = match &phase.length.basis {
                 LengthBasis::Computed(id) => Some(self.computed_length(*id, phase, date)?),
                 _ => None,
             };
-            let length = phase_length(self.protocol, phase, self.patient, date, computed)?;
+            let length = phase_length(protocol, phase, self.patient, date, computed)?;
             if length.days <= 0 {
                 self.skipped.push(NoteOut {
                     text: format!(
@@ -278,28 +231,18 @@ impl<'a, 'r> Runner<'a, 'r> {
                     source: phase.source.clone(),
                     interpretation: None,
                 });
-                index += 1;
                 continue;
             }
-            let weekly = matches!(
-                phase.length.basis,
-                LengthBasis::Weeks(_) | LengthBasis::Levels(_)
-            );
-            let end = add_days(date, length.days - 1)?;
+            let progress = Progress::new(&phase.length.basis, add_days(date, length.days - 1)?);
             let min_end = if phase.gates.iter().any(|g| g.time_minimum) {
                 Some(add_days(date, length.min_days.max(1) - 1)?)
             } else {
                 None
             };
-            let mut opening = Vec::new();
-            opening.push(self.entry_decision(
-                phase,
-                &length.explanation,
-                (!weekly).then_some(end),
-                min_end,
-            ));
+            let mut opening =
+                vec![self.entry_decision(phase, &length.explanation, progress.due(), min_end)];
             for &a in &phase.on_entry {
-                if let Some(a) = self.protocol.assessments.get(a) {
+                if let Some(a) = protocol.assessments.get(a) {
                     opening.push(
                         Decision::engine(
                             Decider::Assessment(a.id.clone()),
@@ -311,10 +254,10 @@ impl<'a, 'r> Runner<'a, 'r> {
                 }
             }
             self.seq += 1;
-            self.visit = Some(Visit {
+            return Ok(Some(Visit {
                 phase: index,
                 start: date,
-                end: (!weekly).then_some(end),
+                progress,
                 min_end,
                 anchored: phase.length.since.is_some(),
                 explanation: length.explanation,
@@ -322,18 +265,15 @@ impl<'a, 'r> Runner<'a, 'r> {
                 week: 1,
                 slot: 0,
                 week_start: date,
-                level: 1,
-                at_level: 0,
-                level_rises: Vec::new(),
                 hold: None,
-                rest_left: 0,
-                rest_total: 0,
+                rest: Rest::default(),
                 failed: Vec::new(),
                 waiting: Vec::new(),
                 opening,
-            });
-            return Ok(());
+            }));
         }
+        self.complete(date)?;
+        Ok(None)
     }
 
     fn entry_decision(
@@ -406,20 +346,6 @@ impl<'a, 'r> Runner<'a, 'r> {
             status,
             date: finished,
         });
-        Ok(())
-    }
-
-    fn next_day(&mut self, visit: Visit) -> Result<(), Diagnostic> {
-        self.visit = Some(visit);
-        self.date = add_days(self.date, 1)?;
-        Ok(())
-    }
-
-    fn extend(&mut self, visit: &mut Visit, days: i64, why: String) -> Result<(), Diagnostic> {
-        if let Some(end) = visit.end {
-            visit.end = Some(add_days(end, days)?);
-        }
-        visit.adjustments.push(why);
         Ok(())
     }
 

@@ -118,7 +118,7 @@ impl Runner<'_, '_> {
             vars.set("week", visit.week);
         }
         if keep("level") {
-            vars.set("level", visit.level);
+            vars.set("level", visit.level());
         }
         if keep("day") {
             vars.set("day", visit.slot + 1);

@@ -1,10 +1,12 @@
-//! One day of a visit: the journal and rules applied, then the schedule moved on.
+//! One day of a visit: the day laid out, the journal and rules applied, the schedule
+//! moved on, and the transition the day ends in carried out.
 
 use super::*;
 
 impl Runner<'_, '_> {
-    /// Lays out one day, applies the journal and the rules, and moves the schedule on.
-    pub(super) fn step(&mut self) -> Result<(), Diagnostic> {
+    /// Runs one day of `visit`. Returns the visit that goes on tomorrow (the same phase
+    /// or a new one), or `None` once the plan has ended.
+    pub(super) fn step(&mut self, mut visit: Visit) -> Result<Option<Visit>, Diagnostic> {
         if self.days.len() as i64 >= MAX_PLAN_DAYS {
             return Err(Diagnostic::error(
                 codes::PHASE,
@@ -15,268 +17,226 @@ impl Runner<'_, '_> {
             ));
         }
         let today = self.date;
-        let Some(mut visit) = self.visit.take() else {
-            return Err(Diagnostic::error(codes::PHASE, "internal: no phase to run"));
+        let resting = visit.rest.left > 0;
+        let mut day = self.open_day(&mut visit, today)?;
+        let chosen = self.read_journal(&visit, &mut day, today, resting)?;
+        let protocol = self.protocol;
+        let transition = match chosen.and_then(|i| protocol.rules.get(i)) {
+            // A day a rule acted on does not count towards the next level.
+            Some(rule) => self.act(rule, &mut visit, &mut day, today)?,
+            None if resting => None,
+            None => self.count_session(&mut visit, &mut day, today)?,
         };
-        let phase = &self.protocol.phases[visit.phase];
-        let resting = visit.rest_left > 0;
-        let by_level = matches!(phase.length.basis, LengthBasis::Levels(_));
+        let transition = match transition {
+            Some(t) => t,
+            None => self.move_on(&mut visit, &mut day, today, resting)?,
+        };
+        self.apply(visit, day, today, transition)
+    }
+
+    /// Lays out today: the prescription or a rest day, with the visit's opening
+    /// decisions on its first day.
+    fn open_day(&mut self, visit: &mut Visit, today: Date) -> Result<Day, Diagnostic> {
+        if visit.rest.left == 0 {
+            let mut day = self.plan_day(visit, today)?;
+            day.decisions.append(&mut visit.opening);
+            return Ok(day);
+        }
+        let mut day = self.rest_day(visit, today);
+        day.decisions.append(&mut visit.opening);
+        if visit.rest.left == visit.rest.total {
+            day.decisions.push(Decision::engine(
+                Decider::Rest,
+                Verdict::Rest,
+                format!(
+                    "Rest day 1 of {}; the schedule resumes after the rest.",
+                    visit.rest.total
+                ),
+            ));
+        }
+        visit.rest.left -= 1;
+        Ok(day)
+    }
+
+    /// Carries out the winning rule's actions in order, until one ends the day.
+    fn act(
+        &mut self,
+        rule: &Rule,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+    ) -> Result<Option<Transition>, Diagnostic> {
+        for action in &rule.actions {
+            let done = match *action {
+                Action::Advise => None,
+                Action::Refer => Some(Transition::Refer),
+                Action::Goto(p) => {
+                    let target = &self.protocol.phases[p];
+                    visit.adjustments.push(format!(
+                        "Left on {today} for \"{}\" (rule {}).",
+                        target.title, rule.id
+                    ));
+                    Some(Transition::GoTo(p))
+                }
+                Action::Rest(n) => {
+                    visit.rest = Rest { left: n, total: n };
+                    if !visit.anchored && visit.progress.due().is_some() {
+                        let why =
+                            format!("Extended by {n} rest days from {today} (rule {}).", rule.id);
+                        visit.extend(i64::from(n), why)?;
+                    }
+                    None
+                }
+                Action::Regress(n) => self.regress(visit, n, today, &rule.id)?,
+                Action::Hold => {
+                    // A level-by-level phase stays at its level unless it moves up, so
+                    // holding asks nothing of it.
+                    if !matches!(visit.progress, Progress::Levels(_)) {
+                        visit.hold = Some(rule.id.clone());
+                    }
+                    None
+                }
+                Action::Advance => self.advance(visit, day, today, &rule.id)?,
+            };
+            if done.is_some() {
+                return Ok(done);
+            }
+        }
+        Ok(None)
+    }
+
+    /// A rule steps the phase back `n` levels or weeks, or, for a phase due to end on a
+    /// date, moves that date `n` weeks later.
+    fn regress(
+        &mut self,
+        visit: &mut Visit,
+        n: u32,
+        today: Date,
+        rule: &str,
+    ) -> Result<Option<Transition>, Diagnostic> {
+        match &mut visit.progress {
+            Progress::Levels(l) => {
+                let to = l.level.saturating_sub(n).max(1);
+                visit.adjustments.push(format!(
+                    "Stepped back from level {} to level {to} on {today} (rule {rule}).",
+                    l.level
+                ));
+                l.level = to;
+                l.at_level = 0;
+                Ok(None)
+            }
+            Progress::Weeks {
+                held_until: None, ..
+            } => {
+                let to = visit.week.saturating_sub(n).max(1);
+                visit.adjustments.push(format!(
+                    "Stepped back from week {} to week {to} on {today} (rule {rule}).",
+                    visit.week
+                ));
+                visit.week = to;
+                self.new_week(visit, today)?;
+                Ok(Some(Transition::NextDay))
+            }
+            _ => {
+                let extra = i64::from(n) * 7;
+                let why = format!("Extended by {extra} days on {today} (rule {rule}).");
+                visit.extend(extra, why)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// A rule moves the phase on: up a level, to the next week, or out of a phase due
+    /// to end on a date if its gates pass.
+    fn advance(
+        &mut self,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+        rule: &str,
+    ) -> Result<Option<Transition>, Diagnostic> {
+        let protocol = self.protocol;
+        let phase = &protocol.phases[visit.phase];
+        match &mut visit.progress {
+            Progress::Levels(l) => match level_up(phase, l, day, today, Rise::Rule(rule))? {
+                LevelUp::LastDone => Ok(Some(Transition::TryEnd(Ending::Due))),
+                LevelUp::Continues => Ok(None),
+            },
+            Progress::Weeks {
+                last,
+                held_until: None,
+            } => {
+                let last = *last;
+                visit.week += 1;
+                self.new_week(visit, today)?;
+                // Past the last listed week: the phase ends today.
+                if visit.week > last {
+                    return Ok(Some(Transition::TryEnd(Ending::Due)));
+                }
+                Ok(Some(Transition::NextDay))
+            }
+            // A phase due to end on a date ends today if its gates pass.
+            _ => Ok(Some(Transition::TryEnd(Ending::Early))),
+        }
+    }
+
+    /// Starts the visit's current week afresh from tomorrow, dropping any hold on the
+    /// week it leaves.
+    fn new_week(&mut self, visit: &mut Visit, today: Date) -> Result<(), Diagnostic> {
+        visit.slot = 0;
+        visit.week_start = add_days(today, 1)?;
+        visit.hold = None;
+        self.seq += 1;
+        Ok(())
+    }
+
+    /// A session done at a level, on a day no rule acted on, counts towards the next.
+    fn count_session(
+        &mut self,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+    ) -> Result<Option<Transition>, Diagnostic> {
+        let protocol = self.protocol;
+        let phase = &protocol.phases[visit.phase];
+        let Progress::Levels(l) = &mut visit.progress else {
+            return Ok(None);
+        };
+        if l.held_until.is_some()
+            || !day.session.has(PartKind::Session)
+            || matches!(day.status, Status::Skipped | Status::Partial)
+        {
+            return Ok(None);
+        }
+        l.at_level += 1;
+        let needed = phase.advance.as_ref().map_or(1, |a| a.sessions);
+        if l.at_level >= needed
+            && level_up(phase, l, day, today, Rise::Sessions)? == LevelUp::LastDone
+        {
+            return Ok(Some(Transition::TryEnd(Ending::Due)));
+        }
+        Ok(None)
+    }
+
+    /// Moves the schedule on by a day when nothing ended the day sooner: the week turns
+    /// (or repeats, as a rule asked), and the phase may end today or early.
+    fn move_on(
+        &mut self,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+        resting: bool,
+    ) -> Result<Transition, Diagnostic> {
         // The weeks of a level-by-level phase are calendar weeks, and a rest day takes
         // its place in one; elsewhere a rest pauses the phase week, which resumes after it.
-        let on_week = !resting || by_level;
-        let mut day = if resting {
-            self.rest_day(&visit, today)
-        } else {
-            self.plan_day(&visit, today)?
-        };
-        day.decisions.append(&mut visit.opening);
-        if resting {
-            if visit.rest_left == visit.rest_total {
-                day.decisions.push(Decision::engine(
-                    Decider::Rest,
-                    Verdict::Rest,
-                    format!(
-                        "Rest day 1 of {}; the schedule resumes after the rest.",
-                        visit.rest_total
-                    ),
-                ));
-            }
-            visit.rest_left -= 1;
+        let by_level = matches!(visit.progress, Progress::Levels(_));
+        if !resting || by_level {
+            self.next_slot(visit, day, today)?;
         }
-
-        // The journal and the rules.
-        {
-            let mut host = self.scripts.host_data();
-            host.today = today;
-            host.phase_start = visit.start;
-            host.week_start = visit.week_start;
-        }
-        if let Some(responder) = self.responder.as_deref_mut() {
-            let view = DayView {
-                date: today,
-                phase: &self.protocol.phases[visit.phase].id,
-                session: day.session.has(PartKind::Session),
-                cross: day.session.has(PartKind::Cross),
-            };
-            let reports = responder.day(&view);
-            for kind in reports {
-                self.append(today, kind);
-            }
-            self.followed_until = Some(today);
-        }
-        let entries: Vec<Entry> = self
-            .journal
-            .iter()
-            .filter(|e| e.date == today)
-            .cloned()
-            .collect();
-        let mut fired: Vec<(usize, Decision)> = Vec::new();
-        for entry in &entries {
-            if let EntryKind::CheckIn {
-                session,
-                pain,
-                fields,
-            } = &entry.kind
-            {
-                if let Some(s) = session {
-                    day.status = Status::from(*s);
-                }
-                day.report = Some(Report {
-                    session: session.map(Status::from),
-                    pain: PAIN_TIMES
-                        .iter()
-                        .zip(pain)
-                        .filter_map(|(t, p)| p.map(|p| (*t, p)))
-                        .collect(),
-                    fields: fields.clone(),
-                    note: entry.note.clone(),
-                });
-            }
-            let reported = match &entry.kind {
-                EntryKind::CheckIn {
-                    session,
-                    pain,
-                    fields,
-                } => session.is_some() || pain.iter().any(Option::is_some) || !fields.is_empty(),
-                _ => true,
-            };
-            if reported {
-                fired.extend(self.fire(&visit, today, Some(entry))?);
-            }
-        }
-        if on_week && visit.slot == 6 && self.followed(today) {
-            fired.extend(self.fire(&visit, today, None)?);
-        }
-        let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
-        if !fired.is_empty() {
-            let mut host = self.scripts.host_data();
-            for (i, _) in &fired {
-                if let Some(rule) = self.protocol.rules.get(*i) {
-                    host.fired.push((today, rule.id.clone()));
-                }
-            }
-        }
-        for (_, d) in &fired {
-            day.decisions.push(d.clone());
-        }
-
-        // Act on the winning rule.
-        // Whether today's session counts towards the next level: not when a rule acted.
-        let mut counts = true;
-        if let Some(rule) = chosen.and_then(|i| self.protocol.rules.get(i)) {
-            counts = false;
-            for action in &rule.actions {
-                match *action {
-                    Action::Advise => {}
-                    Action::Regress(n) if by_level => {
-                        let to = visit.level.saturating_sub(n).max(1);
-                        visit.adjustments.push(format!(
-                            "Stepped back from level {} to level {to} on {today} (rule {}).",
-                            visit.level, rule.id
-                        ));
-                        visit.level = to;
-                        visit.at_level = 0;
-                    }
-                    Action::Hold if by_level => {}
-                    Action::Advance if by_level => {
-                        if self.level_up(&mut visit, &mut day, today, Some(&rule.id))? {
-                            return self.try_exit(visit, day, today, false);
-                        }
-                    }
-                    Action::Refer => {
-                        self.days.push(day);
-                        self.close(visit, today);
-                        self.outcome = Some(Outcome {
-                            status: OutcomeStatus::Referred,
-                            date: today,
-                        });
-                        return Ok(());
-                    }
-                    Action::Goto(p) => {
-                        self.days.push(day);
-                        let target = &self.protocol.phases[p];
-                        visit.adjustments.push(format!(
-                            "Left on {today} for \"{}\" (rule {}).",
-                            target.title, rule.id
-                        ));
-                        self.close(visit, today);
-                        self.date = add_days(today, 1)?;
-                        return self.enter(p, self.date);
-                    }
-                    Action::Regress(n) => {
-                        if visit.end.is_none() {
-                            let to = visit.week.saturating_sub(n).max(1);
-                            visit.adjustments.push(format!(
-                                "Stepped back from week {} to week {to} on {today} (rule {}).",
-                                visit.week, rule.id
-                            ));
-                            visit.week = to;
-                            visit.slot = 0;
-                            visit.week_start = add_days(today, 1)?;
-                            visit.hold = None;
-                            self.days.push(day);
-                            self.seq += 1;
-                            return self.next_day(visit);
-                        }
-                        let extra = i64::from(n) * 7;
-                        self.extend(
-                            &mut visit,
-                            extra,
-                            format!("Extended by {extra} days on {today} (rule {}).", rule.id),
-                        )?;
-                    }
-                    Action::Rest(n) => {
-                        visit.rest_left = n;
-                        visit.rest_total = n;
-                        if !visit.anchored && visit.end.is_some() {
-                            self.extend(
-                                &mut visit,
-                                i64::from(n),
-                                format!(
-                                    "Extended by {n} rest days from {today} (rule {}).",
-                                    rule.id
-                                ),
-                            )?;
-                        }
-                    }
-                    Action::Hold => visit.hold = Some(rule.id.clone()),
-                    Action::Advance => {
-                        if visit.end.is_none() {
-                            visit.week += 1;
-                            visit.slot = 0;
-                            visit.week_start = add_days(today, 1)?;
-                            visit.hold = None;
-                            self.seq += 1;
-                            if let LengthBasis::Weeks(n) = phase.length.basis
-                                && visit.week > n
-                            {
-                                // Past the last listed week: the phase ends today.
-                                return self.try_exit(visit, day, today, false);
-                            }
-                            self.days.push(day);
-                            return self.next_day(visit);
-                        }
-                        // A timed phase ends today if its gates pass.
-                        return self.try_exit(visit, day, today, true);
-                    }
-                }
-            }
-        }
-
-        // A session done at a level counts towards the next one.
-        let had_session = day.session.has(PartKind::Session);
-        if by_level
-            && counts
-            && !resting
-            && visit.end.is_none()
-            && had_session
-            && !matches!(day.status, Status::Skipped | Status::Partial)
-        {
-            visit.at_level += 1;
-            let needed = phase.advance.as_ref().map_or(1, |a| a.sessions);
-            if visit.at_level >= needed && self.level_up(&mut visit, &mut day, today, None)? {
-                return self.try_exit(visit, day, today, false);
-            }
-        }
-
-        // Move the schedule on.
-        if on_week {
-            visit.slot += 1;
-            if visit.slot == 7 {
-                visit.slot = 0;
-                visit.week_start = add_days(today, 1)?;
-                self.seq += 1;
-                if let Some(rule) = visit.hold.take() {
-                    day.decisions.push(Decision::engine(
-                        Decider::Week(visit.week),
-                        Verdict::Hold,
-                        format!(
-                            "Week {} is repeated, as rule {rule} decided this week.",
-                            visit.week
-                        ),
-                    ));
-                    if visit.end.is_some() {
-                        let why = format!("Week {} repeated (rule {rule}).", visit.week);
-                        self.extend(&mut visit, 7, why)?;
-                    }
-                    if visit.end.is_none() {
-                        visit
-                            .adjustments
-                            .push(format!("Week {} repeated (rule {rule}).", visit.week));
-                    }
-                } else {
-                    visit.week += 1;
-                }
-            }
-        }
-        let ends_today = match (visit.end, &phase.length.basis) {
-            (Some(end), _) => today >= end,
-            (None, LengthBasis::Weeks(n)) => visit.week > *n,
-            (None, _) => false,
-        };
-        // A hold asked for in a timed phase's last, short week still repeats a week.
+        let ends_today = visit.progress.ends(today, visit.week);
+        // A hold asked for in a dated phase's last, short week still repeats a week.
         if ends_today
-            && visit.end.is_some()
+            && visit.progress.due().is_some()
             && let Some(rule) = visit.hold.take()
         {
             day.decisions.push(Decision::engine(
@@ -284,159 +244,141 @@ impl Runner<'_, '_> {
                 Verdict::Hold,
                 format!("The phase goes on for another week, as rule {rule} decided."),
             ));
-            self.extend(&mut visit, 7, format!("Extended by a week (rule {rule})."))?;
-            self.days.push(day);
-            return self.next_day(visit);
+            return Ok(Transition::Extend {
+                days: 7,
+                why: format!("Extended by a week (rule {rule})."),
+            });
         }
         let early = !ends_today
             && visit.min_end.is_some_and(|m| today >= m)
             && self.followed(today)
             && visit.hold.is_none()
-            && visit.rest_left == 0;
-        if ends_today || early {
-            return self.try_exit(visit, day, today, !ends_today);
-        }
-        self.days.push(day);
-        self.next_day(visit)
+            && visit.rest.left == 0;
+        Ok(if ends_today {
+            Transition::TryEnd(Ending::Due)
+        } else if early {
+            Transition::TryEnd(Ending::Early)
+        } else {
+            Transition::NextDay
+        })
     }
 
-    /// Moves a level-by-level phase up a level from tomorrow, unless a limit on levels
-    /// forbids it yet. Returns true when the level just done was the last: the phase is
-    /// complete and its gates decide whether it ends.
-    pub(super) fn level_up(
+    /// Moves to the next day of the week; after its last, the next week begins, or the
+    /// same week again when a rule held it.
+    fn next_slot(
         &mut self,
         visit: &mut Visit,
         day: &mut Day,
         today: Date,
-        rule: Option<&str>,
-    ) -> Result<bool, Diagnostic> {
-        let phase = &self.protocol.phases[visit.phase];
-        let LengthBasis::Levels(last) = phase.length.basis else {
-            return Ok(false);
-        };
-        let done = visit.level;
-        let (source, interpretation) = match &phase.advance {
-            Some(a) => (a.source.clone(), a.interpretation.clone()),
-            None => (phase.source.clone(), None),
-        };
-        if done >= last {
-            let mut d = Decision::engine(
-                Decider::Level(done),
-                Verdict::Complete,
-                format!("Level {done}, the last of the phase, is done."),
-            )
-            .with_source(source);
-            d.interpretation = interpretation;
-            day.decisions.push(d);
-            return Ok(true);
+    ) -> Result<(), Diagnostic> {
+        visit.slot += 1;
+        if visit.slot < 7 {
+            return Ok(());
         }
-        let next = done + 1;
-        let tomorrow = add_days(today, 1)?;
-        for limit in phase.limits.iter().filter(|l| l.of == LimitOf::Levels) {
-            let from = add_days(tomorrow, 1 - limit.days)?;
-            let recent: Vec<Date> = visit
-                .level_rises
-                .iter()
-                .copied()
-                .filter(|d| *d >= from)
-                .collect();
-            let max = usize::try_from(limit.max).unwrap_or(usize::MAX);
-            if recent.len() >= max {
-                let oldest = recent[recent.len() - max];
-                let free = add_days(oldest, limit.days)?;
-                let dates: Vec<String> = recent.iter().map(ToString::to_string).collect();
-                let mut d = Decision::engine(
-                    Decider::Limit(LimitOf::Levels),
-                    Verdict::Hold,
-                    format!(
-                        "Level {next} waits: {} (levels rose on {}). A session from {} on may move up.",
-                        limit.describe(),
-                        dates.join(", "),
-                        free.yesterday().unwrap_or(free)
-                    ),
-                )
-                .with_source(limit.source.clone());
-                d.interpretation = limit.interpretation.clone();
-                day.decisions.push(d);
-                return Ok(false);
-            }
-        }
-        let why = match rule {
-            Some(r) => format!("Level {next} from tomorrow (rule {r})."),
-            None => {
-                let n = visit.at_level;
-                format!(
-                    "Level {done} done ({n} session{} without a rule holding it back): level {next} from tomorrow.",
-                    if n == 1 { "" } else { "s" }
-                )
-            }
+        visit.slot = 0;
+        visit.week_start = add_days(today, 1)?;
+        self.seq += 1;
+        let Some(rule) = visit.hold.take() else {
+            visit.week += 1;
+            return Ok(());
         };
-        let mut d =
-            Decision::engine(Decider::Level(next), Verdict::Advance, why).with_source(source);
-        d.interpretation = interpretation;
-        day.decisions.push(d);
-        visit.level = next;
-        visit.at_level = 0;
-        visit.level_rises.push(tomorrow);
-        Ok(false)
+        day.decisions.push(Decision::engine(
+            Decider::Week(visit.week),
+            Verdict::Hold,
+            format!(
+                "Week {} is repeated, as rule {rule} decided this week.",
+                visit.week
+            ),
+        ));
+        let why = format!("Week {} repeated (rule {rule}).", visit.week);
+        visit.extend(7, why)
     }
 
-    /// Tests the gates on `today`, the phase's last scheduled day (or, with `early`, a day
-    /// it may end on if every gate passes on evidence).
-    pub(super) fn try_exit(
+    /// Carries out how a day ended: the one place that files the day, closes a visit,
+    /// and moves the date on.
+    pub(super) fn apply(
         &mut self,
         mut visit: Visit,
         mut day: Day,
         today: Date,
-        early: bool,
-    ) -> Result<(), Diagnostic> {
-        match self.gates(&mut visit, today, early)? {
-            GateResult::Pass(decisions) => {
-                day.decisions.extend(decisions);
-                if early {
-                    visit
-                        .adjustments
-                        .push(format!("Ended early on {today}: every gate passed."));
-                }
+        transition: Transition,
+    ) -> Result<Option<Visit>, Diagnostic> {
+        let leave_for = match transition {
+            Transition::TryEnd(ending) => {
+                let next = self.try_end(&mut visit, &mut day, today, ending)?;
+                return self.apply(visit, day, today, next);
+            }
+            Transition::NextDay => None,
+            Transition::Extend { days, why } => {
+                visit.extend(days, why)?;
+                None
+            }
+            Transition::HoldUntil { until, why } => {
+                visit.hold_until(until);
+                visit.adjustments.extend(why);
+                None
+            }
+            Transition::EndPhase => Some(visit.phase + 1),
+            Transition::GoTo(p) => Some(p),
+            Transition::Refer => {
                 self.days.push(day);
-                let next = visit.phase + 1;
                 self.close(visit, today);
-                self.date = add_days(today, 1)?;
+                self.outcome = Some(Outcome {
+                    status: OutcomeStatus::Referred,
+                    date: today,
+                });
+                return Ok(None);
+            }
+        };
+        self.days.push(day);
+        self.date = add_days(today, 1)?;
+        match leave_for {
+            None => Ok(Some(visit)),
+            Some(next) => {
+                self.close(visit, today);
                 self.enter(next, self.date)
-            }
-            GateResult::Fail { days, decisions } if !early => {
-                day.decisions.extend(decisions);
-                let until = add_days(today, days)?;
-                visit.end = Some(until);
-                visit.hold = None;
-                self.stay_in_last_week(&mut visit);
-                visit
-                    .adjustments
-                    .push(format!("Held to {until} by a failed gate on {today}."));
-                self.days.push(day);
-                self.next_day(visit)
-            }
-            GateResult::Wait(decisions) if !early => {
-                day.decisions.extend(decisions);
-                visit.end = Some(add_days(today, 1)?);
-                self.stay_in_last_week(&mut visit);
-                self.days.push(day);
-                self.next_day(visit)
-            }
-            // An early test that does not pass changes nothing.
-            GateResult::Fail { .. } | GateResult::Wait(_) => {
-                self.days.push(day);
-                self.next_day(visit)
             }
         }
     }
 
-    /// A week-by-week phase held past its last listed week goes on showing that week.
-    pub(super) fn stay_in_last_week(&self, visit: &mut Visit) {
-        match self.protocol.phases[visit.phase].length.basis {
-            LengthBasis::Weeks(n) => visit.week = visit.week.min(n),
-            LengthBasis::Levels(n) => visit.level = visit.level.min(n),
-            _ => {}
-        }
+    /// Tests the gates on `today` and says how the day ends: the phase ends, is held,
+    /// or (after an early test that did not pass) goes on unchanged.
+    fn try_end(
+        &mut self,
+        visit: &mut Visit,
+        day: &mut Day,
+        today: Date,
+        ending: Ending,
+    ) -> Result<Transition, Diagnostic> {
+        let result = self.gates(visit, today, ending)?;
+        Ok(match (result, ending) {
+            (GateResult::Pass(decisions), _) => {
+                day.decisions.extend(decisions);
+                if ending == Ending::Early {
+                    visit
+                        .adjustments
+                        .push(format!("Ended early on {today}: every gate passed."));
+                }
+                Transition::EndPhase
+            }
+            (GateResult::Fail { days, decisions }, Ending::Due) => {
+                day.decisions.extend(decisions);
+                let until = add_days(today, days)?;
+                visit.hold = None;
+                Transition::HoldUntil {
+                    until,
+                    why: Some(format!("Held to {until} by a failed gate on {today}.")),
+                }
+            }
+            (GateResult::Wait(decisions), Ending::Due) => {
+                day.decisions.extend(decisions);
+                Transition::HoldUntil {
+                    until: add_days(today, 1)?,
+                    why: None,
+                }
+            }
+            // An early test that does not pass changes nothing.
+            (GateResult::Fail { .. } | GateResult::Wait(_), Ending::Early) => Transition::NextDay,
+        })
     }
 }
