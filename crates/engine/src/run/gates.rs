@@ -93,10 +93,7 @@ impl Runner<'_, '_> {
         ending: Ending,
     ) -> Result<Tested, Diagnostic> {
         let early = ending == Ending::Early;
-        let decide = |action: Verdict, reason: String| {
-            Decision::engine(Decider::Gate(gate.id.clone()), action, reason)
-                .with_source(gate.source.clone())
-        };
+        let decide = |action, reason| gate_decision(gate, action, reason);
         if gate.time_minimum {
             let Some(from) = visit.min_end.filter(|m| today >= *m) else {
                 return Ok(if early {
@@ -153,36 +150,47 @@ impl Runner<'_, '_> {
                     retest_days: gate.retest_days,
                 })
             }
-            None if self.followed(today) => {
-                if visit.waiting.contains(&gi) {
-                    return Ok(Tested::Waits(None));
-                }
-                visit.waiting.push(gi);
-                let what = match (gate.assessment, gate.event) {
-                    (Some(_), _) if since.is_some() => "a new result after the failed one",
-                    (Some(_), _) => "a result in the journal",
-                    (_, Some(_)) => "the event in the journal",
-                    _ => "its condition to hold",
-                };
-                let why = format!(
-                    "\"{}\": waiting for {what}; the phase continues until then.",
-                    gate.title
-                );
-                Ok(Tested::Waits(Some(decide(Verdict::Wait, why))))
-            }
-            None => {
-                let when = if since.is_some() {
-                    " at the retest"
-                } else {
-                    ""
-                };
-                let why = format!(
-                    "\"{}\": projected to pass{when}, on the phase's last day; the journal has no result yet.",
-                    gate.title
-                );
-                Ok(Tested::Passes(Some(decide(Verdict::AssumePassed, why))))
-            }
+            None => Ok(self.without_evidence(visit, (gi, gate), since, today)),
         }
+    }
+
+    /// What a gate with no evidence yet comes to: on a followed day it waits (said
+    /// once); on a projected day it is assumed to pass.
+    fn without_evidence(
+        &self,
+        visit: &mut Visit,
+        (gi, gate): (usize, &Gate),
+        since: Option<Date>,
+        today: Date,
+    ) -> Tested {
+        let decide = |action, reason| gate_decision(gate, action, reason);
+        if !self.followed(today) {
+            let when = if since.is_some() {
+                " at the retest"
+            } else {
+                ""
+            };
+            let why = format!(
+                "\"{}\": projected to pass{when}, on the phase's last day; the journal has no result yet.",
+                gate.title
+            );
+            return Tested::Passes(Some(decide(Verdict::AssumePassed, why)));
+        }
+        if visit.waiting.contains(&gi) {
+            return Tested::Waits(None);
+        }
+        visit.waiting.push(gi);
+        let what = match (gate.assessment, gate.event) {
+            (Some(_), _) if since.is_some() => "a new result after the failed one",
+            (Some(_), _) => "a result in the journal",
+            (_, Some(_)) => "the event in the journal",
+            _ => "its condition to hold",
+        };
+        let why = format!(
+            "\"{}\": waiting for {what}; the phase continues until then.",
+            gate.title
+        );
+        Tested::Waits(Some(decide(Verdict::Wait, why)))
     }
 
     /// The evidence for a gate: a result newer than `since` (or than the phase's start),
@@ -244,6 +252,12 @@ impl Runner<'_, '_> {
             self.append(today, kind);
         }
     }
+}
+
+/// A decision a gate made.
+fn gate_decision(gate: &Gate, action: Verdict, reason: String) -> Decision {
+    Decision::engine(Decider::Gate(gate.id.clone()), action, reason)
+        .with_source(gate.source.clone())
 }
 
 /// What an assessment result shows a gate: whether it passed, and the marks it missed.

@@ -83,33 +83,7 @@ pub(super) fn phase_length(
             }
         },
         LengthBasis::Period(a) => (*a, format!("the phase lasts {a}")),
-        LengthBasis::Table(t) => {
-            let Some(table) = protocol.tables.get(*t) else {
-                return Err(Diagnostic::error(
-                    codes::UNDEFINED,
-                    "internal: missing table",
-                ));
-            };
-            let key = match patient.input(&table.by) {
-                Some(Value::Text(k)) => k.clone(),
-                _ => {
-                    return Err(Diagnostic::error(
-                        codes::MISSING_INPUT,
-                        format!("table `{}` needs input `{}`", table.id, table.by),
-                    ));
-                }
-            };
-            let Some(row) = table.row(&key) else {
-                return Err(Diagnostic::error(
-                    codes::TABLE_ROW,
-                    format!("table `{}` has no row for `{key}`", table.id),
-                ));
-            };
-            (
-                row.value,
-                format!("{} for {key}: {}", lower_first(&table.label), row.value),
-            )
-        }
+        LengthBasis::Table(t) => table_length(protocol, *t, patient)?,
     };
     let days = scheduled_days(&amount, protocol.range_policy);
     let min_days = i64::try_from(amount.to_days().map_or(0, |(lo, _)| lo)).unwrap_or(0);
@@ -118,34 +92,64 @@ pub(super) fn phase_length(
         (_, RangePolicy::Upper) | (Range::UpTo(_), _) => ", scheduled at the upper end".into(),
         (_, RangePolicy::Lower) => ", scheduled at the lower end".into(),
     };
-    match &phase.length.since {
-        None => Ok(Length {
+    let Some(input) = &phase.length.since else {
+        return Ok(Length {
             days,
             min_days,
             explanation: format!("{what}{at}: {}", days_words(days)),
-        }),
-        Some(input) => {
-            let from = date_input(patient, input)?;
-            let end = add_days(from, days - 1)?;
-            let length = i64::from((end - start).get_days()) + 1;
-            let min_end = add_days(from, min_days - 1)?;
-            let min_length = i64::from((min_end - start).get_days()) + 1;
-            let why = format!("{what}{at}, counted from {input} ({from}): ends {end}");
-            if length <= 0 {
-                Ok(Length {
-                    days: 0,
-                    min_days: 0,
-                    explanation: format!("{why}, before the phase would begin"),
-                })
-            } else {
-                Ok(Length {
-                    days: length,
-                    min_days: min_length.max(1),
-                    explanation: why,
-                })
-            }
-        }
+        });
+    };
+    let from = date_input(patient, input)?;
+    let end = add_days(from, days - 1)?;
+    let length = i64::from((end - start).get_days()) + 1;
+    let min_end = add_days(from, min_days - 1)?;
+    let min_length = i64::from((min_end - start).get_days()) + 1;
+    let why = format!("{what}{at}, counted from {input} ({from}): ends {end}");
+    if length <= 0 {
+        return Ok(Length {
+            days: 0,
+            min_days: 0,
+            explanation: format!("{why}, before the phase would begin"),
+        });
     }
+    Ok(Length {
+        days: length,
+        min_days: min_length.max(1),
+        explanation: why,
+    })
+}
+
+/// The period table `t` gives for the patient's input, and where it comes from in words.
+fn table_length(
+    protocol: &Protocol,
+    t: usize,
+    patient: &Patient,
+) -> Result<(Amount, String), Diagnostic> {
+    let Some(table) = protocol.tables.get(t) else {
+        return Err(Diagnostic::error(
+            codes::UNDEFINED,
+            "internal: missing table",
+        ));
+    };
+    let key = match patient.input(&table.by) {
+        Some(Value::Text(k)) => k.clone(),
+        _ => {
+            return Err(Diagnostic::error(
+                codes::MISSING_INPUT,
+                format!("table `{}` needs input `{}`", table.id, table.by),
+            ));
+        }
+    };
+    let Some(row) = table.row(&key) else {
+        return Err(Diagnostic::error(
+            codes::TABLE_ROW,
+            format!("table `{}` has no row for `{key}`", table.id),
+        ));
+    };
+    Ok((
+        row.value,
+        format!("{} for {key}: {}", lower_first(&table.label), row.value),
+    ))
 }
 
 /// Days an amount of time lasts, at the end of its range the policy picks.

@@ -351,18 +351,8 @@ impl<'a, 'r> Runner<'a, 'r> {
 
     /// Closes a visit into its phase plan.
     fn close(&mut self, visit: Visit, last: Date) {
-        let phase = &self.protocol.phases[visit.phase];
-        let length = i64::from((last - visit.start).get_days()) + 1;
-        self.phases.push(phase_plan(
-            self.protocol,
-            phase,
-            self.patient,
-            visit.start,
-            last,
-            length,
-            visit.explanation,
-            visit.adjustments,
-        ));
+        self.phases
+            .push(phase_plan(self.protocol, self.patient, visit, last));
     }
 }
 

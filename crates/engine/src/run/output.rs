@@ -186,54 +186,31 @@ pub(super) fn note_out(n: &Note) -> NoteOut {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The plan of one visit to a phase, which ended on `last`.
 pub(super) fn phase_plan(
     protocol: &Protocol,
-    phase: &Phase,
     patient: &Patient,
-    start: Date,
-    end: Date,
-    length: i64,
-    explanation: String,
-    adjustments: Vec<String>,
+    visit: Visit,
+    last: Date,
 ) -> PhasePlan {
+    let phase = &protocol.phases[visit.phase];
+    let length = i64::from((last - visit.start).get_days()) + 1;
     let notes = |list: &[Note]| -> Vec<NoteOut> {
         list.iter()
             .filter(|n| n.applies_to(patient))
             .map(note_out)
             .collect()
     };
-    // The phase's own reading of its source, then how its length was read, then the
-    // table's, when the length comes from one.
-    let table = match phase.length.basis {
-        LengthBasis::Table(t) => protocol.tables.get(t),
-        _ => None,
-    };
-    let readings: Vec<&str> = [
-        phase.interpretation.as_deref(),
-        phase.length.interpretation.as_deref(),
-        table.and_then(|t| t.interpretation.as_deref()),
-    ]
-    .into_iter()
-    .flatten()
-    .map(str::trim)
-    .collect();
-    let interpretation = (!readings.is_empty()).then(|| readings.join(" "));
-    let length_source = phase
-        .length
-        .source
-        .clone()
-        .or_else(|| table.map(|t| t.source.clone()))
-        .unwrap_or_else(|| phase.source.clone());
+    let (interpretation, length_source) = readings(protocol, phase);
     PhasePlan {
         id: phase.id.clone(),
         title: phase.title.clone(),
-        start,
-        end,
+        start: visit.start,
+        end: last,
         days: u32::try_from(length).unwrap_or(u32::MAX),
-        length: explanation,
+        length: visit.explanation,
         length_source,
-        adjustments,
+        adjustments: visit.adjustments,
         purpose: phase.purpose.clone(),
         source: phase.source.clone(),
         interpretation,
@@ -261,23 +238,7 @@ pub(super) fn phase_plan(
                 source: a.source.clone(),
             })
             .collect(),
-        gates: phase
-            .gates
-            .iter()
-            .map(|g| GateOut {
-                id: g.id.clone(),
-                title: g.title.clone(),
-                assessment: g
-                    .assessment
-                    .and_then(|a| protocol.assessments.get(a))
-                    .map(|a| a.id.clone()),
-                event: g
-                    .event
-                    .and_then(|e| protocol.events.get(e))
-                    .map(|e| e.id.clone()),
-                source: g.source.clone(),
-            })
-            .collect(),
+        gates: phase.gates.iter().map(|g| gate_out(protocol, g)).collect(),
         patterns: phase
             .pattern
             .iter()
@@ -289,6 +250,49 @@ pub(super) fn phase_plan(
             })
             .collect(),
         notes: notes(&phase.notes),
+    }
+}
+
+/// How the protocol reads its sources for a phase, and the source of its length.
+fn readings(protocol: &Protocol, phase: &Phase) -> (Option<String>, String) {
+    // The phase's own reading of its source, then how its length was read, then the
+    // table's, when the length comes from one.
+    let table = match phase.length.basis {
+        LengthBasis::Table(t) => protocol.tables.get(t),
+        _ => None,
+    };
+    let readings: Vec<&str> = [
+        phase.interpretation.as_deref(),
+        phase.length.interpretation.as_deref(),
+        table.and_then(|t| t.interpretation.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .collect();
+    let interpretation = (!readings.is_empty()).then(|| readings.join(" "));
+    let length_source = phase
+        .length
+        .source
+        .clone()
+        .or_else(|| table.map(|t| t.source.clone()))
+        .unwrap_or_else(|| phase.source.clone());
+    (interpretation, length_source)
+}
+
+fn gate_out(protocol: &Protocol, g: &Gate) -> GateOut {
+    GateOut {
+        id: g.id.clone(),
+        title: g.title.clone(),
+        assessment: g
+            .assessment
+            .and_then(|a| protocol.assessments.get(a))
+            .map(|a| a.id.clone()),
+        event: g
+            .event
+            .and_then(|e| protocol.events.get(e))
+            .map(|e| e.id.clone()),
+        source: g.source.clone(),
     }
 }
 
