@@ -2,6 +2,10 @@
 //!
 //! The run is deterministic: it reads no clock and no randomness. Its only dates are
 //! the patient's inputs and the `start`/`as_of` overrides in [`RunConfig`].
+//!
+//! The run is a state machine over visits to phases (`progress.rs`): each day, `step`
+//! lays the day out, reads the journal, lets the winning rule act and moves the week
+//! on, and ends in one `Transition`, which `Runner::apply` alone carries out.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
