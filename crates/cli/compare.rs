@@ -162,20 +162,14 @@ fn running_minutes(plan: &Plan) -> (f64, f64) {
 
 /// The rules that fired on each day, as (date, rule) pairs.
 fn rule_decisions(side: &Side) -> BTreeSet<(Date, String)> {
-    let rules: Vec<&str> = side
-        .protocol
-        .rules()
-        .iter()
-        .map(|r| r.id.as_str())
-        .collect();
     side.plan
         .days
         .iter()
         .flat_map(|d| {
-            d.decisions
-                .iter()
-                .filter(|x| rules.contains(&x.rule.as_str()))
-                .map(move |x| (d.date, format!("{} ({})", x.rule, x.action)))
+            d.decisions.iter().filter_map(move |x| {
+                let rule = x.by.rule_id()?;
+                Some((d.date, format!("{rule} ({})", x.action)))
+            })
         })
         .collect()
 }

@@ -123,9 +123,10 @@ fn week_note_label(n: &rehab_engine::plan::WeekNote, what: &str) -> String {
 /// Whether a decision changed the plan in response to the patient (shown even without
 /// `--explain`), rather than recording the nominal schedule.
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {
+    use rehab_engine::plan::Verdict as V;
     !matches!(
-        d.action.as_str(),
-        "enter" | "assess" | "assume-passed" | "pass" | "checkpoint" | "complete" | "off"
+        d.action,
+        V::Enter | V::Assess | V::AssumePassed | V::Pass | V::Checkpoint | V::Complete | V::Off
     )
 }
 

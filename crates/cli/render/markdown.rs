@@ -236,8 +236,8 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                     o,
                     "- {}: `{}` {}: {}{src}",
                     d.date,
-                    code(&dec.rule),
-                    md(&dec.action),
+                    code(&dec.by.to_string()),
+                    md(&dec.action.to_string()),
                     md(&dec.reason)
                 );
                 if !explain {

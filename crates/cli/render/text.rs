@@ -240,7 +240,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
                 if explain {
                     decision(o, dec);
                 } else if super::is_adaptive(dec) {
-                    let line = format!("{} -> {}: {}", dec.rule, dec.action, dec.reason);
+                    let line = format!("{} -> {}: {}", dec.by, dec.action, dec.reason);
                     let _ = writeln!(
                         o,
                         "{:>30}{}",
@@ -340,7 +340,7 @@ fn decision(o: &mut String, d: &Decision) {
         .as_deref()
         .map(|s| format!(" [{s}]"))
         .unwrap_or_default();
-    let line = format!("{} -> {}: {}{source}", d.rule, d.action, d.reason);
+    let line = format!("{} -> {}: {}{source}", d.by, d.action, d.reason);
     let pad = " ".repeat(30);
     let _ = writeln!(o, "{:>30}{}", "why: ", wrap(&line, WIDTH - 30, &pad));
     if let Some(c) = &d.condition {

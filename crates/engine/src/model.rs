@@ -161,13 +161,10 @@ impl Rule {
         self.actions == [Action::Advise]
     }
 
-    /// The actions as authors write them: `rest 2, regress 1`.
-    pub fn describe(&self, protocol: &Protocol) -> String {
-        self.actions
-            .iter()
-            .map(|a| a.describe(protocol))
-            .collect::<Vec<_>>()
-            .join(", ")
+    /// What the rule decides when it fires: its actions, shown as authors write them
+    /// (`rest 2, regress 1`).
+    pub fn verdict(&self, protocol: &Protocol) -> crate::plan::Verdict {
+        crate::plan::Verdict::Rule(self.actions.iter().map(|a| a.describe(protocol)).collect())
     }
 }
 
@@ -209,19 +206,22 @@ impl Action {
         }
     }
 
-    /// The action as authors write it, with the phase id for `goto`.
-    pub fn describe(&self, protocol: &Protocol) -> String {
+    /// The action as the plan shows it, with the phase id for `goto`.
+    pub fn describe(&self, protocol: &Protocol) -> crate::plan::RuleAction {
+        use crate::plan::RuleAction as A;
         match *self {
-            Action::Advance => "advance".into(),
-            Action::Hold => "hold".into(),
-            Action::Regress(n) => format!("regress {n}"),
-            Action::Rest(n) => format!("rest {n}"),
-            Action::Goto(p) => format!(
-                "goto {}",
-                protocol.phases.get(p).map_or("?", |p| p.id.as_str())
+            Action::Advance => A::Advance,
+            Action::Hold => A::Hold,
+            Action::Regress(n) => A::Regress(n),
+            Action::Rest(n) => A::Rest(n),
+            Action::Goto(p) => A::Goto(
+                protocol
+                    .phases
+                    .get(p)
+                    .map_or_else(|| "?".to_string(), |p| p.id.clone()),
             ),
-            Action::Refer => "refer".into(),
-            Action::Advise => "advise".into(),
+            Action::Refer => A::Refer,
+            Action::Advise => A::Advise,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! people read the same values.
 
 use jiff::civil::Date;
-use rehab_syntax::protocol::RangePolicy;
+use rehab_syntax::protocol::{LimitOf, RangePolicy};
 use serde::{Serialize, Serializer};
 
 use crate::model::{Answer, Author, Source, Value};
@@ -257,7 +257,6 @@ pub enum Status {
     Off,
 }
 
-/// Why the plan did something on a day, with the values it looked at.
 impl From<crate::model::SessionStatus> for Status {
     fn from(s: crate::model::SessionStatus) -> Self {
         use crate::model::SessionStatus as S;
@@ -269,10 +268,14 @@ impl From<crate::model::SessionStatus> for Status {
     }
 }
 
+/// Why the plan did something on a day, with the values it looked at.
 #[derive(Debug, Clone, Serialize)]
 pub struct Decision {
-    pub rule: String,
-    pub action: String,
+    /// Who decided: a protocol rule, a gate, a limit, the progression, or the engine.
+    #[serde(rename = "rule")]
+    pub by: Decider,
+    /// What was decided.
+    pub action: Verdict,
     pub reason: String,
     #[serde(serialize_with = "ordered_map")]
     pub values: Vec<(String, Value)>,
@@ -284,23 +287,25 @@ pub struct Decision {
     /// How the protocol reads its source for this rule, when it says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<String>,
-    /// Set when this rule fired but a more conservative one on the same day won.
+    /// Set when this rule fired but a more conservative one on the same day won: the
+    /// winning rule's id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overridden_by: Option<String>,
 }
 
 impl Decision {
     /// Whether `id` names a decision the engine makes itself (`rest`, `complete`, or a
-    /// `kind:name` such as `gate:hop-test`); protocol rules may not use such ids.
+    /// `kind:name` such as `gate:hop-test`); protocol rules may not use such ids, so a
+    /// [`Decider`] written out can always be told from a rule's id.
     pub fn is_engine_id(id: &str) -> bool {
         id.contains(':') || matches!(id, "rest" | "complete")
     }
 
     /// A decision the engine makes itself, not a protocol rule.
-    pub fn engine(rule: impl Into<String>, action: impl Into<String>, reason: String) -> Self {
+    pub fn engine(by: Decider, action: Verdict, reason: String) -> Self {
         Decision {
-            rule: rule.into(),
-            action: action.into(),
+            by,
+            action,
             reason,
             values: Vec::new(),
             condition: None,
@@ -320,6 +325,155 @@ impl Decision {
     pub fn with_values(mut self, values: Vec<(String, Value)>) -> Self {
         self.values = values;
         self
+    }
+}
+
+/// Who made a decision. Written out as the plan's `rule` string: a rule's id, or
+/// `kind:name` (`gate:hop-test`, `limit:levels`, `week:3`) or `rest`/`complete` for the
+/// engine's own, which rule ids may not look like.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decider {
+    /// A protocol rule, by id.
+    Rule(String),
+    /// A phase's gate, by id.
+    Gate(String),
+    /// A phase's limit on sessions or on levels.
+    Limit(LimitOf),
+    /// Entering a phase, by id.
+    Phase(String),
+    /// An assessment asked for when a phase begins, by id.
+    Assessment(String),
+    /// The week-by-week progression, at this week.
+    Week(u32),
+    /// The level-by-level progression, at this level.
+    Level(u32),
+    /// Rest days a rule asked for.
+    Rest,
+    /// The end of the protocol.
+    Complete,
+}
+
+impl Decider {
+    /// The rule's id, when a protocol rule decided.
+    pub fn rule_id(&self) -> Option<&str> {
+        match self {
+            Decider::Rule(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Decider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Decider::Rule(id) => f.write_str(id),
+            Decider::Gate(id) => write!(f, "gate:{id}"),
+            Decider::Limit(LimitOf::Sessions) => f.write_str("limit:sessions"),
+            Decider::Limit(LimitOf::Levels) => f.write_str("limit:levels"),
+            Decider::Phase(id) => write!(f, "phase:{id}"),
+            Decider::Assessment(id) => write!(f, "assess:{id}"),
+            Decider::Week(n) => write!(f, "week:{n}"),
+            Decider::Level(n) => write!(f, "level:{n}"),
+            Decider::Rest => f.write_str("rest"),
+            Decider::Complete => f.write_str("complete"),
+        }
+    }
+}
+
+// The JSON contract has strings; the engine has the enum. This is the one place one
+// becomes the other.
+impl Serialize for Decider {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// What a decision decided. Written out as the plan's `action` string.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A phase begins: `enter`.
+    Enter,
+    /// An assessment is due: `assess`.
+    Assess,
+    /// Rest days begin: `rest`.
+    Rest,
+    /// The protocol, or a phase's last level, is done: `complete`.
+    Complete,
+    /// The next level from tomorrow: `advance`.
+    Advance,
+    /// Held back: a week repeated, a level that waits, a gate not passed: `hold`.
+    Hold,
+    /// No session today, by a limit: `off`.
+    Off,
+    /// A gate passed: `pass`.
+    Pass,
+    /// A gate for the clinician to confirm: `checkpoint`.
+    Checkpoint,
+    /// A gate waits for evidence: `wait`.
+    Wait,
+    /// A gate without evidence is projected to pass: `assume-passed`.
+    AssumePassed,
+    /// What a protocol rule asked for, as its author wrote it: `rest 2, regress 1`.
+    Rule(Vec<RuleAction>),
+}
+
+impl std::fmt::Display for Verdict {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let word = match self {
+            Verdict::Enter => "enter",
+            Verdict::Assess => "assess",
+            Verdict::Rest => "rest",
+            Verdict::Complete => "complete",
+            Verdict::Advance => "advance",
+            Verdict::Hold => "hold",
+            Verdict::Off => "off",
+            Verdict::Pass => "pass",
+            Verdict::Checkpoint => "checkpoint",
+            Verdict::Wait => "wait",
+            Verdict::AssumePassed => "assume-passed",
+            Verdict::Rule(actions) => {
+                for (i, a) in actions.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{a}")?;
+                }
+                return Ok(());
+            }
+        };
+        f.write_str(word)
+    }
+}
+
+impl Serialize for Verdict {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One action of a protocol rule, with the phase it goes to named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleAction {
+    Advance,
+    Hold,
+    Regress(u32),
+    Rest(u32),
+    Goto(String),
+    Refer,
+    Advise,
+}
+
+impl std::fmt::Display for RuleAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleAction::Advance => f.write_str("advance"),
+            RuleAction::Hold => f.write_str("hold"),
+            RuleAction::Regress(n) => write!(f, "regress {n}"),
+            RuleAction::Rest(n) => write!(f, "rest {n}"),
+            RuleAction::Goto(phase) => write!(f, "goto {phase}"),
+            RuleAction::Refer => f.write_str("refer"),
+            RuleAction::Advise => f.write_str("advise"),
+        }
     }
 }
 

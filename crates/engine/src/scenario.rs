@@ -14,7 +14,7 @@ use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 use crate::RunConfig;
 use crate::check::Ctx;
 use crate::model::Protocol;
-use crate::plan::{Decision, OutcomeStatus, Plan};
+use crate::plan::{Decider, OutcomeStatus, Plan, Verdict};
 
 /// One checked expectation, with its place in the scenario file.
 #[derive(Debug, Clone, PartialEq)]
@@ -293,14 +293,14 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
         }
         ExpectKind::Fires { date, rule } => {
             let d = day(*date)?;
-            if d.decisions.iter().any(|x| x.rule == *rule) {
+            if d.decisions.iter().any(|x| x.by.rule_id() == Some(rule)) {
                 return Ok(());
             }
             let fired: Vec<String> = d
                 .decisions
                 .iter()
-                .filter(|x| !Decision::is_engine_id(&x.rule))
-                .map(|x| format!("`{}`", x.rule))
+                .filter_map(|x| x.by.rule_id())
+                .map(|id| format!("`{id}`"))
                 .collect();
             Err(format!(
                 "on {date} expected rule `{rule}` to fire; {}",
@@ -313,7 +313,7 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
         }
         ExpectKind::DoesNotFire { date, rule } => {
             let d = day(*date)?;
-            match d.decisions.iter().find(|x| x.rule == *rule) {
+            match d.decisions.iter().find(|x| x.by.rule_id() == Some(rule)) {
                 None => Ok(()),
                 Some(x) => Err(format!(
                     "on {date} rule `{rule}` fired ({}): {}",
@@ -450,22 +450,24 @@ impl Coverage {
         }
         for day in &plan.days {
             for d in &day.decisions {
-                if let Some(gate) = d.rule.strip_prefix("gate:") {
+                if let Decider::Gate(gate) = &d.by {
                     let tally = self
                         .gates
                         .iter_mut()
                         .find(|(p, g, _)| *p == day.phase && g == gate);
                     if let Some((_, _, t)) = tally {
-                        match d.action.as_str() {
-                            "pass" => t.passed += 1,
-                            "hold" => t.failed += 1,
-                            "wait" => t.waited += 1,
-                            "assume-passed" => t.assumed += 1,
-                            "checkpoint" => t.checkpoints += 1,
+                        match d.action {
+                            Verdict::Pass => t.passed += 1,
+                            Verdict::Hold => t.failed += 1,
+                            Verdict::Wait => t.waited += 1,
+                            Verdict::AssumePassed => t.assumed += 1,
+                            Verdict::Checkpoint => t.checkpoints += 1,
                             _ => {}
                         }
                     }
-                } else if let Some((_, n)) = self.rules.iter_mut().find(|(r, _)| *r == d.rule) {
+                } else if let Some(id) = d.by.rule_id()
+                    && let Some((_, n)) = self.rules.iter_mut().find(|(r, _)| r == id)
+                {
                     *n += 1;
                 }
             }

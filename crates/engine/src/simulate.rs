@@ -243,7 +243,9 @@ fn simulate_on(
     let mut fired = vec![0u32; protocol.rules.len()];
     for day in &plan.days {
         for d in &day.decisions {
-            if let Some(i) = protocol.rules.iter().position(|r| r.id == d.rule) {
+            if let Some(id) = d.by.rule_id()
+                && let Some(i) = protocol.rules.iter().position(|r| r.id == id)
+            {
                 fired[i] += 1;
             }
         }

@@ -1,0 +1,205 @@
+//! Laying out one day of a phase: its prescription, or a rest day.
+
+use super::*;
+
+impl Runner<'_, '_> {
+    /// Why no session may fall on `date`, when a limit on sessions forbids one.
+    pub(super) fn session_limit(
+        &self,
+        phase: &Phase,
+        date: Date,
+    ) -> Result<Option<Decision>, Diagnostic> {
+        for limit in phase.limits.iter().filter(|l| l.of == LimitOf::Sessions) {
+            let from = add_days(date, 1 - limit.days)?;
+            let recent: Vec<Date> = self
+                .days
+                .iter()
+                .rev()
+                .take_while(|d| d.date >= from)
+                .filter(|d| {
+                    d.phase == phase.id
+                        && d.status != Status::Skipped
+                        && d.session.has(PartKind::Session)
+                })
+                .map(|d| d.date)
+                .collect();
+            if recent.len() >= usize::try_from(limit.max).unwrap_or(usize::MAX) {
+                let dates: Vec<String> = recent.iter().rev().map(ToString::to_string).collect();
+                let mut d = Decision::engine(
+                    Decider::Limit(LimitOf::Sessions),
+                    Verdict::Off,
+                    format!(
+                        "No session today: {} (sessions on {}).",
+                        limit.describe(),
+                        dates.join(", ")
+                    ),
+                )
+                .with_source(limit.source.clone());
+                d.interpretation = limit.interpretation.clone();
+                return Ok(Some(d));
+            }
+        }
+        Ok(None)
+    }
+
+    pub(super) fn session_dose(
+        &mut self,
+        visit: &Visit,
+        plan: &WeekPlan,
+        nth: usize,
+    ) -> Result<Option<Dose>, Diagnostic> {
+        if !plan.sessions.is_empty() {
+            // The nth session day of the week; a longer week repeats the last dose.
+            return Ok(plan.sessions.get(nth.min(plan.sessions.len() - 1)).cloned());
+        }
+        let Some(id) = plan.compute else {
+            return Ok(plan.session.clone());
+        };
+        if let Some(d) = self.doses.get(&(visit.phase, visit.week)) {
+            return Ok(Some(d.clone()));
+        }
+        let phase = &self.protocol.phases[visit.phase];
+        let vars = Vars::new()
+            .with("inputs", self.inputs.clone())
+            .with("phase", phase.id.as_str())
+            .with("week", visit.week);
+        let value = self.scripts.eval_value(id, &vars)?;
+        let rehab_rules::Value::Str(text) = value else {
+            return Err(self.scripts.value_error(
+                id,
+                format!("a computed session must be text in the dose notation, but the script gave {value:?}"),
+            ));
+        };
+        let dose = Dose::parse(&text).map_err(|e| {
+            self.scripts.value_error(
+                id,
+                format!(
+                    "the computed session `{text}` for week {} is not a dose: {}",
+                    visit.week, e.message
+                ),
+            )
+        })?;
+        self.doses.insert((visit.phase, visit.week), dose.clone());
+        Ok(Some(dose))
+    }
+
+    pub(super) fn plan_day(&mut self, visit: &Visit, date: Date) -> Result<Day, Diagnostic> {
+        let protocol = self.protocol;
+        let phase = &protocol.phases[visit.phase];
+        let week = visit.week;
+        let slot = usize::try_from(visit.slot).unwrap_or(0);
+        let rule = rule_for_week(&phase.pattern, week);
+        let kind = rule
+            .and_then(|r| r.days.get(slot).copied())
+            .unwrap_or_default();
+        // Which session of the week this day is, for weeks whose sessions differ.
+        let nth = rule.map_or(0, |r| {
+            r.days.iter().take(slot).filter(|d| d.session).count()
+        });
+        // A level-by-level phase lists its doses by level, any other by week.
+        let plan = week_plan(&phase.weeks, visit.progress.level().unwrap_or(week));
+        let mut parts = Vec::new();
+        // A dose of `off` is no activity: the day holds none of that kind.
+        let session = match plan {
+            Some(p) if kind.session => self.session_dose(visit, p, nth)?.filter(|d| !d.is_off()),
+            _ => None,
+        };
+        let mut limited = None;
+        if session.is_some() && !phase.limits.is_empty() {
+            limited = self.session_limit(phase, date)?;
+        }
+        if limited.is_none()
+            && let Some(d) = session
+        {
+            parts.push(part(PartKind::Session, &d, None));
+        }
+        if kind.cross
+            && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
+            && !d.is_off()
+        {
+            parts.push(part(PartKind::Cross, d, None));
+        }
+        if kind.strength
+            && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
+            && !c.exercises.is_off()
+        {
+            parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
+        }
+        let status = if parts.is_empty() {
+            parts.push(part(PartKind::Off, &Dose::Off, None));
+            Status::Off
+        } else {
+            Status::Planned
+        };
+        let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
+        day.level = visit.progress.level();
+        day.decisions.extend(limited);
+        Ok(day)
+    }
+
+    pub(super) fn rest_day(&self, visit: &Visit, date: Date) -> Day {
+        let phase = &self.protocol.phases[visit.phase];
+        let parts = vec![part(PartKind::Off, &Dose::Off, None)];
+        let mut day = day_out(
+            phase,
+            date,
+            visit.week,
+            visit.slot,
+            self.seq,
+            parts,
+            Status::Off,
+        );
+        day.level = visit.progress.level();
+        day
+    }
+}
+
+pub(super) fn day_out(
+    phase: &Phase,
+    date: Date,
+    week: u32,
+    slot: u32,
+    seq: u32,
+    parts: Vec<Part>,
+    status: Status,
+) -> Day {
+    let text = parts
+        .iter()
+        .map(|p| p.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" + ");
+    Day {
+        date,
+        phase: phase.id.clone(),
+        week,
+        day: slot + 1,
+        session: SessionOut { text, parts },
+        status,
+        level: None,
+        report: None,
+        decisions: Vec::new(),
+        seq,
+    }
+}
+
+pub(super) fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
+    let running_mm = dose
+        .distance_in(|a| a.is_running())
+        .filter(|(_, hi)| *hi > 0);
+    Part {
+        kind,
+        text: dose.to_string(),
+        circuit,
+        running_ms: dose.time_in(|a| a.is_running()),
+        running_mm: running_mm.map(|(lo, hi)| (lo, hi, distance_unit(dose))),
+    }
+}
+
+/// The unit a dose writes its distances in: miles if any of them is in miles.
+pub(super) fn distance_unit(dose: &Dose) -> DistanceUnit {
+    if dose.uses_unit(rehab_dose::Unit::Miles) {
+        DistanceUnit::Mi
+    } else {
+        DistanceUnit::Km
+    }
+}

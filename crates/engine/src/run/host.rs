@@ -1,0 +1,120 @@
+//! The data scripts see: the journal and tables through the host API, and values
+//! converted between the plan's and the scripts' forms.
+
+use super::*;
+
+pub(super) fn from_script(v: &rehab_rules::Value) -> Value {
+    match v {
+        rehab_rules::Value::Int(i) => Value::Number(*i as f64),
+        rehab_rules::Value::Float(f) => Value::Number(*f),
+        rehab_rules::Value::Bool(b) => Value::Bool(*b),
+        rehab_rules::Value::Str(s) => Value::Text(s.clone()),
+        rehab_rules::Value::Unit => Value::Text("()".into()),
+        rehab_rules::Value::List(items) => Value::List(items.iter().map(from_script).collect()),
+        rehab_rules::Value::Map(vars) => Value::Map(
+            vars.iter()
+                .map(|(k, v)| (k.to_string(), from_script(v)))
+                .collect(),
+        ),
+    }
+}
+
+pub(super) fn script_value(v: &Value) -> rehab_rules::Value {
+    match v {
+        Value::Text(s) => rehab_rules::Value::Str(s.clone()),
+        Value::Date(d) => rehab_rules::Value::Str(d.to_string()),
+        Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => {
+            rehab_rules::Value::Int(*n as i64)
+        }
+        Value::Number(n) => rehab_rules::Value::Float(*n),
+        Value::Bool(b) => rehab_rules::Value::Bool(*b),
+        Value::List(items) => rehab_rules::Value::List(items.iter().map(script_value).collect()),
+        Value::Map(entries) => {
+            let mut vars = Vars::new();
+            for (k, v) in entries {
+                vars.set(k, script_value(v));
+            }
+            rehab_rules::Value::Map(vars)
+        }
+    }
+}
+
+/// The journal and tables as the host API shows them.
+pub(super) fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
+    let mut data = HostData {
+        today: start,
+        phase_start: start,
+        week_start: start,
+        rules: protocol.rules.iter().map(|r| r.id.clone()).collect(),
+        ..HostData::default()
+    };
+    for e in &patient.journal {
+        host_record(&mut data, e);
+    }
+    for table in &protocol.tables {
+        if let Some(Value::Text(key)) = patient.input(&table.by)
+            && let Some(row) = table.row(key)
+        {
+            let (lo, hi) = row.value.to_days().unwrap_or((0, 0));
+            data.tables.push(TableRow {
+                table: table.id.clone(),
+                key: key.clone(),
+                text: row.value.to_string(),
+                min_days: i64::try_from(lo).unwrap_or(i64::MAX),
+                max_days: i64::try_from(hi).unwrap_or(i64::MAX),
+            });
+        }
+    }
+    data
+}
+
+/// Shows one journal entry to the host API, keeping its lists in date order (the
+/// host functions rely on it).
+pub(super) fn host_record(data: &mut HostData, e: &Entry) {
+    match &e.kind {
+        EntryKind::CheckIn {
+            session,
+            pain,
+            fields,
+        } => insert_in_date_order(
+            &mut data.checkins,
+            CheckIn {
+                date: e.date,
+                session: session.map(|s| s.as_str().to_string()),
+                pain: *pain,
+                fields: answer_vars(fields),
+            },
+            |c| c.date,
+        ),
+        EntryKind::Assessment {
+            id,
+            answers,
+            passed,
+        } => insert_in_date_order(
+            &mut data.assessments,
+            AssessmentRecord {
+                date: e.date,
+                id: id.clone(),
+                result: answer_vars(answers),
+                passed: *passed,
+            },
+            |a| a.date,
+        ),
+        EntryKind::Event { id } => insert_in_date_order(
+            &mut data.events,
+            EventRecord {
+                date: e.date,
+                id: id.clone(),
+            },
+            |ev| ev.date,
+        ),
+    }
+}
+
+/// Inserts `item` after every item dated on or before it: at the end for a list built
+/// in order, and before later ones for an entry reported while a run is under way.
+pub(super) fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(&T) -> Date) {
+    let day = date(&item);
+    let at = list.partition_point(|x| date(x) <= day);
+    list.insert(at, item);
+}

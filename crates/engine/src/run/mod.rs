@@ -1,0 +1,370 @@
+//! Running a checked protocol for a patient: the nominal day-by-day plan.
+//!
+//! The run is deterministic: it reads no clock and no randomness. Its only dates are
+//! the patient's inputs and the `start`/`as_of` overrides in [`RunConfig`].
+//!
+//! The run is a state machine over visits to phases (`progress.rs`): each day, `step`
+//! lays the day out, reads the journal, lets the winning rule act and moves the week
+//! on, and ends in one `Transition`, which `Runner::apply` alone carries out.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use rehab_dose::{Amount, Dose, Range};
+use rehab_rules::{AssessmentRecord, CheckIn, EventRecord, HostData, PAIN_TIMES, TableRow, Vars};
+use rehab_syntax::protocol::RangePolicy;
+use rehab_syntax::{Diagnostic, codes};
+
+use crate::check::{rule_for_week, week_plan};
+use crate::model::*;
+use crate::plan::*;
+use crate::scripts::Evaluator;
+
+mod day;
+mod gates;
+mod host;
+mod journal;
+mod length;
+mod output;
+mod progress;
+mod rules;
+mod step;
+
+use gates::GateResult;
+use host::*;
+use length::*;
+use output::*;
+use progress::*;
+use rules::*;
+
+/// The longest plan the engine will lay out, in days (about five years).
+pub const MAX_PLAN_DAYS: i64 = 5 * 366;
+
+/// What a run may override; everything else comes from the protocol and patient.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunConfig {
+    /// The first day of the plan, instead of the protocol's `starts_on` input.
+    pub start: Option<Date>,
+    /// The day the plan is read on; it decides whether the outcome is reached.
+    pub as_of: Option<Date>,
+    /// Leave out what only explanations need (the values each decision saw): for
+    /// simulations, which read outcomes, not reasons.
+    pub quiet: bool,
+}
+
+/// Runs `protocol` for `patient`: the day-by-day plan, following the journal up to its
+/// last entry and projecting the nominal schedule after it.
+///
+/// How a run reads the journal:
+/// - A check-in sets the day's status and fires `check-in` rules; an assessment result
+///   or event fires the rules for it. `week-end` rules run on the last day of each week
+///   up to the last journal date.
+/// - A day without an entry is assumed to go as prescribed and fires no rule. After the
+///   last entry, every day is projected this way, and a gate that has no evidence yet is
+///   assumed to pass on the phase's last day.
+/// - When several rules fire on one day, the most conservative action wins (see
+///   [`Action::rank`]); the others are recorded as overridden.
+pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result<Plan, Diagnostic> {
+    run_with(protocol, patient, config, None)
+}
+
+/// A patient who answers as the plan unfolds, instead of a journal written beforehand:
+/// simulations use one. Every day of a run with a responder is followed, not projected.
+pub trait Responder {
+    /// What the patient reports on `day.date`, before the day's rules run.
+    fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind>;
+    /// A gate needs evidence the journal lacks: the assessment result or event the
+    /// patient reports today, or `None` to keep the gate waiting.
+    fn gate(&mut self, date: Date, need: &GateNeed<'_>) -> Option<EntryKind>;
+}
+
+/// One day of the plan as a [`Responder`] sees it.
+#[derive(Debug, Clone, Copy)]
+pub struct DayView<'a> {
+    pub date: Date,
+    pub phase: &'a str,
+    /// The day prescribes a session (running or walking).
+    pub session: bool,
+    /// The day prescribes cross-training.
+    pub cross: bool,
+}
+
+/// The evidence a gate waits for.
+#[derive(Debug, Clone, Copy)]
+pub enum GateNeed<'a> {
+    Assessment(&'a Assessment),
+    Event(&'a Event),
+}
+
+/// Runs `protocol` for `patient` as [`run`] does; with a `responder`, the patient's
+/// reports come from it day by day, after any journal entries the patient file has.
+pub fn run_with(
+    protocol: &Protocol,
+    patient: &Patient,
+    config: &RunConfig,
+    responder: Option<&mut dyn Responder>,
+) -> Result<Plan, Diagnostic> {
+    let evaluator = protocol.scripts.evaluator()?;
+    run_using(&evaluator, protocol, patient, config, responder)
+}
+
+/// Runs `protocol` for `patient` as [`run_with`] does, on an evaluator of the protocol's
+/// scripts made beforehand ([`Scripts::evaluator`]): a thread that runs many patients
+/// makes one and reuses it, so it builds no engine per patient.
+pub fn run_using<'a>(
+    evaluator: &'a Evaluator<'a>,
+    protocol: &'a Protocol,
+    patient: &'a Patient,
+    config: &'a RunConfig,
+    responder: Option<&mut dyn Responder>,
+) -> Result<Plan, Diagnostic> {
+    if !std::ptr::eq(evaluator.scripts(), protocol.scripts.as_ref()) {
+        return Err(Diagnostic::error(
+            codes::SCRIPT_RUNTIME,
+            "internal: an evaluator of another protocol's scripts",
+        ));
+    }
+    let start = match config.start {
+        Some(d) => d,
+        None => date_input(patient, &protocol.starts_on)?,
+    };
+    let mut runner = Runner::new(protocol, patient, config, (start, evaluator));
+    runner.responder = responder;
+    // The run is a state machine over visits: each step runs one day of a visit and
+    // gives the visit for tomorrow, until the plan is complete or the patient referred.
+    let mut visit = runner.enter(0, start)?;
+    while let Some(v) = visit {
+        visit = runner.step(v)?;
+    }
+    runner.finish()
+}
+
+type Answers = [(String, Answer)];
+
+struct Runner<'a, 'r> {
+    protocol: &'a Protocol,
+    patient: &'a Patient,
+    /// The journal: the patient file's, and what a responder adds as the run goes.
+    journal: Cow<'a, [Entry]>,
+    responder: Option<&'r mut dyn Responder>,
+    config: &'a RunConfig,
+    scripts: &'a Evaluator<'a>,
+    start: Date,
+    followed_until: Option<Date>,
+    days: Vec<Day>,
+    phases: Vec<PhasePlan>,
+    skipped: Vec<NoteOut>,
+    date: Date,
+    seq: u32,
+    outcome: Option<Outcome>,
+    doses: HashMap<(usize, u32), Dose>,
+    inputs: Vars,
+}
+
+impl<'a, 'r> Runner<'a, 'r> {
+    fn new(
+        protocol: &'a Protocol,
+        patient: &'a Patient,
+        config: &'a RunConfig,
+        (start, scripts): (Date, &'a Evaluator<'a>),
+    ) -> Self {
+        scripts.begin_run(host_data(protocol, patient, start));
+        let mut inputs = Vars::new();
+        for (id, value) in &patient.inputs {
+            inputs.set(id, script_value(value));
+        }
+        Runner {
+            protocol,
+            patient,
+            journal: Cow::Borrowed(patient.journal.as_slice()),
+            responder: None,
+            config,
+            scripts,
+            start,
+            followed_until: patient
+                .journal
+                .iter()
+                .map(|e| e.date)
+                .max()
+                .filter(|d| *d >= start),
+            days: Vec::new(),
+            phases: Vec::new(),
+            skipped: Vec::new(),
+            date: start,
+            seq: 0,
+            outcome: None,
+            doses: HashMap::new(),
+            inputs,
+        }
+    }
+
+    /// Adds an entry a responder reported, to the journal and to what scripts see,
+    /// after the entries of the same day and before any later ones (a patient file's
+    /// journal may run ahead of the day being run), so both stay in date order.
+    fn append(&mut self, date: Date, kind: EntryKind) {
+        let entry = Entry {
+            date,
+            kind,
+            note: None,
+        };
+        host_record(&mut self.scripts.host_data(), &entry);
+        insert_in_date_order(self.journal.to_mut(), entry, |e| e.date);
+    }
+
+    fn followed(&self, date: Date) -> bool {
+        self.followed_until.is_some_and(|d| date <= d)
+    }
+
+    /// Enters phase `index` (or the first later phase that has days) on `date`: the
+    /// visit that begins, or `None` when no phase is left and the plan is complete.
+    fn enter(&mut self, index: usize, date: Date) -> Result<Option<Visit>, Diagnostic> {
+        let protocol = self.protocol;
+        for (index, phase) in protocol.phases.iter().enumerate().skip(index) {
+            let computed = match &phase.length.basis {
+                LengthBasis::Computed(id) => Some(self.computed_length(*id, phase, date)?),
+                _ => None,
+            };
+            let length = phase_length(protocol, phase, self.patient, date, computed)?;
+            if length.days <= 0 {
+                self.skipped.push(NoteOut {
+                    text: format!(
+                        "Phase \"{}\" is skipped: {}.",
+                        phase.title, length.explanation
+                    ),
+                    source: phase.source.clone(),
+                    interpretation: None,
+                });
+                continue;
+            }
+            let progress = Progress::new(&phase.length.basis, add_days(date, length.days - 1)?);
+            let min_end = if phase.gates.iter().any(|g| g.time_minimum) {
+                Some(add_days(date, length.min_days.max(1) - 1)?)
+            } else {
+                None
+            };
+            let mut opening =
+                vec![self.entry_decision(phase, &length.explanation, progress.due(), min_end)];
+            for &a in &phase.on_entry {
+                if let Some(a) = protocol.assessments.get(a) {
+                    opening.push(
+                        Decision::engine(
+                            Decider::Assessment(a.id.clone()),
+                            Verdict::Assess,
+                            format!("{} when the phase begins.", a.title),
+                        )
+                        .with_source(a.source.clone()),
+                    );
+                }
+            }
+            self.seq += 1;
+            return Ok(Some(Visit {
+                phase: index,
+                start: date,
+                progress,
+                min_end,
+                anchored: phase.length.since.is_some(),
+                explanation: length.explanation,
+                adjustments: Vec::new(),
+                week: 1,
+                slot: 0,
+                week_start: date,
+                hold: None,
+                rest: Rest::default(),
+                failed: Vec::new(),
+                waiting: Vec::new(),
+                opening,
+            }));
+        }
+        self.complete(date)?;
+        Ok(None)
+    }
+
+    fn entry_decision(
+        &self,
+        phase: &Phase,
+        explanation: &str,
+        end: Option<Date>,
+        min_end: Option<Date>,
+    ) -> Decision {
+        let mut values = Vec::new();
+        if let LengthBasis::Table(t) = phase.length.basis
+            && let Some(table) = self.protocol.tables.get(t)
+            && let Some(v) = self.patient.input(&table.by)
+        {
+            values.push((table.by.clone(), v.clone()));
+        }
+        if let Some(input) = &phase.length.since
+            && let Some(v) = self.patient.input(input)
+        {
+            values.push((input.clone(), v.clone()));
+        }
+        let until = match end {
+            Some(end) => format!(" until {end}"),
+            None => String::new(),
+        };
+        let early = match min_end {
+            Some(d) => format!(" It may end from {d} once its gates pass."),
+            None => String::new(),
+        };
+        Decision::engine(
+            Decider::Phase(phase.id.clone()),
+            Verdict::Enter,
+            format!("Start \"{}\"{until}: {explanation}.{early}", phase.title),
+        )
+        .with_values(values)
+        .with_source(
+            phase
+                .length
+                .source
+                .clone()
+                .unwrap_or_else(|| phase.source.clone()),
+        )
+    }
+
+    /// Ends the plan: every phase is done and `date` is the first day after it.
+    fn complete(&mut self, date: Date) -> Result<(), Diagnostic> {
+        let finished = date.yesterday().unwrap_or(date);
+        let Some(last) = self.days.last_mut() else {
+            return Err(Diagnostic::error(
+                codes::PHASE,
+                format!(
+                    "protocol `{}` has no day to schedule for this patient: every phase is empty",
+                    self.protocol.id
+                ),
+            ));
+        };
+        last.decisions.push(Decision::engine(
+            Decider::Complete,
+            Verdict::Complete,
+            format!(
+                "The last phase ends; the protocol \"{}\" is complete.",
+                self.protocol.title
+            ),
+        ));
+        let status = match self.config.as_of {
+            Some(as_of) if as_of < finished => OutcomeStatus::InProgress,
+            _ => OutcomeStatus::Completed,
+        };
+        self.outcome = Some(Outcome {
+            status,
+            date: finished,
+        });
+        Ok(())
+    }
+
+    /// Closes a visit into its phase plan.
+    fn close(&mut self, visit: Visit, last: Date) {
+        self.phases
+            .push(phase_plan(self.protocol, self.patient, visit, last));
+    }
+}
+
+fn add_days(date: Date, days: i64) -> Result<Date, Diagnostic> {
+    date.checked_add(jiff::Span::new().days(days)).map_err(|_| {
+        Diagnostic::error(
+            codes::BAD_VALUE,
+            format!("a plan starting {date} runs past the last supported date"),
+        )
+    })
+}

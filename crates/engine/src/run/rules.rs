@@ -1,0 +1,274 @@
+//! Firing the protocol's rules for a day's journal entries and choosing the winner.
+
+use super::*;
+
+impl Runner<'_, '_> {
+    /// The rules that fire for a journal entry (or, with `None`, at the end of a week).
+    pub(super) fn fire(
+        &self,
+        visit: &Visit,
+        today: Date,
+        entry: Option<&Entry>,
+    ) -> Result<Vec<(usize, Decision)>, Diagnostic> {
+        let (trigger, name) = match entry.map(|e| &e.kind) {
+            None => (Trigger::WeekEnd, None),
+            Some(EntryKind::CheckIn { .. }) => (Trigger::CheckIn, None),
+            Some(EntryKind::Assessment { id, .. }) => (Trigger::Assessment, Some(id.as_str())),
+            Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
+        };
+        let mut fired = Vec::new();
+        let rules: Vec<(usize, &Rule)> = self
+            .protocol
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| {
+                rule.trigger == trigger
+                    && rule.applies_in(visit.phase)
+                    && rule.only.as_deref().is_none_or(|o| Some(o) == name)
+            })
+            .collect();
+        if rules.is_empty() {
+            return Ok(fired);
+        }
+        // Built and converted for scripts once, for all the rules this entry triggers,
+        // and only the variables those rules read (all of them when one rule's reading
+        // cannot be told from its text).
+        let mut needed: Option<Vec<&str>> = Some(Vec::new());
+        for (_, rule) in &rules {
+            match (self.scripts.reads(rule.condition), needed.as_mut()) {
+                (Some(reads), Some(all)) => all.extend(reads.iter().map(String::as_str)),
+                _ => needed = None,
+            }
+        }
+        let keep = |v: &str| needed.as_ref().is_none_or(|names| names.contains(&v));
+        let vars = self.trigger_vars(visit, today, trigger, entry, &keep);
+        let mut prepared = self.scripts.prepare(&vars);
+        for (i, rule) in rules {
+            self.scripts.take_seen();
+            let holds = self.scripts.eval_bool_in(rule.condition, &mut prepared)?;
+            self.scripts.take_trace();
+            if !holds {
+                continue;
+            }
+            let values = self.values(rule.condition, &vars);
+            fired.push((
+                i,
+                Decision {
+                    by: Decider::Rule(rule.id.clone()),
+                    action: rule.verdict(self.protocol),
+                    reason: rule.reason.clone(),
+                    values,
+                    condition: Some(self.scripts.text(rule.condition).to_string()),
+                    source: Some(rule.source.clone()),
+                    interpretation: rule.interpretation.clone(),
+                    overridden_by: None,
+                },
+            ));
+        }
+        Ok(fired)
+    }
+
+    /// Evaluates a condition; returns whether it holds and the values it saw.
+    pub(super) fn eval(
+        &self,
+        id: ScriptId,
+        vars: &Vars,
+    ) -> Result<(bool, Vec<(String, Value)>), Diagnostic> {
+        self.scripts.take_seen();
+        let holds = self.scripts.eval_bool(id, vars)?;
+        self.scripts.take_trace();
+        Ok((holds, self.values(id, vars)))
+    }
+
+    /// The values the last evaluation of script `id` saw: the variables it mentions and
+    /// the host calls it made. None in a quiet run, which explains nothing.
+    pub(super) fn values(&self, id: ScriptId, vars: &Vars) -> Vec<(String, Value)> {
+        let seen = self.scripts.take_seen();
+        if self.config.quiet {
+            return Vec::new();
+        }
+        let mut values = seen_values(self.scripts.text(id), vars);
+        for call in seen {
+            values.push((call.call, from_script(&call.value)));
+        }
+        values
+    }
+
+    /// The variables every script sees; only those `keep` accepts are built.
+    pub(super) fn base_vars(
+        &self,
+        visit: &Visit,
+        today: Date,
+        trigger: &str,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Vars {
+        let phase = &self.protocol.phases[visit.phase];
+        let mut vars = Vars::new();
+        if keep("inputs") {
+            vars.set("inputs", self.inputs.clone());
+        }
+        if keep("today") {
+            vars.set("today", today.to_string());
+        }
+        if keep("phase") {
+            vars.set("phase", phase.id.as_str());
+        }
+        if keep("week") {
+            vars.set("week", visit.week);
+        }
+        if keep("level") {
+            vars.set("level", visit.level());
+        }
+        if keep("day") {
+            vars.set("day", visit.slot + 1);
+        }
+        if keep("days_in_phase") {
+            vars.set(
+                "days_in_phase",
+                i64::from((today - visit.start).get_days()) + 1,
+            );
+        }
+        if keep("trigger") {
+            vars.set("trigger", trigger);
+        }
+        vars
+    }
+
+    /// The variables of a rule's trigger: the base ones and the entry's; only those
+    /// `keep` accepts are built.
+    pub(super) fn trigger_vars(
+        &self,
+        visit: &Visit,
+        today: Date,
+        trigger: Trigger,
+        entry: Option<&Entry>,
+        keep: &dyn Fn(&str) -> bool,
+    ) -> Vars {
+        let name = match trigger {
+            Trigger::CheckIn => "check-in",
+            Trigger::WeekEnd => "week-end",
+            Trigger::Assessment => "assessment",
+            Trigger::Event => "event",
+        };
+        let mut vars = self.base_vars(visit, today, name, keep);
+        match entry.map(|e| (&e.kind, &e.note)) {
+            Some((
+                EntryKind::CheckIn {
+                    session,
+                    pain,
+                    fields,
+                },
+                note,
+            )) => {
+                if keep("fields") {
+                    vars.set("fields", answer_vars(fields));
+                }
+                if keep("pain") {
+                    let mut p = Vars::new();
+                    for (t, score) in PAIN_TIMES.iter().zip(pain) {
+                        p.set(t, score.unwrap_or(0));
+                    }
+                    vars.set("pain", p);
+                }
+                if keep("session") {
+                    vars.set("session", session.map_or("", SessionStatus::as_str));
+                }
+                if keep("note") {
+                    vars.set("note", note.clone().unwrap_or_default());
+                }
+            }
+            Some((
+                EntryKind::Assessment {
+                    id,
+                    answers,
+                    passed,
+                },
+                _,
+            )) => {
+                vars.set("assessment", id.as_str());
+                vars.set("result", answer_vars(answers));
+                vars.set("passed", passed.unwrap_or(true));
+            }
+            Some((EntryKind::Event { id }, _)) => {
+                vars.set("event", id.as_str());
+            }
+            None => {}
+        }
+        vars
+    }
+}
+
+/// Keeps every fired rule, marks all but the most conservative as overridden, and
+/// returns the winner. Ties go to the rule written first in the protocol.
+pub(super) fn choose(
+    fired: &mut [(usize, Decision)],
+    phase: usize,
+    rules: &[Rule],
+) -> Option<usize> {
+    // Advice changes nothing, so it stands beside whatever acts and is never overridden.
+    let acts = |i: usize| !rules[i].advises();
+    let winner = fired
+        .iter()
+        .enumerate()
+        .filter(|(_, (r, _))| acts(*r))
+        .max_by(|(_, (ra, _)), (_, (rb, _))| {
+            let a = rules[*ra].rank(phase);
+            let b = rules[*rb].rank(phase);
+            a.cmp(&b).then(rb.cmp(ra))
+        })
+        .map(|(i, _)| i)?;
+    let rule = fired[winner].0;
+    let winner_id = rules[rule].id.clone();
+    for (i, (r, d)) in fired.iter_mut().enumerate() {
+        if i != winner && acts(*r) {
+            d.overridden_by = Some(winner_id.clone());
+        }
+    }
+    Some(rule)
+}
+
+/// The variables a condition mentions, flattened (`pain.during`), with their values.
+pub(super) fn seen_values(text: &str, vars: &Vars) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (name, value) in vars.iter() {
+        if !mentions(text, name) {
+            continue;
+        }
+        match value {
+            rehab_rules::Value::Map(inner) => {
+                for (key, v) in inner.iter() {
+                    // Inputs are many; show the ones the condition names.
+                    if name == "inputs" && !mentions(text, key) {
+                        continue;
+                    }
+                    out.push((format!("{name}.{key}"), from_script(v)));
+                }
+            }
+            other => out.push((name.to_string(), from_script(other))),
+        }
+    }
+    out
+}
+
+/// Whether `word` appears in `text` as a whole identifier.
+pub(super) fn mentions(text: &str, word: &str) -> bool {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
+}
+
+/// An assessment's answers as the map scripts read (`result.painless`).
+pub(super) fn answer_vars(answers: &Answers) -> Vars {
+    let mut result = Vars::new();
+    for (k, v) in answers {
+        match *v {
+            Answer::Yes(b) => result.set(k, b),
+            Answer::Number(n) => result.set(k, n),
+        };
+    }
+    result
+}
