@@ -167,3 +167,53 @@ fn one_loader_serves_every_caller() {
         }
     }
 }
+
+/// Files stay small enough to read whole, and the runner's and checker's functions short
+/// enough to hold in mind: no file under `crates/*/src` over 900 lines, no function in
+/// `run/` or `check/` over 100.
+#[test]
+fn files_and_functions_stay_small() {
+    for file in sources(&Path::new(ROOT).join("crates")) {
+        let shown = file
+            .strip_prefix(ROOT)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        if !shown.contains("/src/") && !shown.starts_with("crates/cli/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).expect("a source file");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.len() <= 900, "{shown} has {} lines", lines.len());
+        if !(shown.contains("/src/run/") || shown.contains("/src/check/")) {
+            continue;
+        }
+        for (start, line) in lines.iter().enumerate() {
+            let trimmed = line.trim_start();
+            let indent = &line[..line.len() - trimmed.len()];
+            let is_fn = [
+                "fn ",
+                "pub fn ",
+                "pub(crate) fn ",
+                "pub(super) fn ",
+                "const fn ",
+            ]
+            .iter()
+            .any(|p| trimmed.starts_with(p));
+            if !is_fn || trimmed.ends_with(';') {
+                continue;
+            }
+            let closing = format!("{indent}}}");
+            let end = lines[start..]
+                .iter()
+                .position(|l| *l == closing)
+                .map_or(lines.len(), |i| start + i);
+            let length = end - start + 1;
+            assert!(
+                length <= 100,
+                "{shown}:{}: a function of {length} lines: {trimmed}",
+                start + 1
+            );
+        }
+    }
+}

@@ -113,9 +113,14 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         }
         s.diagnostics.push(warning);
     }
+    let detail = if a.explain {
+        render::Detail::Explained
+    } else {
+        render::Detail::Changes
+    };
     let out = match a.format {
-        Format::Text => render::text(&plan, a.explain),
-        Format::Md => render::markdown(&plan, a.explain),
+        Format::Text => render::text(&plan, detail),
+        Format::Md => render::markdown(&plan, detail),
         Format::Json => render::json(&plan),
         Format::Yaml => render::yaml(&plan),
     };

@@ -9,6 +9,16 @@ use rehab_syntax::escape::visible;
 pub use markdown::markdown;
 pub use text::text;
 
+/// How much of each decision a plan for people shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The decisions that changed the plan, each with its rule, action and reason.
+    Changes,
+    /// Every decision, with the condition, the values it saw, its source and reading
+    /// (`--explain`).
+    Explained,
+}
+
 pub fn json(plan: &Plan) -> Result<String, String> {
     serde_json::to_string_pretty(plan)
         .map(|s| s + "\n")

@@ -15,6 +15,15 @@ use crate::args::TestArgs;
 use crate::load::Session;
 use crate::render;
 
+/// What `engine test` does with a scenario's snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Snapshots {
+    /// Compare the plan with it, and fail on a difference.
+    Compare,
+    /// Write the plan as the new snapshot (`--update`).
+    Update,
+}
+
 /// The folder `engine test` searches when given no path.
 const DEFAULT_PATH: &str = "protocols";
 
@@ -41,6 +50,11 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
     files.sort();
     files.dedup();
 
+    let snapshots = if a.update {
+        Snapshots::Update
+    } else {
+        Snapshots::Compare
+    };
     let mut out = String::new();
     let (mut passed, mut failed) = (0usize, 0usize);
     let mut coverage: BTreeMap<String, Coverage> = BTreeMap::new();
@@ -55,7 +69,7 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
             }
         }
         let result = match doc {
-            Ok((doc, id)) => run_scenario(&mut s, file, id, doc, (&roots, a.update)),
+            Ok((doc, id)) => run_scenario(&mut s, file, id, doc, (&roots, snapshots)),
             Err(found) => {
                 s.diagnostics.extend(found);
                 ScenarioResult::default()
@@ -90,7 +104,7 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
         if a.plan
             && let Some(plan) = &result.plan
         {
-            match render::text(plan, false) {
+            match render::text(plan, render::Detail::Changes) {
                 Ok(text) => {
                     let _ = writeln!(out, "\n{text}");
                 }
@@ -194,7 +208,7 @@ fn run_scenario(
     file: &Path,
     id: FileId,
     mut doc: ScenarioDoc,
-    (roots, update): (&[PathBuf], bool),
+    (roots, snapshots): (&[PathBuf], Snapshots),
 ) -> ScenarioResult {
     let mut result = ScenarioResult::default();
     // Only this scenario's own problems stop it; earlier ones belong to others.
@@ -254,7 +268,7 @@ fn run_scenario(
         }
     }
     if doc.snapshot {
-        snapshot(file, &plan, update, &mut result);
+        snapshot(file, &plan, snapshots, &mut result);
     }
     result.protocol = Some((
         protocol_path.display().to_string(),
@@ -290,7 +304,7 @@ fn failure(s: &Session, expect: &Expect, actual: &str) -> String {
 }
 
 /// Compares the plan with the scenario's snapshot, or writes it with `--update`.
-fn snapshot(file: &Path, plan: &Plan, update: bool, result: &mut ScenarioResult) {
+fn snapshot(file: &Path, plan: &Plan, snapshots: Snapshots, result: &mut ScenarioResult) {
     let folder = file.parent().unwrap_or(Path::new("")).join("snapshots");
     let stem = file
         .file_stem()
@@ -298,7 +312,7 @@ fn snapshot(file: &Path, plan: &Plan, update: bool, result: &mut ScenarioResult)
         .unwrap_or_default();
     let path = folder.join(format!("{stem}.txt"));
     let shown = path.display().to_string();
-    let actual = match render::text(plan, false) {
+    let actual = match render::text(plan, render::Detail::Changes) {
         Ok(t) => t,
         Err(e) => {
             result.failures.push(e);
@@ -309,7 +323,7 @@ fn snapshot(file: &Path, plan: &Plan, update: bool, result: &mut ScenarioResult)
     if expected.as_deref() == Some(actual.as_str()) {
         return;
     }
-    if update {
+    if snapshots == Snapshots::Update {
         let written =
             std::fs::create_dir_all(&folder).and_then(|()| std::fs::write(&path, &actual));
         match (written, &expected) {

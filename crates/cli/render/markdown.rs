@@ -8,7 +8,7 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use rehab_syntax::escape::visible;
 
-use super::{distance, minutes, outcome_words, plural, status_word};
+use super::{Detail, distance, minutes, outcome_words, plural, status_word};
 
 /// Text from files as Markdown text: line breaks folded (a break could start a heading
 /// or a list of its own), control characters escaped ([`visible`]), and the characters
@@ -33,7 +33,7 @@ fn code(text: &str) -> String {
     visible(&folded).replace('|', "\\|").replace('`', "'")
 }
 
-pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
+pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
     let _ = writeln!(o, "# {}\n", md(&p.title));
@@ -92,7 +92,7 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
         );
     }
     for ph in &plan.phases {
-        phase(&mut o, plan, ph, explain);
+        phase(&mut o, plan, ph, detail);
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o, "\n## Throughout\n");
@@ -105,7 +105,7 @@ pub fn markdown(plan: &Plan, explain: bool) -> Result<String, String> {
     Ok(o)
 }
 
-fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
+fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
     let _ = writeln!(o, "\n## {} (`{}`)\n", md(&ph.title), code(&ph.id));
     let _ = writeln!(
         o,
@@ -222,7 +222,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
         let decided: Vec<(&Day, &Decision)> = days
             .iter()
             .flat_map(|d| d.decisions.iter().map(move |dec| (*d, dec)))
-            .filter(|(_, dec)| explain || super::is_adaptive(dec))
+            .filter(|(_, dec)| detail == Detail::Explained || super::is_adaptive(dec))
             .collect();
         if !decided.is_empty() {
             let _ = writeln!(o, "\nDecisions:\n");
@@ -240,7 +240,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, explain: bool) {
                     md(&dec.action.to_string()),
                     md(&dec.reason)
                 );
-                if !explain {
+                if detail != Detail::Explained {
                     continue;
                 }
                 if let Some(c) = &dec.condition {

@@ -7,11 +7,11 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status
 
 use rehab_syntax::escape::visible;
 
-use super::{distance, minutes, outcome_words, plural, status_word, wrap};
+use super::{Detail, distance, minutes, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
 
-pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
+pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
     let _ = writeln!(
@@ -80,7 +80,7 @@ pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
     }
     for (i, ph) in plan.phases.iter().enumerate() {
         let _ = writeln!(o);
-        phase(&mut o, plan, i + 1, ph, explain);
+        phase(&mut o, plan, i + 1, ph, detail);
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o);
@@ -99,7 +99,7 @@ pub fn text(plan: &Plan, explain: bool) -> Result<String, String> {
     Ok(o)
 }
 
-fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
+fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) {
     let heading = format!(
         "Phase {n}: {} ({}), {} to {}, {}",
         visible(&ph.title),
@@ -237,7 +237,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, explain: bool) {
                 );
             }
             for dec in &d.decisions {
-                if explain {
+                if detail == Detail::Explained {
                     decision(o, dec);
                 } else if super::is_adaptive(dec) {
                     let line = format!("{} -> {}: {}", dec.by, dec.action, dec.reason);
