@@ -146,6 +146,26 @@ pub struct HostFunction {
     pub name: &'static str,
     pub signature: &'static str,
     pub summary: &'static str,
+    /// What a text literal given as the first argument names, so that the engine checks
+    /// it against the protocol's declarations before anything runs.
+    pub names: Named,
+}
+
+/// What the first argument of a host function names, when it is written as a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    /// Nothing the protocol declares (a number, a date, a status).
+    Nothing,
+    /// A rule, by id.
+    Rule,
+    /// A table, by id.
+    Table,
+    /// An assessment, by id.
+    Assessment,
+    /// An event, or else an assessment, by id.
+    EventOrAssessment,
+    /// A journal field, by id.
+    JournalField,
 }
 
 /// Every host function the sandbox registers. `docs/rhai-api.md` is tested against it.
@@ -154,81 +174,97 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
         name: "add_days",
         signature: "add_days(date, n)",
         summary: "the date `n` days after `date` (a `YYYY-MM-DD` text), as text",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "checkins",
         signature: "checkins(n)",
         summary: "the last `n` check-ins up to today, oldest first, as maps",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "clamp",
         signature: "clamp(x, low, high)",
         summary: "`x` limited to `low..=high`",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "days_between",
         signature: "days_between(from, to)",
         summary: "days from one `YYYY-MM-DD` date to another (negative when `to` is earlier)",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "days_since",
         signature: "days_since(name)",
         summary: "days since the latest event or assessment called `name`, or -1 if there is none yet",
+        names: Named::EventOrAssessment,
     },
     HostFunction {
         name: "fired",
         signature: "fired(rule, days)",
         summary: "on how many of the `days` days before today rule `rule` fired (its condition held, whether or not its action won)",
+        names: Named::Rule,
     },
     HostFunction {
         name: "last_passed",
         signature: "last_passed(assessment)",
         summary: "whether the latest result of the assessment passed; false when there is none",
+        names: Named::Assessment,
     },
     HostFunction {
         name: "last_result",
         signature: "last_result(assessment)",
         summary: "the answers of the latest result of the assessment as a map, or `()` if there is none",
+        names: Named::Assessment,
     },
     HostFunction {
         name: "max_pain",
         signature: "max_pain(days)",
         summary: "the highest pain score reported in the last `days` days (today included), 0 if none",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "max_pain_in_week",
         signature: "max_pain_in_week(weeks_ago)",
         summary: "the highest pain score in the phase week `weeks_ago` weeks back (0: this week so far), 0 if none",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "max_field_in_week",
         signature: "max_field_in_week(field, weeks_ago)",
         summary: "the highest value of a journal field in the phase week `weeks_ago` weeks back (for yes/no, whether any was true), `()` if none reported it",
+        names: Named::JournalField,
     },
     HostFunction {
         name: "max_pain_in_phase",
         signature: "max_pain_in_phase()",
         summary: "the highest pain score reported since the current phase began, 0 if none",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "pain_free_streak",
         signature: "pain_free_streak() / pain_free_streak(threshold)",
         summary: "how many of the latest check-ins in a row had every pain score 0 (or below `threshold`)",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "painful_checkins",
         signature: "painful_checkins(days, threshold)",
         summary: "how many check-ins in the last `days` days had a pain score of `threshold` or more",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "sessions_this_week",
         signature: "sessions_this_week(status)",
         summary: "how many check-ins this phase week reported a session `done`, `partial` or `skipped`",
+        names: Named::Nothing,
     },
     HostFunction {
         name: "table",
         signature: "table(id)",
         summary: "the patient's row of a table: a map with `key`, `text`, `min_days` and `max_days`",
+        names: Named::Table,
     },
 ];
 

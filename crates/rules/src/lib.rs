@@ -31,8 +31,8 @@ mod vars;
 pub use error::{ScriptError, ScriptErrorKind};
 pub use evaluator::{Evaluator, Prepared};
 pub use host::{
-    AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, HostFunction, PAIN_TIMES,
-    Seen, TableRow,
+    AssessmentRecord, CheckIn, EventRecord, HOST_FUNCTIONS, HostData, HostFunction, Named,
+    PAIN_TIMES, Seen, TableRow,
 };
 pub use limits::Limits;
 pub use modules::{ModuleSource, is_module_name};

@@ -3,6 +3,8 @@
 
 use super::Ctx;
 use super::names::Names;
+use rehab_rules::{HOST_FUNCTIONS, Named};
+
 use crate::model::Scripts;
 
 /// Names that scripts pass to the host API as literals must be declared: a typo in
@@ -10,25 +12,23 @@ use crate::model::Scripts;
 /// journal fields a condition reads as `fields.<id>`.
 pub(super) fn check_literals(ctx: &mut Ctx, names: &Names, scripts: &Scripts) {
     for (function, name, at) in scripts.literal_arguments() {
-        match function.as_str() {
-            "fired" => {
-                names.rules.resolve_at(ctx, &name, at);
-            }
-            "table" => {
-                names.tables.resolve_at(ctx, &name, at);
-            }
-            "last_passed" | "last_result" => {
-                names.assessments.resolve_at(ctx, &name, at);
-            }
+        // What each host function's first argument names is declared once, with the
+        // function, in the host API.
+        let named = HOST_FUNCTIONS
+            .iter()
+            .find(|f| f.name == function)
+            .map_or(Named::Nothing, |f| f.names);
+        match named {
+            Named::Rule => names.rules.resolve_at(ctx, &name, at),
+            Named::Table => names.tables.resolve_at(ctx, &name, at),
+            Named::Assessment => names.assessments.resolve_at(ctx, &name, at),
             // `days_since` counts from an event or from an assessment.
-            "days_since" if names.events.index(&name).is_none() => {
-                names.assessments.resolve_at(ctx, &name, at);
+            Named::EventOrAssessment if names.events.index(&name).is_none() => {
+                names.assessments.resolve_at(ctx, &name, at)
             }
-            "max_field_in_week" => {
-                names.fields.resolve_at(ctx, &name, at);
-            }
-            _ => {}
-        }
+            Named::JournalField => names.fields.resolve_at(ctx, &name, at),
+            Named::EventOrAssessment | Named::Nothing => None,
+        };
     }
     for (name, at) in scripts.properties_read("fields") {
         names.fields.resolve_at(ctx, &name, at);
