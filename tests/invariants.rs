@@ -153,11 +153,6 @@ fn one_loader_serves_every_caller() {
                 continue;
             }
             let code = code(&file);
-            // The fuzz target for protocol files checks a protocol without modules by
-            // design: its input is the text, not a path.
-            if shown.ends_with("fuzz/fuzz_targets/protocol.rs") {
-                continue;
-            }
             // A benchmark named after what it measures is not a call.
             let code = code.replace("fn check_protocol(", "");
             assert!(
