@@ -189,7 +189,7 @@ fn progress(done: u64, total: u64) {
 pub fn model(s: &mut Session, a: &SimulateArgs) -> Option<Model> {
     let mut m = Model::default();
     if let Some(path) = &a.model {
-        let id = s.read(path, FileKind::Patient)?;
+        let id = s.read(path, FileKind::Other)?;
         let text = s
             .sources()
             .get(id)

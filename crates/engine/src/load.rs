@@ -28,6 +28,8 @@ pub enum FileKind {
     Module,
     Patient,
     Scenario,
+    /// Any other file a command reads, such as a simulation's model.
+    Other,
 }
 
 /// Why a reader gave no text.
