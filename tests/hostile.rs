@@ -72,10 +72,15 @@ fn yaml_bombs_and_oversized_files() {
 fn encodings_keys_and_tabs() {
     let mut bad = minimal().into_bytes();
     bad.extend_from_slice(b"# \xff\xfe\n");
-    refused(
-        &engine(&["check", &write("utf8.yaml", bad)]),
-        "E001",
-        "not valid UTF-8",
+    let run = engine(&["check", &write("utf8.yaml", bad)]);
+    refused(&run, "E001", "not valid UTF-8");
+    // Regression: the bad byte was placed by its byte offset; it is placed at its line
+    // and column, like every other diagnostic (the line after the fixture's last).
+    let line = minimal().lines().count() + 1;
+    assert!(
+        run.stderr.contains(&format!("utf8.yaml:{line}:3")),
+        "{}",
+        run.stderr
     );
 
     // A byte-order mark is harmless, and columns stay right after it.

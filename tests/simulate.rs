@@ -135,3 +135,26 @@ fn the_text_report_reads_well() {
         assert!(out.contains(words), "{words}: {out}");
     }
 }
+
+/// Regression: `simulate --help` and `compare --help` described `--format` as the
+/// format of diagnostics; it is the format of their report.
+#[test]
+fn help_describes_the_report_format() {
+    for command in ["simulate", "compare"] {
+        let o = engine(&[command, "--help"]);
+        assert!(o.status.success());
+        let help = stdout(&o);
+        let format = help
+            .lines()
+            .skip_while(|l| !l.contains("--format"))
+            .take(4)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(
+            format.contains("report") || format.contains("comparison"),
+            "{format}"
+        );
+        assert!(!format.contains("diagnostics"), "{format}");
+        assert!(!format.contains("Code frames"), "{format}");
+    }
+}
