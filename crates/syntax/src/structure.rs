@@ -524,6 +524,9 @@ impl<'a> Walker<'a> {
             .map(str::to_string)
             .collect();
         for (key, value) in entries {
+            if self.cut_by_a_comma(key, value, entries, path) {
+                continue;
+            }
             path.push(Step::Field(key.value.clone()));
             match properties.and_then(|p| p.get(&key.value)) {
                 Some(property) => self.node(property, value, path),
@@ -580,6 +583,50 @@ impl<'a> Walker<'a> {
                 .with_help(format!("add {fields} to this mapping")),
             );
         }
+    }
+
+    /// A key with spaces and no value, after a text value in `{ }`, is almost always
+    /// the rest of that text: in a flow mapping a comma ends a value, so
+    /// `note: felt ok, just worse` makes a key `just worse`. Says so, and how to quote,
+    /// instead of reporting a key that nobody wrote.
+    fn cut_by_a_comma(
+        &mut self,
+        key: &S<String>,
+        value: &Node,
+        entries: &[(S<String>, Node)],
+        path: &[Step],
+    ) -> bool {
+        if !matches!(value.value, Kind::Null) || !key.value.trim().contains(' ') {
+            return false;
+        }
+        let before = entries
+            .iter()
+            .take_while(|(k, _)| k.value != key.value)
+            .last()
+            .filter(|(_, v)| matches!(v.value, Kind::Str(_)));
+        let Some((text_key, text)) = before else {
+            return false;
+        };
+        let Kind::Str(start) = &text.value else {
+            return false;
+        };
+        self.found.push(
+            Diagnostic::error(
+                codes::BAD_VALUE,
+                format!(
+                    "`{}` looks like the rest of `{}` {}, cut off by a comma: inside `{{ }}` a comma ends a value",
+                    key.value,
+                    text_key.value,
+                    in_path(path)
+                ),
+            )
+            .at(self.span(key))
+            .with_help(format!(
+                "put the whole text in quotes: `{}: \"{start}, {}\"`",
+                text_key.value, key.value
+            )),
+        );
+        true
     }
 
     fn unknown_field(
