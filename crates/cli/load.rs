@@ -4,10 +4,12 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use jiff::civil::Date;
 use rehab_engine::load::{FileKind, LoadedProtocol, Loader, Unread};
 use rehab_engine::model::{Patient, Protocol};
+use rehab_engine::plan::Plan;
 use rehab_syntax::patient::PatientDoc;
-use rehab_syntax::{Diagnostic, FileId, Sources, codes};
+use rehab_syntax::{Diagnostic, FileId, Sources, Span, codes};
 
 /// How the command line reads a file: from the file system, under its rules.
 pub type ReadFile = fn(&Path, FileKind) -> Result<String, Unread>;
@@ -119,6 +121,57 @@ impl Session {
         file: FileId,
     ) -> (Option<Patient>, Vec<Diagnostic>) {
         rehab_engine::check_patient(self.loader.sources(), file, protocol, doc)
+    }
+
+    /// Warnings about a patient's journal beside the plan it gave: entries outside the
+    /// plan (W049), and where the journal and the plan disagree (W051), each at
+    /// its entry in the patient document read from `file` (shown as `shown`).
+    pub fn journal_warnings(
+        &mut self,
+        plan: &Plan,
+        (doc, file, shown): (&PatientDoc, FileId, &str),
+    ) {
+        let date_of = |e: &rehab_syntax::S<rehab_syntax::patient::JournalEntry>| {
+            e.value.date.value.trim().parse::<Date>().ok()
+        };
+        // The entry a warning is about: the first dated `date` that `fits`.
+        let place = |date: Date, fits: &dyn Fn(&rehab_syntax::patient::JournalEntry) -> bool| {
+            doc.journal
+                .iter()
+                .find(|e| date_of(e) == Some(date) && fits(&e.value))
+                .map(|e| Span::from_place(file, &e.value.date.referenced))
+        };
+        let journal = &plan.journal;
+        if journal.applied < journal.entries {
+            let mut warning = Diagnostic::warning(
+                codes::JOURNAL_OUTSIDE,
+                format!(
+                    "{} of {} journal entries fall outside the plan ({} to {}) and were not applied",
+                    journal.entries - journal.applied,
+                    journal.entries,
+                    plan.start,
+                    plan.outcome.date
+                ),
+            )
+            .in_file(shown);
+            // Point at the first entry the plan could not apply.
+            let outside = doc
+                .journal
+                .iter()
+                .filter_map(date_of)
+                .find(|d| *d < plan.start || *d > plan.outcome.date);
+            if let Some(at) = outside.and_then(|d| place(d, &|_| true)) {
+                warning = warning.at(at);
+            }
+            self.diagnostics.push(warning);
+        }
+        for found in rehab_engine::disagree::disagreements(plan) {
+            let mut warning = Diagnostic::warning(found.code, found.message).in_file(shown);
+            if let Some(at) = place(found.date, &|e| e.session.is_some()) {
+                warning = warning.at(at);
+            }
+            self.diagnostics.push(warning);
+        }
     }
 
     /// Renders every diagnostic, errors and warnings alike, in the order found.

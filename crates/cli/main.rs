@@ -79,40 +79,11 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
             return (None, s, false);
         }
     };
-    let journal = &plan.journal;
-    if journal.applied < journal.entries {
-        let shown = match &a.patient {
-            Some(p) => p.display().to_string(),
-            None => a.protocol.display().to_string(),
-        };
-        // Point at the first entry the plan could not apply.
-        let outside = doc.journal.iter().find(|e| {
-            e.value
-                .date
-                .value
-                .trim()
-                .parse::<jiff::civil::Date>()
-                .is_ok_and(|d| d < plan.start || d > plan.outcome.date)
-        });
-        let mut warning = Diagnostic::warning(
-            codes::JOURNAL_OUTSIDE,
-            format!(
-                "{} of {} journal entries fall outside the plan ({} to {}) and were not applied",
-                journal.entries - journal.applied,
-                journal.entries,
-                plan.start,
-                plan.outcome.date
-            ),
-        )
-        .in_file(shown);
-        if let Some(entry) = outside {
-            warning = warning.at(rehab_syntax::Span::from_place(
-                file,
-                &entry.value.date.referenced,
-            ));
-        }
-        s.diagnostics.push(warning);
-    }
+    let shown = match &a.patient {
+        Some(p) => p.display().to_string(),
+        None => a.protocol.display().to_string(),
+    };
+    s.journal_warnings(&plan, (&doc, file, &shown));
     let detail = if a.explain {
         render::Detail::Explained
     } else {
@@ -155,16 +126,21 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
         if let Some((protocol, file, example)) = s.protocol(path) {
             // A patient is checked by running its plan too, so that `check` refuses
             // exactly what `run` would.
+            let shown = path.display().to_string();
             let mut patients = Vec::new();
             if let Some(doc) = example {
-                patients.extend(s.patient(&protocol, &doc, file));
+                patients.push((doc, file, shown.clone()));
             }
-            if let Some((doc, patient_file)) = &patient {
-                patients.extend(s.patient(&protocol, doc, *patient_file));
+            if let (Some((doc, patient_file)), Some(given)) = (&patient, &a.patient) {
+                patients.push((doc.clone(), *patient_file, given.display().to_string()));
             }
-            for p in &patients {
-                if let Err(d) = rehab_engine::run(&protocol, p, &RunConfig::default()) {
-                    s.diagnostics.push(d.in_file(path.display().to_string()));
+            for (doc, file, doc_path) in &patients {
+                let Some(p) = s.patient(&protocol, doc, *file) else {
+                    continue;
+                };
+                match rehab_engine::run(&protocol, &p, &RunConfig::default()) {
+                    Ok(plan) => s.journal_warnings(&plan, (doc, *file, doc_path)),
+                    Err(d) => s.diagnostics.push(d.in_file(&shown)),
                 }
             }
         }

@@ -10,6 +10,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod check;
+pub mod disagree;
 pub mod load;
 pub mod model;
 mod patient;

@@ -115,6 +115,10 @@ pub const ALL: &[(&str, &str)] = &[
         BAD_OPTION,
         "a command-line option with a value the engine cannot use",
     ),
+    (
+        SESSIONS_WHILE_WAITING,
+        "sessions are reported while the plan still waits for a gate's evidence the journal lacks",
+    ),
 ];
 
 pub const YAML: &str = "E001";
@@ -151,4 +155,5 @@ pub const RUN_BUDGET: &str = "E066";
 pub const DEADLINE: &str = "E067";
 pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";
+pub const SESSIONS_WHILE_WAITING: &str = "W051";
 pub const SCENARIO: &str = "E070";

@@ -1,0 +1,70 @@
+//! Where the journal and the plan disagree: what a patient reported that the plan did
+//! not expect. These are warnings; they never change the plan. Each names the day of
+//! the journal entry it is about, so that the command line can place it there.
+
+use jiff::civil::Date;
+use rehab_syntax::codes;
+
+use crate::plan::{Decider, Plan, Status, Verdict};
+
+/// One disagreement between the journal and the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The day of the check-in it is about.
+    pub date: Date,
+    /// The warning's code.
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Every disagreement between what the journal reports and what `plan` planned, in date
+/// order: so far, sessions reported while the plan still waits for a gate's evidence.
+pub fn disagreements(plan: &Plan) -> Vec<Disagreement> {
+    let mut found = sessions_while_waiting(plan);
+    found.sort_by_key(|d| d.date);
+    found
+}
+
+/// Whether the day's check-in reports a session that was done, in whole or in part.
+fn reports_a_session(day: &crate::plan::Day) -> bool {
+    day.report
+        .as_ref()
+        .and_then(|r| r.session)
+        .is_some_and(|s| matches!(s, Status::Done | Status::Partial))
+}
+
+/// Sessions reported after a gate began to wait for evidence the journal lacks, while
+/// the plan holds the patient in the phase: one warning, at the first such check-in,
+/// naming what the gate waits for.
+fn sessions_while_waiting(plan: &Plan) -> Vec<Disagreement> {
+    let mut found = Vec::new();
+    for (index, day) in plan.days.iter().enumerate() {
+        for decision in &day.decisions {
+            if decision.action != Verdict::Wait || !matches!(decision.by, Decider::Gate(_)) {
+                continue;
+            }
+            // The wait lasts while the plan stays in the phase.
+            let later: Vec<&crate::plan::Day> = plan.days[index + 1..]
+                .iter()
+                .take_while(|d| d.phase == day.phase)
+                .filter(|d| reports_a_session(d))
+                .collect();
+            let Some(first) = later.first() else {
+                continue;
+            };
+            found.push(Disagreement {
+                date: first.date,
+                code: codes::SESSIONS_WHILE_WAITING,
+                message: format!(
+                    "{} session{} reported from {} while the plan still holds phase `{}`: {}",
+                    later.len(),
+                    if later.len() == 1 { " was" } else { "s were" },
+                    first.date,
+                    day.phase,
+                    decision.reason.trim_end_matches('.'),
+                ),
+            });
+        }
+    }
+    found
+}
