@@ -403,6 +403,7 @@ mod tests {
                     each: Amount::new(crate::Range::Exact(u64::MAX), Unit::Weeks),
                 }),
                 intensity: Vec::new(),
+                effort: None,
             }],
             repeat: Some(Repeat::Times(u32::MAX)),
         }]);

@@ -62,6 +62,9 @@ fn item_outline(out: &mut String, item: &Item) {
     if !item.intensity.is_empty() {
         writeln!(out, "      intensity: {:?}", item.intensity).unwrap();
     }
+    if let Some(effort) = &item.effort {
+        writeln!(out, "      effort: rpe {} to {}", effort.lo, effort.hi).unwrap();
+    }
 }
 
 /// An indented outline of the typed value.
