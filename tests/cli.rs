@@ -681,3 +681,52 @@ fn an_off_session_dose_was_treated_as_a_session() {
     assert!(o.status.success(), "{}", stderr(&o));
     insta::assert_snapshot!(stdout(&o));
 }
+
+/// `walk 2min, run 3min; repeat 1mi` counted one round (3 running minutes) as the
+/// session's running time, so the week reported known but wrong minutes and `compare`
+/// reported 36 min for a 4-mile plan. Its minutes are unknown (`null`), its distance is
+/// shown, and the effort (`rpe 3-4`) reaches the plan.
+#[test]
+fn a_repeat_to_a_distance_was_counted_as_one_round_of_minutes() {
+    let file = "tests/fixtures/valid/effort-distance.yaml";
+    let o = engine(&["check", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let p = plan(&[file]);
+    let weeks = p["weeks"].as_array().expect("weeks");
+    assert_eq!(weeks[0]["run_minutes"]["max"], 36.0, "{}", weeks[0]);
+    for week in &weeks[1..] {
+        assert!(week["run_minutes"].is_null(), "{week}");
+        assert_eq!(week["run_distance"]["unit"], "mi", "{week}");
+    }
+    let texts: Vec<&str> = p["days"]
+        .as_array()
+        .expect("days")
+        .iter()
+        .filter_map(|d| d["session"]["text"].as_str())
+        .collect();
+    assert!(
+        texts.contains(&"walk 2min, run 3min rpe 3-4; repeat 1mi"),
+        "{texts:?}"
+    );
+    insta::assert_snapshot!(
+        "effort-distance-weeks-json",
+        serde_json::to_string_pretty(&p["weeks"]).expect("json")
+    );
+
+    let o = engine(&["run", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("effort-distance-text", stdout(&o));
+
+    let o = engine(&["compare", file, file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!("effort-distance-compare-text", stdout(&o));
+    let o = engine(&["compare", file, file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("compare json");
+    assert!(v["first"]["running_minutes"].is_null(), "{v}");
+    insta::assert_snapshot!(
+        "effort-distance-compare-json",
+        serde_json::to_string_pretty(&v["first"]).expect("json")
+    );
+}

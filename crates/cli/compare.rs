@@ -137,12 +137,25 @@ fn running_distance(plan: &Plan) -> Option<DistanceRange> {
     })
 }
 
-/// Minutes, and the distance when the doses give one: `20 min`, `2 mi`, `10 min, 1 mi`.
-fn running_words(minutes_range: (f64, f64), distance: Option<DistanceRange>) -> String {
-    match distance {
-        None => minutes(minutes_range),
-        Some(d) if minutes_range.1 == 0.0 => crate::render::distance(d),
-        Some(d) => format!("{}, {}", minutes(minutes_range), crate::render::distance(d)),
+/// Minutes when known, and the distance when the doses give one: `20 min`,
+/// `2 mi (minutes not known)`. Minutes are unknown as soon as some running is given by
+/// distance; they are never a partial sum.
+/// `timed_left_out` says that timed running, whose minutes are not added either, is
+/// left out of the distance.
+fn running_words(
+    minutes_range: Option<(f64, f64)>,
+    distance: Option<DistanceRange>,
+    timed_left_out: bool,
+) -> String {
+    match (minutes_range, distance) {
+        (Some(m), None) => minutes(m),
+        (Some(m), Some(d)) => format!("{}, {}", minutes(m), crate::render::distance(d)),
+        (None, Some(d)) if timed_left_out => format!(
+            "{} and timed running (minutes not known)",
+            crate::render::distance(d)
+        ),
+        (None, Some(d)) => format!("{} (minutes not known)", crate::render::distance(d)),
+        (None, None) => "minutes not known".to_string(),
     }
 }
 
@@ -153,10 +166,24 @@ fn sessions(plan: &Plan) -> usize {
         .count()
 }
 
-/// Total running minutes over the plan, low and high.
-fn running_minutes(plan: &Plan) -> (f64, f64) {
-    plan.weeks.iter().fold((0.0, 0.0), |(lo, hi), w| {
-        (lo + w.run_minutes.min, hi + w.run_minutes.max)
+/// The plan's running in all: its minutes, or its distance when some are unknown.
+fn plan_running_words(plan: &Plan) -> String {
+    let timed_left_out = plan
+        .weeks
+        .iter()
+        .any(|w| w.timed_runs_left_out > 0 || w.run_minutes.is_some_and(|m| m.max > 0.0));
+    running_words(
+        running_minutes(plan),
+        running_distance(plan),
+        timed_left_out,
+    )
+}
+
+/// Total running minutes over the plan, low and high; `None` when a week's are unknown.
+fn running_minutes(plan: &Plan) -> Option<(f64, f64)> {
+    plan.weeks.iter().try_fold((0.0, 0.0), |(lo, hi), w| {
+        let m = w.run_minutes?;
+        Some((lo + m.min, hi + m.max))
     })
 }
 
@@ -242,8 +269,8 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     row(
         &mut out,
         "running in all",
-        running_words(running_minutes(&x.plan), running_distance(&x.plan)),
-        running_words(running_minutes(&y.plan), running_distance(&y.plan)),
+        plan_running_words(&x.plan),
+        plan_running_words(&y.plan),
     );
 
     let _ = writeln!(out, "\nPhases");
@@ -266,7 +293,11 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
         p.weeks.get(i).map_or(String::new(), |w| {
             format!(
                 "{} ({} week {})",
-                running_words((w.run_minutes.min, w.run_minutes.max), w.run_distance),
+                running_words(
+                    w.run_minutes.map(|m| (m.min, m.max)),
+                    w.run_distance,
+                    w.timed_runs_left_out > 0
+                ),
                 w.phase,
                 w.week
             )
@@ -364,7 +395,7 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
 
 fn side_json(side: &Side) -> Value {
     let plan = &side.plan;
-    let (lo, hi) = running_minutes(plan);
+    let total = running_minutes(plan).map(|(lo, hi)| json!({ "min": lo, "max": hi }));
     let mut v = json!({
         "protocol": { "id": side.protocol.id(), "version": side.protocol.version(), "title": side.protocol.title() },
         "disclaimer": side.protocol.disclaimer(),
@@ -377,14 +408,14 @@ fn side_json(side: &Side) -> Value {
         "days": plan.days.len(),
         "first_running_day": first_running_day(plan).map(|d| d.to_string()),
         "sessions": sessions(plan),
-        "running_minutes": { "min": lo, "max": hi },
+        "running_minutes": total,
         "running_distance": running_distance(plan),
         "phases": plan.phases.iter().map(|p| json!({
             "id": p.id, "start": p.start.to_string(), "end": p.end.to_string(), "days": p.days,
         })).collect::<Vec<_>>(),
         "weekly_running_minutes": plan.weeks.iter().map(|w| json!({
             "phase": w.phase, "week": w.week, "start": w.start.to_string(),
-            "min": w.run_minutes.min, "max": w.run_minutes.max,
+            "min": w.run_minutes.map(|m| m.min), "max": w.run_minutes.map(|m| m.max),
             "distance": w.run_distance,
         })).collect::<Vec<_>>(),
     });

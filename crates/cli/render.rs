@@ -3,7 +3,7 @@
 mod markdown;
 mod text;
 
-use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status};
+use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
 use rehab_syntax::escape::visible;
 
 pub use markdown::markdown;
@@ -36,6 +36,24 @@ pub(crate) fn distance(d: rehab_engine::plan::DistanceRange) -> String {
         format!("{} {}", d.min, d.unit.symbol())
     } else {
         format!("{}-{} {}", d.min, d.max, d.unit.symbol())
+    }
+}
+
+/// What a week's summary says of running: the minutes when every running session is
+/// timed, the distance when some are given by distance, and then that the time is not
+/// known (a week's minutes are never a partial sum). Nothing for a week without running.
+fn running_words(w: &WeekSummary) -> Option<String> {
+    match (w.run_minutes, w.run_distance) {
+        (Some(m), None) if m.max > 0.0 => Some(format!("running {}", minutes(m))),
+        (Some(_), None) => None,
+        (Some(m), Some(d)) => Some(format!("running {}, {}", minutes(m), distance(d))),
+        (None, Some(d)) if w.timed_runs_left_out > 0 => Some(format!(
+            "running {} and {} by time (time not known)",
+            distance(d),
+            plural(w.timed_runs_left_out, "session")
+        )),
+        (None, Some(d)) => Some(format!("running {} (time not known)", distance(d))),
+        (None, None) => Some("running time and distance not known".to_string()),
     }
 }
 

@@ -8,7 +8,7 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use rehab_syntax::escape::visible;
 
-use super::{Detail, distance, minutes, outcome_words, plural, status_word};
+use super::{Detail, outcome_words, plural, status_word};
 
 /// Text from files as Markdown text: line breaks folded (a break could start a heading
 /// or a list of its own), control characters escaped ([`visible`]), and the characters
@@ -179,12 +179,7 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
             let word = if l.first == l.last { "level" } else { "levels" };
             summary.push(format!("{word} {l}"));
         }
-        if w.run_minutes.max > 0.0 {
-            summary.push(format!("running {}", minutes(w.run_minutes)));
-        }
-        if let Some(d) = w.run_distance {
-            summary.push(format!("running {}", distance(d)));
-        }
+        summary.extend(super::running_words(w));
         summary.push(format!(
             "{}, {} cross-training, {} off",
             plural(w.sessions, "session"),

@@ -7,7 +7,7 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status
 
 use rehab_syntax::escape::visible;
 
-use super::{Detail, distance, minutes, outcome_words, plural, status_word, wrap};
+use super::{Detail, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
 
@@ -276,12 +276,7 @@ fn week_line(w: &WeekSummary) -> String {
         let word = if l.first == l.last { "level" } else { "levels" };
         parts.push(format!("{word} {l}"));
     }
-    if w.run_minutes.max > 0.0 {
-        parts.push(format!("running {}", minutes(w.run_minutes)));
-    }
-    if let Some(d) = w.run_distance {
-        parts.push(format!("running {}", distance(d)));
-    }
+    parts.extend(super::running_words(w));
     if w.sessions > 0 {
         parts.push(plural(w.sessions, "session"));
     }

@@ -31,6 +31,6 @@ mod value;
 
 pub use error::DoseError;
 pub use value::{
-    Activity, Amount, Dimension, Dose, Intensity, Item, Load, MAX_NUMBER, Milli, Range, Repeat,
-    Segment, Unit,
+    Activity, Amount, Dimension, Dose, Effort, Intensity, Item, Load, MAX_NUMBER, Milli, Range,
+    Repeat, Segment, Unit,
 };

@@ -12,7 +12,8 @@ use pest_derive::Parser;
 use crate::error::DoseError;
 use crate::print::milli_text;
 use crate::value::{
-    Activity, Amount, Dose, Intensity, Item, Load, MAX_NUMBER, Milli, Range, Repeat, Segment, Unit,
+    Activity, Amount, Dose, Effort, Intensity, Item, Load, MAX_NUMBER, Milli, Range, Repeat,
+    Segment, Unit,
 };
 
 /// The parser generated from the grammar file at the workspace root. pest_derive looks
@@ -175,11 +176,29 @@ fn build_item(pair: Pair<'_, Rule>) -> Built<Item> {
     let mut activity = None;
     let mut load = None;
     let mut intensity = Vec::new();
-    for inner in pair.clone().into_inner() {
+    let mut effort = None;
+    let inner: Vec<Pair<'_, Rule>> = pair.clone().into_inner().collect();
+    // A word just before the effort ("at rpe 3") is a filler, not a misspelled intensity.
+    if let [.., word, last] = inner.as_slice()
+        && last.as_rule() == Rule::effort
+        && word.as_rule() == Rule::intensity
+        && word.clone().into_inner().next().map(|w| w.as_rule()) == Some(Rule::unknown_word)
+    {
+        return Err(span_error(
+            word,
+            format!(
+                "write the effort directly after the item, as \"{}\", without \"{}\"",
+                effort_scale(last)?,
+                word.as_str().to_ascii_lowercase()
+            ),
+        ));
+    }
+    for inner in inner {
         match inner.as_rule() {
             Rule::activity => activity = Some(build_activity(inner)?),
             Rule::load => load = Some(build_load(inner)?),
             Rule::intensity => intensity.push(build_intensity(inner)?),
+            Rule::effort => effort = Some(build_effort(inner)?),
             _ => {}
         }
     }
@@ -189,7 +208,69 @@ fn build_item(pair: Pair<'_, Rule>) -> Built<Item> {
         activity,
         load,
         intensity,
+        effort,
     })
+}
+
+/// `effort`: `rpe` in lowercase, then a whole number or a range on the 0-10 scale.
+fn build_effort(pair: Pair<'_, Rule>) -> Built<Effort> {
+    let effort = effort_scale(&pair)?;
+    let keyword = pair
+        .into_inner()
+        .find(|part| part.as_rule() == Rule::kw_rpe);
+    if let Some(keyword) = keyword.filter(|k| k.as_str() != "rpe") {
+        return Err(span_error(
+            &keyword,
+            format!("write the effort in lowercase, as \"{effort}\""),
+        ));
+    }
+    Ok(effort)
+}
+
+/// The numbers of an `effort`, checked against the scale; the keyword's case aside.
+fn effort_scale(pair: &Pair<'_, Rule>) -> Built<Effort> {
+    let numbers: Vec<Pair<'_, Rule>> = pair
+        .clone()
+        .into_inner()
+        .filter(|part| part.as_rule() == Rule::rpe_value)
+        .flat_map(Pair::into_inner)
+        .filter(|number| number.as_rule() == Rule::number)
+        .collect();
+    let mut scale = Vec::new();
+    for number in &numbers {
+        let value = whole_number(number, "an effort on the rpe scale")
+            .ok()
+            .filter(|value| *value <= u64::from(Effort::MAX))
+            .ok_or_else(|| {
+                span_error(
+                    number,
+                    format!(
+                        "an effort (rpe) is a whole number from 0 to {}, not {}",
+                        Effort::MAX,
+                        number.as_str()
+                    ),
+                )
+            })?;
+        scale.push(u8::try_from(value).unwrap_or(Effort::MAX));
+    }
+    let effort = match scale.as_slice() {
+        [exact] => Effort {
+            lo: *exact,
+            hi: *exact,
+        },
+        [lo, hi] => Effort { lo: *lo, hi: *hi },
+        _ => return Err(span_error(pair, "internal error: expected an effort here")),
+    };
+    if effort.lo > effort.hi {
+        return Err(span_error(
+            pair,
+            format!(
+                "effort range is inverted: rpe {} is more than {}",
+                effort.lo, effort.hi
+            ),
+        ));
+    }
+    Ok(effort)
 }
 
 fn build_activity(pair: Pair<'_, Rule>) -> Built<Activity> {
@@ -563,6 +644,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::i_comfortable
         | Rule::i_tempo
         | Rule::i_pain_free => "an intensity word",
+        Rule::effort | Rule::kw_rpe => "an effort such as rpe 3",
+        Rule::rpe_value => "an effort from 0 to 10, such as 3 or 3-5",
         Rule::EOI => "the end of the text",
         Rule::off
         | Rule::ws
@@ -610,6 +693,14 @@ fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
         );
     }
 
+    if has(Rule::number) && ends_with_word(input, pos, "rpe") {
+        return DoseError::new(
+            pos,
+            token_end,
+            "expected an effort from 0 to 10 after \"rpe\", such as rpe 3 or rpe 3-5",
+        );
+    }
+
     if let Some(digits) = token
         .strip_prefix('.')
         .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
@@ -632,6 +723,16 @@ fn translate(input: &str, noun: &str, error: PestError<Rule>) -> DoseError {
                 format!(
                     "expected \",\" or \"then\" before \"{}\"",
                     activity_word(token, &activity)
+                ),
+            );
+        }
+        if is_word(token) && effort_before(input, pos) {
+            return DoseError::new(
+                pos,
+                token_end,
+                format!(
+                    "the effort comes last in an item: put \"{}\" before \"rpe\"",
+                    token.to_ascii_lowercase()
                 ),
             );
         }
@@ -754,6 +855,28 @@ fn number_before(input: &str, pos: usize) -> Option<&str> {
     } else {
         None
     }
+}
+
+/// Whether an effort (`rpe 3`, `rpe 3-5`) ends just before `pos`, spaces aside.
+fn effort_before(input: &str, pos: usize) -> bool {
+    let Some(before) = input.get(..pos) else {
+        return false;
+    };
+    let head = before
+        .trim_end()
+        .trim_end_matches(|c: char| c.is_ascii_digit() || matches!(c, '-' | ' ' | '.'));
+    head.len() < before.trim_end().len() && ends_with_word(head, head.len(), "rpe")
+}
+
+/// Whether the text before `pos`, spaces aside, ends with the whole word `word` in any case.
+fn ends_with_word(input: &str, pos: usize, word: &str) -> bool {
+    let Some(before) = input.get(..pos) else {
+        return false;
+    };
+    let lower = before.trim_end().to_ascii_lowercase();
+    lower
+        .strip_suffix(word)
+        .is_some_and(|rest| rest.is_empty() || rest.ends_with(char::is_whitespace))
 }
 
 /// Whether the word `repeat` stands just before the number `number` that ends before `pos`.

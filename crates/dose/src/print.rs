@@ -3,12 +3,14 @@
 //! The canonical text is lowercase, uses the short units (`s`, `min`, `h`, `d`, `wk`,
 //! `m`, `km`, `mi`), writes numbers without trailing zeros (`0.1`, `2.5`, `20`), puts
 //! a unit straight after its number (`20min`), one space between words, `, ` between
-//! items, `; repeat ` before a repeat and ` then ` between segments.
+//! items, `; repeat ` before a repeat and ` then ` between segments. An item is written
+//! activity, load, intensity words, then its effort (`run 3min easy rpe 3-4`).
 
 use std::fmt::{self, Display, Formatter, Write as _};
 
 use crate::value::{
-    Activity, Amount, Dimension, Dose, Intensity, Item, Load, Milli, Range, Repeat, Segment, Unit,
+    Activity, Amount, Dimension, Dose, Effort, Intensity, Item, Load, Milli, Range, Repeat,
+    Segment, Unit,
 };
 
 /// Writes thousandths as a plain decimal number: `2500` is `2.5`, `100` is `0.1`, `20000` is `20`.
@@ -81,6 +83,9 @@ impl Display for Item {
         for intensity in &self.intensity {
             write!(f, " {intensity}")?;
         }
+        if let Some(effort) = &self.effort {
+            write!(f, " {effort}")?;
+        }
         Ok(())
     }
 }
@@ -103,6 +108,16 @@ impl Display for Activity {
 impl Display for Intensity {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl Display for Effort {
+    fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
+        if self.lo == self.hi {
+            write!(f, "rpe {}", self.lo)
+        } else {
+            write!(f, "rpe {}-{}", self.lo, self.hi)
+        }
     }
 }
 

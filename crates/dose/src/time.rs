@@ -13,14 +13,19 @@
 //!   items at their longest and the others at their shortest. Full passes are counted
 //!   arithmetically, only the last partial pass is walked item by item. If a pass would
 //!   take no time at all, the segment adds nothing (there is nothing to share the total).
-//! * `; repeat TOTAL` with a distance: the time cannot be known, so the segment counts as
-//!   a single pass.
+//! * `; repeat TOTAL` with a distance: how many passes fit depends on the pace, so when
+//!   a matching item is in the segment the time cannot be known and the whole result is
+//!   `None` (never one pass counted as if it were the session: see
+//!   `repeat_to_a_distance_counted_one_pass_as_the_running_time`).
 //! * [`Dose::distance_in`] counts distance by the same rules, with distances in place of
 //!   times: `walk 0.1mi, jog 0.2mi; repeat 2mi` jogs 1.3 miles, and a repeat to a total
-//!   time counts one pass.
+//!   time counts one pass. A segment repeated to a distance whose matching items have no
+//!   distance of their own (`walk 2min, run 3min; repeat 1mi`) counts its whole total,
+//!   since the split between the items is not known.
 //! * The result is `Some((0, 0))` when no item matches (including `off`), `None` when
-//!   items match but none of them has a time, and otherwise the bounds. Sums saturate
-//!   at `u64::MAX` milliseconds instead of overflowing.
+//!   items match but none of them has a time (or the time cannot be known, as above),
+//!   and otherwise the bounds. Sums saturate at `u64::MAX` milliseconds instead of
+//!   overflowing.
 
 use crate::value::{Activity, Amount, Dimension, Dose, Item, Load, Milli, Repeat, Segment, Unit};
 
@@ -152,27 +157,35 @@ fn measure_in(
     dimension: Dimension,
 ) -> Option<(u64, u64)> {
     let mut any_match = false;
-    let mut any_timed_match = false;
-    for item in dose.items() {
-        if pred(&item.activity) {
+    let mut any_measured_match = false;
+    for segment in dose.segments() {
+        let matching = segment.items.iter().filter(|item| pred(&item.activity));
+        for item in matching {
             any_match = true;
-            any_timed_match |= item_measure(item, dimension).is_some();
+            any_measured_match |= item_measure(item, dimension).is_some()
+                || (dimension == Dimension::Distance && total_in(segment, dimension).is_some());
         }
     }
     if !any_match {
         return Some((0, 0));
     }
-    if !any_timed_match {
+    if !any_measured_match {
         return None;
     }
-    let (lo, hi) = dose
-        .segments()
-        .iter()
-        .map(|segment| segment_bounds(segment, pred, dimension))
-        .fold((0u128, 0u128), |(lo, hi), (segment_lo, segment_hi)| {
-            (lo.saturating_add(segment_lo), hi.saturating_add(segment_hi))
-        });
-    Some((saturate(lo), saturate(hi)))
+    let mut bounds = (0u128, 0u128);
+    for segment in dose.segments() {
+        let (lo, hi) = segment_bounds(segment, pred, dimension)?;
+        bounds = (bounds.0.saturating_add(lo), bounds.1.saturating_add(hi));
+    }
+    Some((saturate(bounds.0), saturate(bounds.1)))
+}
+
+/// The bounds of the segment's repeat total, if it repeats to a total of `dimension`.
+fn total_in(segment: &Segment, dimension: Dimension) -> Option<(u128, u128)> {
+    match &segment.repeat {
+        Some(Repeat::ToTotal(total)) => total.measure(dimension),
+        _ => None,
+    }
 }
 
 /// One item's part in the count: whether it matches, and its shortest and longest time.
@@ -182,23 +195,26 @@ struct Part {
     hi: u128,
 }
 
+/// A segment's part of the count; `None` when it cannot be known (see the module
+/// documentation): matching items repeated to a total of the other dimension.
 fn segment_bounds(
     segment: &Segment,
     pred: &dyn Fn(&Activity) -> bool,
     dimension: Dimension,
-) -> (u128, u128) {
+) -> Option<(u128, u128)> {
+    let mut any_measured_match = false;
     let parts: Vec<Part> = segment
         .items
         .iter()
         .map(|item| {
-            let (lo, hi) = item_measure(item, dimension).unwrap_or((0, 0));
-            Part {
-                matches: pred(&item.activity),
-                lo,
-                hi,
-            }
+            let measured = item_measure(item, dimension);
+            let matches = pred(&item.activity);
+            any_measured_match |= matches && measured.is_some();
+            let (lo, hi) = measured.unwrap_or((0, 0));
+            Part { matches, lo, hi }
         })
         .collect();
+    let any_match = parts.iter().any(|part| part.matches);
     let once = || {
         parts
             .iter()
@@ -207,7 +223,7 @@ fn segment_bounds(
                 (lo.saturating_add(part.lo), hi.saturating_add(part.hi))
             })
     };
-    match &segment.repeat {
+    Some(match &segment.repeat {
         None => once(),
         Some(Repeat::Times(times)) => {
             let (lo, hi) = once();
@@ -215,6 +231,11 @@ fn segment_bounds(
             (lo.saturating_mul(times), hi.saturating_mul(times))
         }
         Some(Repeat::ToTotal(total)) => match total.measure(dimension) {
+            // Timed matching items repeated to a distance: the whole distance, since the
+            // share of the other items is not known.
+            Some(total) if dimension == Dimension::Distance && any_match && !any_measured_match => {
+                total
+            }
             Some((total_lo, total_hi)) => {
                 // Least matching time: matching items short, the others long.
                 let least: Vec<(bool, u128)> = parts
@@ -231,9 +252,13 @@ fn segment_bounds(
                     matching_until(total_hi, &most),
                 )
             }
+            // A time cannot be followed through a distance: how many passes fit depends
+            // on the pace. Matching items there make the whole count unknown.
+            None if any_match && dimension == Dimension::Time => return None,
+            // A distance repeated to a time counts one pass (documented as such).
             None => once(),
         },
-    }
+    })
 }
 
 /// Time spent in matching items when the items (matching flag, duration) are done in
@@ -330,10 +355,43 @@ mod tests {
         assert_eq!(running("walk 2min, jog 0.1mi; repeat 20min"), None);
         // An untimed running item beside a timed one counts as zero.
         assert_eq!(running("run 20min, jog 2mi"), Some((20 * MIN, 20 * MIN)));
-        // A repeat to a distance counts one pass.
+    }
+
+    /// Regression: `walk 2min, run 3min; repeat 1mi` counted one pass (3 running minutes)
+    /// as the session's running time, so weeks and comparisons showed wrong minutes.
+    #[test]
+    fn repeat_to_a_distance_counted_one_pass_as_the_running_time() {
+        assert_eq!(running("walk 2min, run 3min; repeat 1mi"), None);
+        assert_eq!(running("walk 2min, run 3min rpe 3-4; repeat 1mi"), None);
+        // Also beside a timed segment: part of the running cannot be timed.
         assert_eq!(
-            running("walk 1min, run 2min; repeat 2mi"),
-            Some((2 * MIN, 2 * MIN))
+            running("run 10min then walk 1min, run 2min; repeat 2mi"),
+            None
+        );
+        // Without running in the segment, the repeat to a distance does not matter.
+        assert_eq!(
+            running("walk 0.5mi; repeat 2mi then run 10min"),
+            Some((10 * MIN, 10 * MIN))
+        );
+    }
+
+    #[test]
+    fn a_repeat_to_a_distance_with_timed_running_covers_its_total() {
+        let miles = |text: &str| {
+            Dose::parse(text)
+                .unwrap()
+                .distance_in(Activity::is_running)
+                .map(|(lo, hi)| (lo / 1000, hi / 1000))
+        };
+        assert_eq!(miles("walk 2min, run 3min; repeat 1mi"), Some((1609, 1609)));
+        assert_eq!(
+            miles("walk 2min, run 3min; repeat 1-2mi"),
+            Some((1609, 3218))
+        );
+        // Running items with distances share the total as before.
+        assert_eq!(
+            miles("walk 2min, jog 0.1mi; repeat 1mi"),
+            Some((1609, 1609))
         );
     }
 
@@ -403,6 +461,7 @@ mod tests {
                     each: Amount::new(crate::Range::Exact(u64::MAX), Unit::Weeks),
                 }),
                 intensity: Vec::new(),
+                effort: None,
             }],
             repeat: Some(Repeat::Times(u32::MAX)),
         }]);

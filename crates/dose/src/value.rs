@@ -57,6 +57,20 @@ pub struct Item {
     pub load: Option<Load>,
     /// How hard, in the order written.
     pub intensity: Vec<Intensity>,
+    /// How hard it should feel on the 0-10 scale of perceived exertion (`rpe 3-4`), if said.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effort: Option<Effort>,
+}
+
+/// An effort on the 0-10 scale of rated perceived exertion: `rpe 3` or `rpe 3-5`.
+///
+/// A parsed effort has whole numbers with `lo <= hi <= 10`; `rpe 3` has `lo == hi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct Effort {
+    /// The lower end of the scale range.
+    pub lo: u8,
+    /// The upper end of the scale range.
+    pub hi: u8,
 }
 
 /// How much of an activity.
@@ -294,6 +308,11 @@ impl Intensity {
             Intensity::PainFree => "pain-free",
         }
     }
+}
+
+impl Effort {
+    /// The top of the scale: 10 is maximal effort.
+    pub const MAX: u8 = 10;
 }
 
 impl Range {

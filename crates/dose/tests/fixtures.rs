@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rehab_dose::{Activity, Amount, Dose, DoseError, Item, Load, Range, Repeat};
+use rehab_dose::{Activity, Amount, Dimension, Dose, DoseError, Item, Load, Range, Repeat};
 
 const FIXTURES: &str = "../../../tests/fixtures/dose";
 
@@ -62,6 +62,9 @@ fn item_outline(out: &mut String, item: &Item) {
     if !item.intensity.is_empty() {
         writeln!(out, "      intensity: {:?}", item.intensity).unwrap();
     }
+    if let Some(effort) = &item.effort {
+        writeln!(out, "      effort: rpe {} to {}", effort.lo, effort.hi).unwrap();
+    }
 }
 
 /// An indented outline of the typed value.
@@ -102,8 +105,12 @@ fn duration(ms: u64) -> String {
     }
 }
 
-fn bounds(value: Option<(u64, u64)>) -> String {
+fn bounds(value: Option<(u64, u64)>, dose: &Dose) -> String {
+    let to_a_distance = dose.segments().iter().any(|segment| {
+        matches!(&segment.repeat, Some(Repeat::ToTotal(total)) if total.dimension() == Dimension::Distance)
+    });
     match value {
+        None if to_a_distance => "unknown (repeated to a distance)".to_owned(),
         None => "unknown (no time amounts)".to_owned(),
         Some((lo, hi)) if lo == hi => duration(lo),
         Some((lo, hi)) => format!("{} to {}", duration(lo), duration(hi)),
@@ -133,9 +140,9 @@ fn valid_doses() {
         );
         let snapshot = format!(
             "{comment}\ninput:          {input}\ncanonical:      {canonical}\nrunning:        {}\ncross-training: {}\nall activities: {}\n\n{}",
-            bounds(dose.time_in(Activity::is_running)),
-            bounds(dose.time_in(Activity::is_cross_training)),
-            bounds(dose.time_in(|_| true)),
+            bounds(dose.time_in(Activity::is_running), &dose),
+            bounds(dose.time_in(Activity::is_cross_training), &dose),
+            bounds(dose.time_in(|_| true), &dose),
             outline(&dose),
         );
         insta::assert_snapshot!(snapshot);

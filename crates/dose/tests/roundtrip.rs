@@ -2,7 +2,8 @@
 
 use proptest::prelude::*;
 use rehab_dose::{
-    Activity, Amount, Dose, Intensity, Item, Load, MAX_NUMBER, Milli, Range, Repeat, Segment, Unit,
+    Activity, Amount, Dose, Effort, Intensity, Item, Load, MAX_NUMBER, Milli, Range, Repeat,
+    Segment, Unit,
 };
 
 const MAX_MILLI: Milli = MAX_NUMBER * 1000;
@@ -96,12 +97,22 @@ fn item() -> impl Strategy<Value = Item> {
         activity(),
         prop::option::of(load()),
         prop::collection::vec(prop::sample::select(Intensity::ALL.to_vec()), 0..3),
+        prop::option::of(effort()),
     )
-        .prop_map(|(activity, load, intensity)| Item {
+        .prop_map(|(activity, load, intensity, effort)| Item {
             activity,
             load,
             intensity,
+            effort,
         })
+}
+
+/// An effort on the 0-10 scale: one number or a range with `lo <= hi`.
+fn effort() -> impl Strategy<Value = Effort> {
+    (0..=Effort::MAX, 0..=Effort::MAX).prop_map(|(a, b)| Effort {
+        lo: a.min(b),
+        hi: a.max(b),
+    })
 }
 
 fn repeat() -> impl Strategy<Value = Repeat> {
@@ -245,6 +256,10 @@ const LOOSE: &[(&str, &str)] = &[
     ("walk 1min;repeat20min", "walk 1min; repeat 20min"),
     ("walk 5min\tthen\trun 1min", "walk 5min then run 1min"),
     ("walk 5min\nthen run 1min\n", "walk 5min then run 1min"),
+    ("run 3min rpe3", "run 3min rpe 3"),
+    ("run 3min rpe 3 - 4", "run 3min rpe 3-4"),
+    ("run 3min rpe 4-4", "run 3min rpe 4"),
+    ("Run 3 Mins Easy rpe 03", "run 3min easy rpe 3"),
 ];
 
 #[test]

@@ -220,6 +220,13 @@ impl Part {
     pub fn runs(&self) -> bool {
         self.running_ms.is_some_and(|(_, hi)| hi > 0) || self.running_mm.is_some()
     }
+
+    /// Whether the time the part spends running is known: it runs by time only, or does
+    /// not run. Running given by distance, or repeated to a distance, takes a time that
+    /// depends on the patient's pace.
+    pub fn running_time_known(&self) -> bool {
+        !self.runs() || (self.running_ms.is_some() && self.running_mm.is_none())
+    }
 }
 
 /// One kind of activity on a day, with its dose in canonical notation.
@@ -486,11 +493,21 @@ pub struct WeekSummary {
     pub levels: Option<LevelSpan>,
     pub start: Date,
     pub end: Date,
-    /// Minutes of running and jogging in the week, at the low and high ends of the doses.
-    pub run_minutes: MinuteRange,
-    /// Distance run or jogged in the week, when the doses give distances.
+    /// Minutes of running and jogging in the week, at the low and high ends of the doses;
+    /// `None` (JSON `null`) when a running dose of the week gives its running by distance
+    /// (`jog 2mi`, `walk 2min, run 3min; repeat 1mi`), whose time depends on the pace.
+    /// Then the week's timed sessions are not counted either, so no partial sum reads as
+    /// the week's minutes; `run_distance` gives the distance instead.
+    pub run_minutes: Option<MinuteRange>,
+    /// Distance run or jogged in the week, when the doses give distances: the distance
+    /// of the running items, or the whole total of a run/walk sequence repeated to a
+    /// distance (walking breaks included). Timed sessions add no distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run_distance: Option<DistanceRange>,
+    /// Timed running sessions of a week whose minutes are unknown: `run_distance` leaves
+    /// them out, so renderers say so rather than show the distance as the week's running.
+    #[serde(skip)]
+    pub timed_runs_left_out: u32,
     pub sessions: u32,
     pub cross_days: u32,
     pub strength_days: u32,

@@ -357,18 +357,22 @@ pub fn evaluate(plan: &Plan, expect: &ExpectKind) -> Result<(), String> {
         ExpectKind::RunningRiseAtMost(limit) => {
             for pair in plan.weeks.windows(2) {
                 let [a, b] = pair else { continue };
-                let rise = b.run_minutes.max - a.run_minutes.max;
+                // A week of unknown minutes (running by distance) has no rise to compare.
+                let (Some(a_minutes), Some(b_minutes)) = (a.run_minutes, b.run_minutes) else {
+                    continue;
+                };
+                let rise = b_minutes.max - a_minutes.max;
                 if rise > *limit {
                     return Err(format!(
                         "running rises by {rise} min from the week of {} ({} week {}, {} min) to the week of {} ({} week {}, {} min), more than {limit}",
                         a.start,
                         a.phase,
                         a.week,
-                        a.run_minutes.max,
+                        a_minutes.max,
                         b.start,
                         b.phase,
                         b.week,
-                        b.run_minutes.max
+                        b_minutes.max
                     ));
                 }
             }

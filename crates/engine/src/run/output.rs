@@ -90,8 +90,9 @@ pub(super) fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
                 },
                 start: first.date,
                 end: last.date,
-                run_minutes: MinuteRange { min: 0.0, max: 0.0 },
+                run_minutes: None,
                 run_distance: None,
+                timed_runs_left_out: 0,
                 sessions: 0,
                 cross_days: 0,
                 strength_days: 0,
@@ -99,6 +100,8 @@ pub(super) fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
                 notes: week_notes(protocol, week),
             };
             let (mut lo, mut hi) = (0u64, 0u64);
+            let mut timed = true;
+            let mut timed_runs = 0u32;
             let mut dist: Option<(u64, u64, DistanceUnit)> = None;
             for day in week {
                 for p in &day.session.parts {
@@ -108,6 +111,8 @@ pub(super) fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
                         PartKind::Strength => summary.strength_days += 1,
                         PartKind::Off => summary.off_days += 1,
                     }
+                    timed &= p.running_time_known();
+                    timed_runs += u32::from(p.runs() && p.running_time_known());
                     if let Some((l, h)) = p.running_ms {
                         lo = lo.saturating_add(l);
                         hi = hi.saturating_add(h);
@@ -119,10 +124,15 @@ pub(super) fn summaries(protocol: &Protocol, days: &[Day]) -> Vec<WeekSummary> {
                     }
                 }
             }
-            summary.run_minutes = MinuteRange {
+            // One running session of unknown time makes the week's minutes unknown: a
+            // sum of the timed sessions alone would read as the week's total.
+            summary.run_minutes = timed.then(|| MinuteRange {
                 min: minutes(lo),
                 max: minutes(hi),
-            };
+            });
+            if summary.run_minutes.is_none() {
+                summary.timed_runs_left_out = timed_runs;
+            }
             summary.run_distance = dist.map(|(lo, hi, unit)| DistanceRange {
                 min: unit.from_mm(lo),
                 max: unit.from_mm(hi),
