@@ -505,3 +505,22 @@ fn lists_and_maps_a_rule_saw_were_printed_as_debug_dumps() {
         }
     }
 }
+
+/// Sessions reported while the plan still waits for a gate's evidence (the hop test was
+/// never recorded) are warned at the first such check-in, naming what is missing, by
+/// `run` and `check --patient` alike; the exit code stays 0.
+#[test]
+fn sessions_while_a_gate_waits_are_warned_at_the_entry() {
+    let patient = "tests/fixtures/other/sessions-while-waiting.yaml";
+    for args in [
+        ["run", "protocols/morra.yaml", "--patient", patient],
+        ["check", "protocols/morra.yaml", "--patient", patient],
+    ] {
+        let o = engine(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("warning[W051]"), "{err}");
+        assert!(err.contains("Single-leg hop test"), "{err}");
+        assert!(err.contains(&format!("{patient}:8:13")), "{err}");
+    }
+}
