@@ -136,3 +136,54 @@ fn level_protocols_are_compared_by_distance() {
     assert_eq!(v["first"]["first_running_day"], "2026-06-02");
     assert_eq!(v["second"]["first_running_day"], "2026-05-25");
 }
+
+/// The weekly table lines the plans up by calendar date unless asked otherwise: each
+/// plan's own week numbers set Morra's rest week 1 beside the other plan's first running
+/// week, ten weeks apart (the regression). By start, rows count days since each start.
+#[test]
+fn weekly_rows_are_calendar_weeks_unless_aligned_by_start() {
+    let row = |align: &str, words: &str| -> String {
+        let o = engine(&[
+            "compare",
+            "protocols/morra.yaml",
+            "protocols/couch-to-5k.yaml",
+            "--patient",
+            BOTH,
+            "--align",
+            align,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .find(|l| l.contains(words))
+            .unwrap_or_else(|| panic!("no row with {words}"))
+            .to_string()
+    };
+    // Both plans' first running weeks begin on 2026-11-10 in the calendar.
+    let by_date = row("date", "couch-to-5k week 1)");
+    assert!(by_date.starts_with("  2026-11-10"), "{by_date}");
+    assert!(by_date.contains("walk-jog week 1)"), "{by_date}");
+    // From each start, the first rows hold each plan's first week.
+    let by_start = row("start", "couch-to-5k week 1)");
+    assert!(by_start.starts_with("  1-7 "), "{by_start}");
+    assert!(by_start.contains("rest week 1)"), "{by_start}");
+
+    let o = engine(&[
+        "compare",
+        "protocols/morra.yaml",
+        "protocols/couch-to-5k.yaml",
+        "--patient",
+        BOTH,
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["align"], "date");
+    let rows = v["aligned_weeks"].as_array().expect("rows");
+    let shared = rows
+        .iter()
+        .find(|r| r["from"] == "2026-11-10")
+        .expect("a row from 2026-11-10");
+    assert_eq!(shared["first"][0]["phase"], "walk-jog");
+    assert_eq!(shared["second"][0]["week"], 1);
+}

@@ -54,6 +54,10 @@ pub struct CompareArgs {
     /// The seed of the simulation
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// How the weekly table lines the plans up: by calendar date, or by days since each
+    /// plan's own start
+    #[arg(long, value_enum, default_value_t = Align::Date)]
+    pub align: Align,
     /// Output format of the comparison
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -164,6 +168,14 @@ pub enum CheckFormat {
     Text,
     /// The same diagnostics as JSON, for tools
     Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Align {
+    /// Rows are calendar weeks, from the earlier plan's first day
+    Date,
+    /// Rows are weeks since each plan's own first day
+    Start,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use rehab_engine::RunConfig;
 use rehab_engine::load::LoadedProtocol;
-use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan};
+use rehab_engine::plan::{DistanceRange, OutcomeStatus, PartKind, Plan, WeekSummary};
 use rehab_engine::simulate::{Model, Summary};
 use rehab_syntax::escape::visible;
 use rehab_syntax::{Diagnostic, codes};
 use serde_json::{Value, json};
 
-use crate::args::{CompareArgs, ReportFormat};
+use crate::args::{Align, CompareArgs, ReportFormat};
 use crate::load::Session;
 use crate::simulate::{Population, population};
 
@@ -285,44 +285,53 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
         }
     }
 
+    let (title, label) = match a.align {
+        Align::Date => ("calendar weeks, from the earlier start", "from"),
+        Align::Start => ("weeks since each plan's start", "days"),
+    };
     let _ = writeln!(
         out,
-        "\nWeekly running, minutes or distance (plan weeks, counting repeats)"
+        "\nWeekly running, minutes or distance ({title}; each plan's own phase and week)"
     );
-    let cell = |p: &Plan, i: usize| {
-        p.weeks.get(i).map_or(String::new(), |w| {
-            format!(
-                "{} ({} week {})",
-                running_words(
-                    w.run_minutes.map(|m| (m.min, m.max)),
-                    w.run_distance,
-                    w.timed_runs_left_out > 0
-                ),
-                w.phase,
-                w.week
-            )
-        })
+    let cell = |weeks: &[&WeekSummary]| {
+        weeks
+            .iter()
+            .map(|w| {
+                format!(
+                    "{} ({} week {})",
+                    running_words(
+                        w.run_minutes.map(|m| (m.min, m.max)),
+                        w.run_distance,
+                        w.timed_runs_left_out > 0
+                    ),
+                    w.phase,
+                    w.week
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     };
-    let weeks = x.plan.weeks.len().max(y.plan.weeks.len());
-    let width = (0..weeks)
-        .map(|i| cell(&x.plan, i).chars().count())
+    let rows = aligned(&x.plan, &y.plan, a.align);
+    let width = rows
+        .iter()
+        .map(|r| cell(&r.first).chars().count())
         .chain([x.protocol.id().chars().count()])
         .max()
         .unwrap_or(0)
         + 2;
     let _ = writeln!(
         out,
-        "  {:<6} {:<width$}{}",
-        "week",
-        x.protocol.id(),
-        y.protocol.id()
+        "  {:<12} {:<width$}{}",
+        label,
+        visible(x.protocol.id()),
+        visible(y.protocol.id())
     );
-    for i in 0..weeks {
+    for row in &rows {
         let line = format!(
-            "  {:<6} {:<width$}{}",
-            i + 1,
-            cell(&x.plan, i),
-            cell(&y.plan, i)
+            "  {:<12} {:<width$}{}",
+            row.label,
+            cell(&row.first),
+            cell(&row.second)
         );
         let _ = writeln!(out, "{}", line.trim_end());
     }
@@ -393,6 +402,56 @@ fn text(x: &Side, y: &Side, a: &CompareArgs) -> String {
     out
 }
 
+/// One row of the weekly table: the plan weeks of each plan that begin in it.
+struct Row<'p> {
+    label: String,
+    from: Option<Date>,
+    first: Vec<&'p WeekSummary>,
+    second: Vec<&'p WeekSummary>,
+}
+
+/// The weeks of both plans in rows of seven days: from the earlier plan's first day (by
+/// date), or from each plan's own first day (by start). A plan week belongs to the row
+/// its first day falls in; rows where neither plan has a week beginning are kept, so
+/// the calendar reads evenly.
+fn aligned<'p>(x: &'p Plan, y: &'p Plan, align: Align) -> Vec<Row<'p>> {
+    let common = x.start.min(y.start);
+    let base = |p: &Plan| match align {
+        Align::Date => common,
+        Align::Start => p.start,
+    };
+    let row_of = |p: &Plan, w: &WeekSummary| -> usize {
+        let days = (w.start - base(p)).get_days().max(0);
+        usize::try_from(days / 7).unwrap_or(0)
+    };
+    let count = [x, y]
+        .iter()
+        .flat_map(|p| p.weeks.iter().map(move |w| row_of(p, w) + 1))
+        .max()
+        .unwrap_or(0);
+    (0..count)
+        .map(|r| {
+            let from = match align {
+                Align::Date => common
+                    .checked_add(jiff::Span::new().days(7 * r as i64))
+                    .ok(),
+                Align::Start => None,
+            };
+            let label = match from {
+                Some(date) => date.to_string(),
+                None => format!("{}-{}", 7 * r + 1, 7 * r + 7),
+            };
+            let weeks = |p: &'p Plan| p.weeks.iter().filter(|w| row_of(p, w) == r).collect();
+            Row {
+                label,
+                from,
+                first: weeks(x),
+                second: weeks(y),
+            }
+        })
+        .collect()
+}
+
 fn side_json(side: &Side) -> Value {
     let plan = &side.plan;
     let total = running_minutes(plan).map(|(lo, hi)| json!({ "min": lo, "max": hi }));
@@ -449,6 +508,26 @@ fn json(x: &Side, y: &Side, a: &CompareArgs) -> Value {
         "seed": a.simulate.map(|_| a.seed),
         "first": side_json(x),
         "second": side_json(y),
+        "align": match a.align {
+            Align::Date => "date",
+            Align::Start => "start",
+        },
+        "aligned_weeks": aligned(&x.plan, &y.plan, a.align)
+            .iter()
+            .map(|r| {
+                let weeks = |ws: &[&WeekSummary]| {
+                    ws.iter()
+                        .map(|w| json!({ "phase": w.phase, "week": w.week, "start": w.start.to_string() }))
+                        .collect::<Vec<_>>()
+                };
+                json!({
+                    "days": r.label,
+                    "from": r.from.map(|d| d.to_string()),
+                    "first": weeks(&r.first),
+                    "second": weeks(&r.second),
+                })
+            })
+            .collect::<Vec<_>>(),
         "decisions_only_in_first": only(&dx, &dy),
         "decisions_only_in_second": only(&dy, &dx),
     })
