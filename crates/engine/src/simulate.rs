@@ -113,25 +113,25 @@ impl Stream {
 struct Simulated<'m> {
     model: &'m Model,
     stream: Stream,
-    /// Pain carried to the next day's report.
-    carry: Option<i64>,
 }
 
 impl Responder for Simulated<'_> {
     fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind> {
-        let carried = self.carry.take();
         if !day.session && !day.cross {
             return Vec::new();
         }
         if self.stream.chance(self.model.skip_chance) {
             return vec![EntryKind::CheckIn {
                 session: Some(SessionStatus::Skipped),
-                pain: [Some(0), Some(0), Some(0), carried],
+                pain: [Some(0), Some(0), Some(0), Some(0)],
                 // The model reports pain only; journal fields stay unreported.
                 fields: Vec::new(),
             }];
         }
-        let mut pain = [Some(0), Some(0), Some(0), carried];
+        // Pain the next day belongs to the session that caused it: a check-in's
+        // `next_day` is the morning after that check-in's own session, as patients
+        // write it. (It once went to the next check-in, so one episode was seen twice.)
+        let mut pain = [Some(0), Some(0), Some(0), Some(0)];
         let chance = if day.session {
             self.model.pain_chance
         } else {
@@ -147,7 +147,7 @@ impl Responder for Simulated<'_> {
             pain[1] = Some(during);
             pain[2] = Some(after);
             if self.stream.chance(self.model.next_day_chance) {
-                self.carry = Some(
+                pain[3] = Some(
                     self.stream
                         .between(self.model.pain_min, self.model.pain_max),
                 );
@@ -233,7 +233,6 @@ fn simulate_on(
     let mut patient = Simulated {
         model,
         stream: Stream::for_patient(seed, index),
-        carry: None,
     };
     let config = RunConfig {
         quiet: true,
@@ -378,4 +377,50 @@ pub fn simulate_many(
             course
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pains(entries: &[EntryKind]) -> [Option<i64>; 4] {
+        match entries {
+            [EntryKind::CheckIn { pain, .. }] => *pain,
+            other => panic!("one check-in expected, got {other:?}"),
+        }
+    }
+
+    /// Regression: a session's next-day pain was written into the next check-in, so one
+    /// episode was seen on two check-ins (and counted twice by rules that count them).
+    #[test]
+    fn next_day_pain_is_reported_with_the_session_that_caused_it() {
+        let model = Model {
+            pain_chance: 1.0,
+            cross_pain_chance: 0.0,
+            next_day_chance: 1.0,
+            skip_chance: 0.0,
+            ..Model::default()
+        };
+        let mut patient = Simulated {
+            model: &model,
+            stream: Stream::for_patient(1, 0),
+        };
+        let date = jiff::civil::date(2026, 11, 10);
+        let run = DayView {
+            date,
+            phase: "p",
+            session: true,
+            cross: false,
+        };
+        let cross = DayView {
+            session: false,
+            cross: true,
+            ..run
+        };
+        let first = pains(&patient.day(&run));
+        assert!(first[1].is_some_and(|p| p >= model.pain_min), "{first:?}");
+        assert!(first[3].is_some_and(|p| p >= model.pain_min), "{first:?}");
+        // The painless cross-training day after it reports no pain at any time.
+        assert_eq!(pains(&patient.day(&cross)), [Some(0); 4]);
+    }
 }
