@@ -524,3 +524,21 @@ fn sessions_while_a_gate_waits_are_warned_at_the_entry() {
         assert!(err.contains(&format!("{patient}:8:13")), "{err}");
     }
 }
+
+/// A session reported on a day the protocol's limits keep free (Delaware: never two days
+/// running) is warned at its entry, quoting the limit; the plan counts it.
+#[test]
+fn a_session_past_a_limit_is_warned_at_the_entry() {
+    let patient = "tests/fixtures/other/sessions-on-consecutive-days.yaml";
+    let o = engine(&[
+        "run",
+        "protocols/delaware-soreness.yaml",
+        "--patient",
+        patient,
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[W052]"), "{err}");
+    assert!(err.contains("never on consecutive days"), "{err}");
+    assert!(err.contains(&format!("{patient}:10:13")), "{err}");
+}

@@ -5,6 +5,8 @@
 use jiff::civil::Date;
 use rehab_syntax::codes;
 
+use rehab_syntax::protocol::LimitOf;
+
 use crate::plan::{Decider, Plan, Status, Verdict};
 
 /// One disagreement between the journal and the plan.
@@ -18,11 +20,36 @@ pub struct Disagreement {
 }
 
 /// Every disagreement between what the journal reports and what `plan` planned, in date
-/// order: so far, sessions reported while the plan still waits for a gate's evidence.
+/// order: sessions reported while the plan still waits for a gate's evidence, and
+/// sessions on days the protocol's limits keep free.
 pub fn disagreements(plan: &Plan) -> Vec<Disagreement> {
     let mut found = sessions_while_waiting(plan);
+    found.extend(sessions_past_a_limit(plan));
     found.sort_by_key(|d| d.date);
     found
+}
+
+/// A session reported on a day that a limit on sessions keeps free (say, never two
+/// days running): the plan counts it, but the protocol did not allow it.
+fn sessions_past_a_limit(plan: &Plan) -> Vec<Disagreement> {
+    plan.days
+        .iter()
+        .filter(|d| reports_a_session(d))
+        .filter_map(|d| {
+            let limit = d.decisions.iter().find(|x| {
+                x.by == Decider::Limit(LimitOf::Sessions) && x.action == Verdict::Off
+            })?;
+            Some(Disagreement {
+                date: d.date,
+                code: codes::SESSION_PAST_A_LIMIT,
+                message: format!(
+                    "the journal reports a session on {}, a day the protocol's limits keep free: {}",
+                    d.date,
+                    limit.reason.trim_end_matches('.')
+                ),
+            })
+        })
+        .collect()
 }
 
 /// Whether the day's check-in reports a session that was done, in whole or in part.

@@ -119,6 +119,10 @@ pub const ALL: &[(&str, &str)] = &[
         SESSIONS_WHILE_WAITING,
         "sessions are reported while the plan still waits for a gate's evidence the journal lacks",
     ),
+    (
+        SESSION_PAST_A_LIMIT,
+        "a session is reported on a day the protocol's limits on sessions keep free",
+    ),
 ];
 
 pub const YAML: &str = "E001";
@@ -156,4 +160,5 @@ pub const DEADLINE: &str = "E067";
 pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";
 pub const SESSIONS_WHILE_WAITING: &str = "W051";
+pub const SESSION_PAST_A_LIMIT: &str = "W052";
 pub const SCENARIO: &str = "E070";
