@@ -542,3 +542,24 @@ fn a_session_past_a_limit_is_warned_at_the_entry() {
     assert!(err.contains("never on consecutive days"), "{err}");
     assert!(err.contains(&format!("{patient}:10:13")), "{err}");
 }
+
+/// A session reported on a day the plan has off (complete rest) is warned at its entry;
+/// Morra's example patients, whose pre-run check-in once fell on the pattern's day off,
+/// draw no warning.
+#[test]
+fn a_session_on_a_day_off_is_warned_at_the_entry() {
+    let patient = "tests/fixtures/other/session-on-day-off.yaml";
+    let o = engine(&["run", "protocols/morra.yaml", "--patient", patient]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("warning[W053]"), "{err}");
+    assert!(err.contains(&format!("{patient}:6:13")), "{err}");
+    for entry in std::fs::read_dir("examples/patients")
+        .expect("examples")
+        .flatten()
+    {
+        let file = entry.path().display().to_string();
+        let o = engine(&["run", "protocols/morra.yaml", "--patient", &file]);
+        assert!(!stderr(&o).contains("warning["), "{file}: {}", stderr(&o));
+    }
+}

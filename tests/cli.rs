@@ -355,7 +355,7 @@ fn invalid_files_are_reported_with_places() {
     // come from the command line or a run and are tested where they arise.
     let elsewhere = [
         "E006", "E044", "E050", "E062", "E064", "E066", "E067", "E070", "W042", "W049", "W051",
-        "W052",
+        "W052", "W053",
     ];
     for (code, _) in rehab_syntax::codes::ALL {
         if !elsewhere.contains(code) {

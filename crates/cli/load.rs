@@ -124,7 +124,7 @@ impl Session {
     }
 
     /// Warnings about a patient's journal beside the plan it gave: entries outside the
-    /// plan (W049), and where the journal and the plan disagree (W051, W052), each at
+    /// plan (W049), and where the journal and the plan disagree (W051 to W053), each at
     /// its entry in the patient document read from `file` (shown as `shown`).
     pub fn journal_warnings(
         &mut self,

@@ -7,7 +7,7 @@ use rehab_syntax::codes;
 
 use rehab_syntax::protocol::LimitOf;
 
-use crate::plan::{Decider, Plan, Status, Verdict};
+use crate::plan::{Decider, PartKind, Plan, Status, Verdict};
 
 /// One disagreement between the journal and the plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,10 +20,11 @@ pub struct Disagreement {
 }
 
 /// Every disagreement between what the journal reports and what `plan` planned, in date
-/// order: sessions reported while the plan still waits for a gate's evidence, and
-/// sessions on days the protocol's limits keep free.
+/// order: sessions reported on days the plan has off, while the plan still waits for a
+/// gate's evidence, and on days the protocol's limits keep free.
 pub fn disagreements(plan: &Plan) -> Vec<Disagreement> {
-    let mut found = sessions_while_waiting(plan);
+    let mut found = sessions_on_days_off(plan);
+    found.extend(sessions_while_waiting(plan));
     found.extend(sessions_past_a_limit(plan));
     found.sort_by_key(|d| d.date);
     found
@@ -58,6 +59,29 @@ fn reports_a_session(day: &crate::plan::Day) -> bool {
         .as_ref()
         .and_then(|r| r.session)
         .is_some_and(|s| matches!(s, Status::Done | Status::Partial))
+}
+
+/// A check-in reporting a session on a day the plan has nothing to do: a day off in
+/// the week's pattern or a rest a rule gave. A limit's free day is reported apart.
+fn sessions_on_days_off(plan: &Plan) -> Vec<Disagreement> {
+    plan.days
+        .iter()
+        .filter(|d| d.session.parts.iter().all(|p| p.kind == PartKind::Off))
+        .filter(|d| reports_a_session(d))
+        .filter(|d| {
+            !d.decisions
+                .iter()
+                .any(|x| matches!(x.by, Decider::Limit(_)))
+        })
+        .map(|d| Disagreement {
+            date: d.date,
+            code: codes::SESSION_ON_DAY_OFF,
+            message: format!(
+                "the journal reports a session on {}, a day off in phase `{}` of the plan",
+                d.date, d.phase
+            ),
+        })
+        .collect()
 }
 
 /// Sessions reported after a gate began to wait for evidence the journal lacks, while

@@ -123,6 +123,10 @@ pub const ALL: &[(&str, &str)] = &[
         SESSION_PAST_A_LIMIT,
         "a session is reported on a day the protocol's limits on sessions keep free",
     ),
+    (
+        SESSION_ON_DAY_OFF,
+        "a session is reported on a day the plan has off",
+    ),
 ];
 
 pub const YAML: &str = "E001";
@@ -161,4 +165,5 @@ pub const NO_PATIENT: &str = "E044";
 pub const BAD_OPTION: &str = "E050";
 pub const SESSIONS_WHILE_WAITING: &str = "W051";
 pub const SESSION_PAST_A_LIMIT: &str = "W052";
+pub const SESSION_ON_DAY_OFF: &str = "W053";
 pub const SCENARIO: &str = "E070";
