@@ -731,3 +731,24 @@ fn a_repeat_to_a_distance_was_counted_as_one_round_of_minutes() {
         serde_json::to_string_pretty(&v["first"]).expect("json")
     );
 }
+
+/// Regression: a misspelt journal field was reported only after the file's type errors
+/// were fixed; `run` and `check --patient` report both at once.
+#[test]
+fn a_misspelt_journal_field_is_reported_with_type_errors() {
+    let patient = "tests/fixtures/other/misspelt-field-and-bad-pain.yaml";
+    for command in ["run", "check"] {
+        let o = engine(&[
+            command,
+            "protocols/delaware-soreness.yaml",
+            "--patient",
+            patient,
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("error[E004]"), "{err}");
+        assert!(err.contains("error[E047]"), "{err}");
+        assert!(err.contains("did you mean `more_swelling`?"), "{err}");
+        assert_eq!(err.matches("error[E047]").count(), 1, "{err}");
+    }
+}

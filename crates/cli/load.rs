@@ -73,6 +73,36 @@ impl Session {
             .ok()
     }
 
+    /// Reads and parses a patient file to check against `protocol`. When its structure
+    /// has mistakes, the journal fields it reports that the protocol does not declare
+    /// are reported with them (each place once), not only after they are fixed.
+    pub fn patient_doc_for(
+        &mut self,
+        path: &Path,
+        protocol: &Protocol,
+    ) -> Option<(PatientDoc, FileId)> {
+        let found = self.patient_doc(path);
+        if found.is_none() {
+            self.undeclared_fields(path, protocol);
+        }
+        found
+    }
+
+    /// The journal fields of the patient file read from `path` that `protocol` does not
+    /// declare, for a file that did not parse; skipped where a diagnostic already
+    /// points.
+    pub fn undeclared_fields(&mut self, path: &Path, protocol: &Protocol) {
+        let Some(file) = self.sources().find(&path.display().to_string()) else {
+            return;
+        };
+        let found = rehab_engine::undeclared_journal_fields(self.sources(), file, protocol);
+        for d in found {
+            if !self.diagnostics.iter().any(|seen| seen.span == d.span) {
+                self.diagnostics.push(d);
+            }
+        }
+    }
+
     /// The patient document a command runs: the file given with `--patient`, else the
     /// protocol's example patient (read from the protocol's own file); without either,
     /// an E044 diagnostic with `help` saying how to give one.
@@ -84,7 +114,7 @@ impl Session {
         help: &str,
     ) -> Option<(PatientDoc, FileId)> {
         match (path, example) {
-            (Some(path), _) => self.patient_doc(path),
+            (Some(path), _) => self.patient_doc_for(path, protocol),
             (None, Some(doc)) => Some((doc, protocol_file)),
             (None, None) => {
                 self.diagnostics.push(

@@ -131,8 +131,14 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
             if let Some(doc) = example {
                 patients.push((doc, file, shown.clone()));
             }
-            if let (Some((doc, patient_file)), Some(given)) = (&patient, &a.patient) {
-                patients.push((doc.clone(), *patient_file, given.display().to_string()));
+            match (&patient, &a.patient) {
+                (Some((doc, patient_file)), Some(given)) => {
+                    patients.push((doc.clone(), *patient_file, given.display().to_string()));
+                }
+                // A patient file that did not parse is still held up against each
+                // protocol's journal fields.
+                (None, Some(given)) => s.undeclared_fields(given, &protocol),
+                _ => {}
             }
             for (doc, file, doc_path) in &patients {
                 let Some(p) = s.patient(&protocol, doc, *file) else {

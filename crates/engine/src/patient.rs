@@ -379,6 +379,90 @@ fn check_journal(ctx: &mut Ctx, protocol: &Protocol, doc: &PatientDoc) -> Vec<En
     entries
 }
 
+/// A journal field `key` that `protocol` does not declare: E047 at the key, with the
+/// closest key or the fields there are.
+fn undeclared_field(ctx: &mut Ctx, protocol: &Protocol, key: &S<String>) {
+    let mut known: Vec<String> = JournalEntry::KEYS.iter().map(|k| k.to_string()).collect();
+    known.extend(protocol.journal_fields.iter().map(|f| f.id.clone()));
+    let declared: Vec<&str> = protocol
+        .journal_fields
+        .iter()
+        .map(|f| f.id.as_str())
+        .collect();
+    let help = match did_you_mean(&key.value, &known) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None if declared.is_empty() => format!(
+            "protocol `{}` declares no journal fields; an entry has: {}",
+            protocol.id,
+            JournalEntry::KEYS.join(", ")
+        ),
+        None => format!(
+            "protocol `{}` declares the journal fields: {}",
+            protocol.id,
+            declared.join(", ")
+        ),
+    };
+    ctx.push(
+        Diagnostic::error(
+            codes::JOURNAL_UNDECLARED,
+            format!(
+                "`{}` is not a journal field of protocol `{}`",
+                key.value, protocol.id
+            ),
+        )
+        .at(ctx.span(&key.referenced))
+        .with_help(help),
+    );
+}
+
+/// The journal fields a patient file's check-ins report that `protocol` does not
+/// declare, read from the file's plain tree. For a file whose structure has mistakes
+/// (so it cannot be checked as a patient): a misspelt field is reported together with
+/// them, not only once they are fixed.
+pub fn undeclared_journal_fields(
+    sources: &Sources,
+    file: FileId,
+    protocol: &Protocol,
+) -> Vec<Diagnostic> {
+    use rehab_syntax::structure::Kind;
+    let mut ctx = Ctx::new(sources, file);
+    let Ok(tree) = rehab_syntax::read_tree(sources, file) else {
+        return Vec::new();
+    };
+    let Kind::Map(top) = &tree.value else {
+        return Vec::new();
+    };
+    let entries = top
+        .iter()
+        .filter(|(k, _)| k.value == "journal")
+        .filter_map(|(_, v)| match &v.value {
+            Kind::Seq(items) => Some(items),
+            _ => None,
+        })
+        .flatten();
+    for entry in entries {
+        let Kind::Map(keys) = &entry.value else {
+            continue;
+        };
+        // Further keys belong to check-ins; on an assessment or event they are a
+        // different mistake, which the structural check reports.
+        if keys
+            .iter()
+            .any(|(k, _)| k.value == "assessment" || k.value == "event")
+        {
+            continue;
+        }
+        for (key, _) in keys {
+            let builtin = JournalEntry::KEYS.contains(&key.value.as_str());
+            let declared = protocol.journal_fields.iter().any(|f| f.id == key.value);
+            if !builtin && !declared {
+                undeclared_field(&mut ctx, protocol, key);
+            }
+        }
+    }
+    ctx.diagnostics
+}
+
 /// The journal fields a check-in reports: each declared by the protocol, of its type
 /// and within its bounds. `None` after reporting any that is not.
 fn journal_fields(
@@ -391,37 +475,7 @@ fn journal_fields(
     for (key, value) in &e.fields {
         let Some(decl) = protocol.journal_fields.iter().find(|f| f.id == key.value) else {
             ok = false;
-            let mut known: Vec<String> = JournalEntry::KEYS.iter().map(|k| k.to_string()).collect();
-            known.extend(protocol.journal_fields.iter().map(|f| f.id.clone()));
-            let declared: Vec<&str> = protocol
-                .journal_fields
-                .iter()
-                .map(|f| f.id.as_str())
-                .collect();
-            let help = match did_you_mean(&key.value, &known) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None if declared.is_empty() => format!(
-                    "protocol `{}` declares no journal fields; an entry has: {}",
-                    protocol.id,
-                    JournalEntry::KEYS.join(", ")
-                ),
-                None => format!(
-                    "protocol `{}` declares the journal fields: {}",
-                    protocol.id,
-                    declared.join(", ")
-                ),
-            };
-            ctx.push(
-                Diagnostic::error(
-                    codes::JOURNAL_UNDECLARED,
-                    format!(
-                        "`{}` is not a journal field of protocol `{}`",
-                        key.value, protocol.id
-                    ),
-                )
-                .at(ctx.span(&key.referenced))
-                .with_help(help),
-            );
+            undeclared_field(ctx, protocol, key);
             continue;
         };
         let answer = match (&value.value, decl.number) {

@@ -192,6 +192,12 @@ impl Sources {
     pub fn get(&self, id: FileId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)
     }
+
+    /// The file last read from `path`, if any.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        let index = self.files.iter().rposition(|f| f.path == path)?;
+        u32::try_from(index).ok().map(FileId)
+    }
 }
 
 #[cfg(test)]
