@@ -506,54 +506,67 @@ fn lists_and_maps_a_rule_saw_were_printed_as_debug_dumps() {
     }
 }
 
-/// Sessions reported while the plan still waits for a gate's evidence (the hop test was
-/// never recorded) are warned at the first such check-in, naming what is missing, by
-/// `run` and `check --patient` alike; the exit code stays 0.
-#[test]
-fn sessions_while_a_gate_waits_are_warned_at_the_entry() {
-    let patient = "tests/fixtures/other/sessions-while-waiting.yaml";
-    for args in [
-        ["run", "protocols/morra.yaml", "--patient", patient],
-        ["check", "protocols/morra.yaml", "--patient", patient],
-    ] {
-        let o = engine(&args);
-        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-        let err = stderr(&o);
-        assert!(err.contains("warning[W051]"), "{err}");
-        assert!(err.contains("Single-leg hop test"), "{err}");
-        assert!(err.contains(&format!("{patient}:8:13")), "{err}");
-    }
-}
-
-/// A session reported on a day the protocol's limits keep free (Delaware: never two days
-/// running) is warned at its entry, quoting the limit; the plan counts it.
-#[test]
-fn a_session_past_a_limit_is_warned_at_the_entry() {
-    let patient = "tests/fixtures/other/sessions-on-consecutive-days.yaml";
-    let o = engine(&[
-        "run",
-        "protocols/delaware-soreness.yaml",
-        "--patient",
-        patient,
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(err.contains("warning[W052]"), "{err}");
-    assert!(err.contains("never on consecutive days"), "{err}");
-    assert!(err.contains(&format!("{patient}:10:13")), "{err}");
-}
-
-/// A session reported on a day the plan has off (complete rest) is warned at its entry;
+/// Where the journal and the plan disagree, a warning names the disagreement at its
+/// journal entry and the exit code stays 0:
+/// - sessions reported while the plan still waits for a gate's evidence (the hop test
+///   was never recorded), by `run` and `check --patient` alike;
+/// - a session on a day the protocol's limits keep free (Delaware: never two days
+///   running), quoting the limit;
+/// - a session on a day the plan has off (complete rest).
+///
 /// Morra's example patients, whose pre-run check-in once fell on the pattern's day off,
 /// draw no warning.
 #[test]
-fn a_session_on_a_day_off_is_warned_at_the_entry() {
-    let patient = "tests/fixtures/other/session-on-day-off.yaml";
-    let o = engine(&["run", "protocols/morra.yaml", "--patient", patient]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(err.contains("warning[W053]"), "{err}");
-    assert!(err.contains(&format!("{patient}:6:13")), "{err}");
+fn journal_and_plan_disagreements_are_warned_at_the_entry() {
+    /// One disagreement: the protocol, the patient, the commands that show it, and
+    /// the warning's code, words and place.
+    struct Case {
+        protocol: &'static str,
+        patient: &'static str,
+        commands: &'static [&'static str],
+        code: &'static str,
+        words: &'static str,
+        place: &'static str,
+    }
+    let cases = [
+        Case {
+            protocol: "protocols/morra.yaml",
+            patient: "tests/fixtures/other/sessions-while-waiting.yaml",
+            commands: &["run", "check"],
+            code: "W051",
+            words: "Single-leg hop test",
+            place: "8:13",
+        },
+        Case {
+            protocol: "protocols/delaware-soreness.yaml",
+            patient: "tests/fixtures/other/sessions-on-consecutive-days.yaml",
+            commands: &["run"],
+            code: "W052",
+            words: "never on consecutive days",
+            place: "10:13",
+        },
+        Case {
+            protocol: "protocols/morra.yaml",
+            patient: "tests/fixtures/other/session-on-day-off.yaml",
+            commands: &["run"],
+            code: "W053",
+            words: "a day off",
+            place: "6:13",
+        },
+    ];
+    for case in &cases {
+        for command in case.commands {
+            let o = engine(&[command, case.protocol, "--patient", case.patient]);
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+            let err = stderr(&o);
+            assert!(err.contains(&format!("warning[{}]", case.code)), "{err}");
+            assert!(err.contains(case.words), "{err}");
+            assert!(
+                err.contains(&format!("{}:{}", case.patient, case.place)),
+                "{err}"
+            );
+        }
+    }
     for entry in std::fs::read_dir("examples/patients")
         .expect("examples")
         .flatten()

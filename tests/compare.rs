@@ -7,15 +7,23 @@ use serde_json::Value;
 
 const BOTH: &str = "examples/compare/runner.yaml";
 
-#[test]
-fn two_protocols_side_by_side_for_one_patient() {
-    let o = engine(&[
+/// `engine compare` of Morra's and the Couch to 5K protocols for the shared runner, with
+/// `extra` arguments.
+fn morra_and_couch(extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "compare",
         "protocols/morra.yaml",
         "protocols/couch-to-5k.yaml",
         "--patient",
         BOTH,
-    ]);
+    ];
+    args.extend(extra);
+    engine(&args)
+}
+
+#[test]
+fn two_protocols_side_by_side_for_one_patient() {
+    let o = morra_and_couch(&[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     let out = stdout(&o);
@@ -37,15 +45,7 @@ fn two_protocols_side_by_side_for_one_patient() {
 
 #[test]
 fn the_json_comparison_has_both_plans_in_numbers() {
-    let o = engine(&[
-        "compare",
-        "protocols/morra.yaml",
-        "protocols/couch-to-5k.yaml",
-        "--patient",
-        BOTH,
-        "--format",
-        "json",
-    ]);
+    let o = morra_and_couch(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["first"]["protocol"]["id"], "morra");
@@ -143,15 +143,7 @@ fn level_protocols_are_compared_by_distance() {
 #[test]
 fn weekly_rows_are_calendar_weeks_unless_aligned_by_start() {
     let row = |align: &str, words: &str| -> String {
-        let o = engine(&[
-            "compare",
-            "protocols/morra.yaml",
-            "protocols/couch-to-5k.yaml",
-            "--patient",
-            BOTH,
-            "--align",
-            align,
-        ]);
+        let o = morra_and_couch(&["--align", align]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         stdout(&o)
             .lines()
@@ -168,15 +160,7 @@ fn weekly_rows_are_calendar_weeks_unless_aligned_by_start() {
     assert!(by_start.starts_with("  1-7 "), "{by_start}");
     assert!(by_start.contains("rest week 1)"), "{by_start}");
 
-    let o = engine(&[
-        "compare",
-        "protocols/morra.yaml",
-        "protocols/couch-to-5k.yaml",
-        "--patient",
-        BOTH,
-        "--format",
-        "json",
-    ]);
+    let o = morra_and_couch(&["--format", "json"]);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
     assert_eq!(v["align"], "date");
     let rows = v["aligned_weeks"].as_array().expect("rows");

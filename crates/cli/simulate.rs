@@ -134,7 +134,7 @@ pub fn population(
                     let courses = simulate_many(protocol, base, model, run.seed, indices, || {
                         done.fetch_add(1, Ordering::Relaxed);
                     });
-                    Ok::<_, String>((t, courses))
+                    (t, courses)
                 })
             })
             .collect();
@@ -148,7 +148,7 @@ pub fn population(
         }
         for h in handles {
             match h.join() {
-                Ok(Ok((t, courses))) => {
+                Ok((t, courses)) => {
                     for (k, course) in courses.into_iter().enumerate() {
                         let index = t as usize + k * threads as usize;
                         if let Some(slot) = results.get_mut(index) {
@@ -156,7 +156,6 @@ pub fn population(
                         }
                     }
                 }
-                Ok(Err(e)) => worker_error = Some(e),
                 Err(_) => worker_error = Some("a worker stopped unexpectedly".to_string()),
             }
         }

@@ -62,11 +62,12 @@ impl Drop for Scratch {
     }
 }
 
-/// How long any one command may take before a hostile-input test calls it a hang.
-/// Generous, and not a measure of speed: every hostile input is stopped by a counted
-/// limit in a fraction of this on any machine (the real figures are in
-/// docs/performance.md); this only keeps a regression from hanging the suite.
-pub const HANG: Duration = Duration::from_secs(60);
+/// How long any one command may take before a hostile-input test calls it a hang: a
+/// watchdog, not a measure of speed. Every hostile input is stopped by a counted limit
+/// within about a second even in a debug build on a busy machine (the figures are in
+/// docs/performance.md), so no outcome depends on it; it only turns a regression that
+/// hangs into a failure instead of a stalled CI run.
+pub const HANG: Duration = Duration::from_secs(300);
 
 /// What a guarded run of the engine gave, and how long it took (reported, not judged).
 #[derive(Debug)]
