@@ -576,3 +576,41 @@ fn journal_and_plan_disagreements_are_warned_at_the_entry() {
         assert!(!stderr(&o).contains("warning["), "{file}: {}", stderr(&o));
     }
 }
+
+/// `rest 1, repeat` and `repeat`: the day's place in the week is done over on the next
+/// scheduled day, after any rest; a phase due to end on a date ends a day later.
+#[test]
+fn a_repeat_does_the_day_over_after_any_rest() {
+    let file = "tests/fixtures/valid/repeat.yaml";
+    let o = engine(&["run", file, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let place = |date: &str| {
+        let d = day(&p, date);
+        (d["week"].as_u64(), d["day"].as_u64(), d["status"].as_str())
+    };
+    // Pain on the week's second session (day 3): one rest day, then day 3 again.
+    assert_eq!(
+        decisions(day(&p, "2026-01-07"), "stop-rest-repeat")[0]["action"],
+        "rest 1, repeat"
+    );
+    assert_eq!(day(&p, "2026-01-08")["status"], "off");
+    assert_eq!(place("2026-01-09"), (Some(1), Some(3), Some("done")));
+    assert_eq!(
+        day(&p, "2026-01-09")["session"]["text"],
+        day(&p, "2026-01-07")["session"]["text"]
+    );
+    // A partial session on day 5 is done over the next day, without a rest.
+    assert_eq!(place("2026-01-11"), (Some(1), Some(5), Some("partial")));
+    assert_eq!(place("2026-01-12"), (Some(1), Some(5), Some("done")));
+    // Week 1 took ten days (a rest and two repeated days); week 2 follows it.
+    assert_eq!(place("2026-01-14"), (Some(1), Some(7), Some("off")));
+    assert_eq!(day(&p, "2026-01-15")["week"], 2);
+    // In the one-week `keep` phase the repeated day moves its end a day later.
+    assert_eq!(place("2026-01-31").1, Some(2));
+    assert_eq!(phase(&p, "keep")["end"], "2026-02-05");
+    assert_eq!(p["outcome"]["date"], "2026-02-05");
+    // Three weeks of 7 days, plus the rest day and the two days done over.
+    assert_eq!(phase(&p, "build")["end"], "2026-01-28");
+}

@@ -180,6 +180,9 @@ pub enum Action {
     Regress(u32),
     /// This many rest days from tomorrow; the schedule resumes where it stopped.
     Rest(u32),
+    /// Do the day over: tomorrow (or the day after a rest joined to it) takes the
+    /// day's place in the schedule again, so its session is repeated.
+    Repeat,
     /// Start this phase (an index into [`Protocol::phases`]) tomorrow.
     Goto(usize),
     /// Stop the plan and refer the patient to the treating clinician.
@@ -192,15 +195,16 @@ pub enum Action {
 impl Action {
     /// How conservative the action is: when several rules fire on one day, the highest
     /// rank wins. Referral beats going back a phase, which beats stepping back weeks
-    /// (more weeks first), which beats rest (more days first), which beats holding,
-    /// which beats going forward.
+    /// (more weeks first), which beats rest (more days first), which beats holding a
+    /// week, which beats repeating a day, which beats going forward.
     pub fn rank(&self, from_phase: usize) -> (u8, u32) {
         match *self {
-            Action::Refer => (6, 0),
-            Action::Goto(p) if p <= from_phase => (5, u32::try_from(from_phase - p).unwrap_or(0)),
-            Action::Regress(n) => (4, n),
-            Action::Rest(n) => (3, n),
-            Action::Hold => (2, 0),
+            Action::Refer => (7, 0),
+            Action::Goto(p) if p <= from_phase => (6, u32::try_from(from_phase - p).unwrap_or(0)),
+            Action::Regress(n) => (5, n),
+            Action::Rest(n) => (4, n),
+            Action::Hold => (3, 0),
+            Action::Repeat => (2, 0),
             Action::Advance => (1, 0),
             Action::Goto(_) | Action::Advise => (0, 0),
         }
@@ -214,6 +218,7 @@ impl Action {
             Action::Hold => A::Hold,
             Action::Regress(n) => A::Regress(n),
             Action::Rest(n) => A::Rest(n),
+            Action::Repeat => A::Repeat,
             Action::Goto(p) => A::Goto(
                 protocol
                     .phases

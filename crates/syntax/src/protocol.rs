@@ -497,8 +497,9 @@ pub struct RuleDoc {
     pub phases: Vec<S<String>>,
     /// A Rhai condition.
     pub when: S<String>,
-    /// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE`, `refer` or `advise`;
-    /// `rest N` may be joined to advance, hold or regress: `rest 2, regress 1`.
+    /// `advance`, `hold`, `regress N`, `rest N`, `repeat`, `goto PHASE`, `refer` or
+    /// `advise`; `rest N` may be joined to advance, hold, regress or repeat:
+    /// `rest 2, regress 1`, `rest 1, repeat`.
     pub action: S<String>,
     pub reason: String,
     pub source: S<String>,

@@ -119,10 +119,11 @@ fn narrowed_to(ctx: &mut Ctx, r: &doc::RuleDoc, names: &Names) -> Option<String>
 
 /// The words an action can start with, for suggesting the closest to a misspelt one.
 const ACTIONS: &[&str] = &[
-    "advance", "hold", "regress", "rest", "goto", "refer", "advise",
+    "advance", "hold", "regress", "rest", "repeat", "goto", "refer", "advise",
 ];
 
-/// One action, or `rest N` joined by a comma to one of advance, hold and regress.
+/// One action, or `rest N` joined by a comma to one of advance, hold, regress and
+/// repeat.
 fn parse_actions(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Vec<Action>> {
     let parts: Vec<&str> = text.value.split(',').map(str::trim).collect();
     let mut actions = Vec::new();
@@ -139,7 +140,7 @@ fn parse_actions(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Vec
     let others_fit = actions.iter().all(|a| {
         matches!(
             a,
-            Action::Rest(_) | Action::Advance | Action::Hold | Action::Regress(_)
+            Action::Rest(_) | Action::Advance | Action::Hold | Action::Regress(_) | Action::Repeat
         )
     });
     if actions.len() != 2 || rests != 1 || !others_fit {
@@ -150,7 +151,7 @@ fn parse_actions(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Vec
             )
             .at(ctx.span(&text.referenced))
             .with_help(
-                "a rule does one action, or `rest N` and one of advance, hold and regress: `rest 2, regress 1`",
+                "a rule does one action, or `rest N` and one of advance, hold, regress and repeat: `rest 2, regress 1`, `rest 1, repeat`",
             ),
         );
         return None;
@@ -160,7 +161,8 @@ fn parse_actions(ctx: &mut Ctx, text: &S<String>, phase_ids: &Ids) -> Option<Vec
     Some(actions)
 }
 
-/// `advance`, `hold`, `regress N`, `rest N`, `goto PHASE`, `refer` or `advise`.
+/// `advance`, `hold`, `regress N`, `rest N`, `repeat`, `goto PHASE`, `refer` or
+/// `advise`.
 fn parse_action(ctx: &mut Ctx, text: &S<String>, part: &str, phase_ids: &Ids) -> Option<Action> {
     let words: Vec<&str> = part.split_whitespace().collect();
     let count = |ctx: &mut Ctx, what: &str| -> Option<u32> {
@@ -206,6 +208,7 @@ fn parse_action(ctx: &mut Ctx, text: &S<String>, part: &str, phase_ids: &Ids) ->
         Some("hold") => single(ctx, Action::Hold, "hold"),
         Some("refer") => single(ctx, Action::Refer, "refer"),
         Some("advise") => single(ctx, Action::Advise, "advise"),
+        Some("repeat") => single(ctx, Action::Repeat, "repeat"),
         Some("regress") => count(ctx, "regress").map(Action::Regress),
         Some("rest") => count(ctx, "rest").map(Action::Rest),
         Some("goto") => {
@@ -230,7 +233,7 @@ fn parse_action(ctx: &mut Ctx, text: &S<String>, part: &str, phase_ids: &Ids) ->
             let mut d = Diagnostic::error(
                 codes::RULE,
                 format!(
-                    "unknown action `{word}`: expected advance, hold, regress N, rest N, goto PHASE, refer or advise"
+                    "unknown action `{word}`: expected advance, hold, regress N, rest N, repeat, goto PHASE, refer or advise"
                 ),
             )
             .at(ctx.span(&text.referenced));

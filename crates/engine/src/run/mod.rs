@@ -270,6 +270,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 slot: 0,
                 week_start: date,
                 hold: None,
+                repeat: false,
                 rest: Rest::default(),
                 failed: Vec::new(),
                 waiting: Vec::new(),

@@ -26,6 +26,9 @@ pub(super) struct Visit {
     pub(super) week_start: Date,
     /// The rule that asked to repeat this week, if any.
     pub(super) hold: Option<String>,
+    /// Set by a `repeat` rule: today's place in the week is not passed, so the next
+    /// scheduled day (after any rest) does it over.
+    pub(super) repeat: bool,
     pub(super) rest: Rest,
     /// For each gate that failed: the day it failed (evidence must be newer to retest).
     pub(super) failed: Vec<(usize, Date)>,

@@ -87,6 +87,10 @@ impl Runner<'_, '_> {
                     }
                     None
                 }
+                Action::Repeat => {
+                    Self::repeat(visit, today, &rule.id)?;
+                    None
+                }
                 Action::Regress(n) => self.regress(visit, n, today, &rule.id)?,
                 Action::Hold => {
                     // A level-by-level phase stays at its level unless it moves up, so
@@ -103,6 +107,26 @@ impl Runner<'_, '_> {
             }
         }
         Ok(None)
+    }
+
+    /// A rule has the day done over. A level-by-level phase needs nothing more: the
+    /// day a rule acted on does not count, so the next session is at the same level,
+    /// and its calendar weeks keep their places. Elsewhere the schedule stays on the
+    /// day's place in the week, and a phase due to end on a date ends a day later
+    /// (unless that date is fixed on the calendar).
+    fn repeat(visit: &mut Visit, today: Date, rule: &str) -> Result<(), Diagnostic> {
+        if matches!(visit.progress, Progress::Levels(_)) {
+            return Ok(());
+        }
+        visit.repeat = true;
+        let why =
+            format!("The day of {today} is done over on the next scheduled day (rule {rule}).");
+        if !visit.anchored && visit.progress.due().is_some() {
+            visit.extend(1, why)
+        } else {
+            visit.adjustments.push(why);
+            Ok(())
+        }
     }
 
     /// A rule steps the phase back `n` levels or weeks, or, for a phase due to end on a
@@ -186,6 +210,7 @@ impl Runner<'_, '_> {
         visit.slot = 0;
         visit.week_start = add_days(today, 1)?;
         visit.hold = None;
+        visit.repeat = false;
         self.seq += 1;
         Ok(())
     }
@@ -230,7 +255,8 @@ impl Runner<'_, '_> {
         // The weeks of a level-by-level phase are calendar weeks, and a rest day takes
         // its place in one; elsewhere a rest pauses the phase week, which resumes after it.
         let by_level = matches!(visit.progress, Progress::Levels(_));
-        if !resting || by_level {
+        let repeat = std::mem::take(&mut visit.repeat);
+        if (!resting || by_level) && !repeat {
             self.next_slot(visit, day, today)?;
         }
         let ends_today = visit.progress.ends(today, visit.week);
