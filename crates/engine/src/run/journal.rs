@@ -28,14 +28,14 @@ impl Runner<'_, '_> {
         let mut fired: Vec<(usize, Decision)> = Vec::new();
         for entry in &entries {
             if report(day, entry) {
-                fired.extend(self.fire(visit, today, Some(entry))?);
+                fired.extend(self.fire(visit, day, today, Some(entry))?);
             }
         }
         // Week-end rules run on the week's last day; a rest day is one only in a
         // level-by-level phase, whose weeks are calendar weeks.
         let on_week = !resting || matches!(visit.progress, Progress::Levels(_));
         if on_week && visit.slot == 6 && self.followed(today) {
-            fired.extend(self.fire(visit, today, None)?);
+            fired.extend(self.fire(visit, day, today, None)?);
         }
         let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
         if !fired.is_empty() {

@@ -7,6 +7,7 @@ impl Runner<'_, '_> {
     pub(super) fn fire(
         &self,
         visit: &Visit,
+        day: &Day,
         today: Date,
         entry: Option<&Entry>,
     ) -> Result<Vec<(usize, Decision)>, Diagnostic> {
@@ -42,7 +43,10 @@ impl Runner<'_, '_> {
             }
         }
         let keep = |v: &str| needed.as_ref().is_none_or(|names| names.contains(&v));
-        let vars = self.trigger_vars(visit, today, trigger, entry, &keep);
+        let mut vars = self.trigger_vars(visit, today, trigger, entry, &keep);
+        if trigger == Trigger::CheckIn && keep("planned") {
+            vars.set("planned", planned(day));
+        }
         let mut prepared = self.scripts.prepare(&vars);
         for (i, rule) in rules {
             self.scripts.take_seen();
@@ -271,4 +275,23 @@ pub(super) fn answer_vars(answers: &Answers) -> Vars {
         };
     }
     result
+}
+
+/// What the day holds, as a pattern writes it: `"session"`, `"cross+strength"`, or
+/// `"off"` for a day off or a rest day.
+fn planned(day: &Day) -> String {
+    let kinds: Vec<&str> = [
+        (PartKind::Session, "session"),
+        (PartKind::Cross, "cross"),
+        (PartKind::Strength, "strength"),
+    ]
+    .into_iter()
+    .filter(|(kind, _)| day.session.has(*kind))
+    .map(|(_, word)| word)
+    .collect();
+    if kinds.is_empty() {
+        "off".to_string()
+    } else {
+        kinds.join("+")
+    }
 }
