@@ -186,7 +186,12 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
             plural(w.cross_days, "day"),
             plural(w.off_days, "day")
         ));
-        let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        // Week 0 is the wait for the phase's requirements, before its first week.
+        if w.week == 0 {
+            let _ = writeln!(o, "### Waiting to begin\n\n{} to {}\n", w.start, w.end);
+        } else {
+            let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        }
         for n in &w.notes {
             for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
                 if let Some(text) = text {

@@ -219,6 +219,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             };
             let what = match d.status {
                 Status::Off => "rest day".to_string(),
+                Status::Waiting => "no sessions: waiting for the phase to begin".to_string(),
                 _ => day_text(d),
             };
             let _ = writeln!(
@@ -271,6 +272,16 @@ fn day_text(d: &Day) -> String {
 }
 
 fn week_line(w: &WeekSummary) -> String {
+    // Week 0 is the wait for the phase's requirements, before its first week.
+    if w.week == 0 {
+        let days = (w.end - w.start).get_days().unsigned_abs() + 1;
+        return format!(
+            "Waiting to begin ({} to {}), {}",
+            w.start,
+            w.end,
+            plural(days, "day")
+        );
+    }
     let mut parts = vec![format!("Week {} ({} to {})", w.week, w.start, w.end)];
     if let Some(l) = w.levels {
         let word = if l.first == l.last { "level" } else { "levels" };

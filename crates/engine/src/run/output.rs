@@ -204,7 +204,27 @@ pub(super) fn phase_plan(
     last: Date,
 ) -> PhasePlan {
     let phase = &protocol.phases[visit.phase];
-    let length = i64::from((last - visit.start).get_days()) + 1;
+    // A stay that waited for the phase's requirements began with the wait; one that
+    // never got further (a rule referred or moved the patient) is all wait.
+    let (start, waited, explanation) = match &visit.progress {
+        Progress::Awaiting(a) => {
+            let days = i64::from((last - visit.start).get_days()) + 1;
+            let waited = Waited {
+                start: visit.start,
+                end: last,
+                days: u32::try_from(days).unwrap_or(u32::MAX),
+                missing: a.missing.clone(),
+            };
+            let why = format!("not begun: {}", waited_words(&waited));
+            (visit.start, Some(waited), why.trim_end_matches('.').to_string())
+        }
+        _ => (
+            visit.waited.as_ref().map_or(visit.start, |w| w.start),
+            visit.waited,
+            visit.explanation,
+        ),
+    };
+    let length = i64::from((last - start).get_days()) + 1;
     let notes = |list: &[Note]| -> Vec<NoteOut> {
         list.iter()
             .filter(|n| n.applies_to(patient))
@@ -215,12 +235,13 @@ pub(super) fn phase_plan(
     PhasePlan {
         id: phase.id.clone(),
         title: phase.title.clone(),
-        start: visit.start,
+        start,
         end: last,
         days: u32::try_from(length).unwrap_or(u32::MAX),
-        length: visit.explanation,
+        length: explanation,
         length_source,
         adjustments: visit.adjustments,
+        waited,
         purpose: phase.purpose.clone(),
         source: phase.source.clone(),
         interpretation,
