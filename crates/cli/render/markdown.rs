@@ -91,6 +91,12 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
             ph.days
         );
     }
+    if !plan.requires.is_empty() {
+        let _ = writeln!(o, "\n**Before the first phase begins**\n");
+        for r in &plan.requires {
+            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
+        }
+    }
     for ph in &plan.phases {
         phase(&mut o, plan, ph, detail);
     }
@@ -146,6 +152,13 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
         let _ = writeln!(o, "**On entry, {}** *[{}]*\n", md(&a.title), md(&a.source));
         for item in a.checklist.iter().chain(&a.questions) {
             let _ = writeln!(o, "- {}", md(item));
+        }
+        let _ = writeln!(o);
+    }
+    if !ph.requires.is_empty() {
+        let _ = writeln!(o, "**Before it begins**\n");
+        for r in &ph.requires {
+            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
         }
         let _ = writeln!(o);
     }

@@ -78,6 +78,16 @@ pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
             visible(&ph.title)
         );
     }
+    if !plan.requires.is_empty() {
+        let _ = writeln!(o, "Before the first phase begins:");
+        for r in &plan.requires {
+            let _ = writeln!(
+                o,
+                "  - {}",
+                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
+            );
+        }
+    }
     for (i, ph) in plan.phases.iter().enumerate() {
         let _ = writeln!(o);
         phase(&mut o, plan, i + 1, ph, detail);
@@ -175,6 +185,16 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
                 o,
                 "{}",
                 wrap(&format!("  Interpretation: {i}"), WIDTH, "    ")
+            );
+        }
+    }
+    if !ph.requires.is_empty() {
+        let _ = writeln!(o, "Before it begins:");
+        for r in &ph.requires {
+            let _ = writeln!(
+                o,
+                "  - {}",
+                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
             );
         }
     }

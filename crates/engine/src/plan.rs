@@ -20,6 +20,9 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<Date>,
     pub journal: JournalInfo,
+    /// The protocol's requirements: the evidence needed before its first phase begins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<GateOut>,
     pub phases: Vec<PhasePlan>,
     pub weeks: Vec<WeekSummary>,
     pub days: Vec<Day>,
@@ -98,6 +101,9 @@ pub struct PhasePlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<CircuitOut>,
     pub on_entry: Vec<AssessmentOut>,
+    /// The evidence needed each time the phase is entered, before it begins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<GateOut>,
     pub gates: Vec<GateOut>,
     pub patterns: Vec<PatternOut>,
     pub notes: Vec<NoteOut>,
@@ -142,6 +148,7 @@ pub struct AssessmentOut {
     pub source: String,
 }
 
+/// A gate, or a requirement, as the plan lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateOut {
     pub id: String,

@@ -53,6 +53,11 @@ impl Runner<'_, '_> {
                     .filter(|d| *d <= last)
                     .or_else(|| self.followed_until.map(|_| last)),
             },
+            requires: protocol
+                .requires
+                .iter()
+                .map(|r| requirement_out(protocol, r))
+                .collect(),
             phases: self.phases,
             weeks: summaries(protocol, &self.days),
             days: self.days,
@@ -269,6 +274,11 @@ pub(super) fn phase_plan(
                 source: a.source.clone(),
             })
             .collect(),
+        requires: phase
+            .requires
+            .iter()
+            .map(|r| requirement_out(protocol, r))
+            .collect(),
         gates: phase.gates.iter().map(|g| gate_out(protocol, g)).collect(),
         patterns: phase
             .pattern
@@ -324,6 +334,22 @@ fn gate_out(protocol: &Protocol, g: &Gate) -> GateOut {
             .and_then(|e| protocol.events.get(e))
             .map(|e| e.id.clone()),
         source: g.source.clone(),
+    }
+}
+
+pub(super) fn requirement_out(protocol: &Protocol, r: &Requirement) -> GateOut {
+    GateOut {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        assessment: r
+            .assessment
+            .and_then(|a| protocol.assessments.get(a))
+            .map(|a| a.id.clone()),
+        event: r
+            .event
+            .and_then(|e| protocol.events.get(e))
+            .map(|e| e.id.clone()),
+        source: r.source.clone(),
     }
 }
 

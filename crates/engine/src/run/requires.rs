@@ -143,13 +143,14 @@ impl<'a> Runner<'a, '_> {
             awaiting.said.push(i);
             awaiting.missing.push(r.title.clone());
             let what = match (&e, r.assessment, r.event) {
-                (Some(e), _, _) => format!("it is not met ({})", e.what),
+                (Some(e), Some(_), _) => format!("a passing result ({})", e.what),
+                (Some(_), _, _) => "its condition to hold (it does not yet)".to_string(),
                 (None, Some(_), _) => "a result in the journal".to_string(),
                 (None, _, Some(_)) => "the event in the journal".to_string(),
                 (None, _, _) => "its condition to hold".to_string(),
             };
             let why = format!(
-                "\"{}\": \"{title}\" waits for {what}; no sessions until it begins.",
+                "\"{}\": waiting for {what} before \"{title}\" begins; no sessions until then.",
                 r.title
             );
             let decision = requirement_decision(r, Verdict::Wait, why);
@@ -259,10 +260,11 @@ fn waited(visit: &Visit, today: Date) -> Option<Waited> {
 
 /// What a wait comes to in a phase plan's changes to the schedule.
 pub(super) fn waited_words(w: &Waited) -> String {
-    let what = if w.missing.is_empty() {
+    let quoted: Vec<String> = w.missing.iter().map(|t| format!("\"{t}\"")).collect();
+    let what = if quoted.is_empty() {
         String::new()
     } else {
-        format!(" for {}", w.missing.join("; "))
+        format!(", for {}", quoted.join(", "))
     };
     format!(
         "Waited {} day{} to begin, from {} to {}{what}.",
