@@ -608,7 +608,7 @@ fn requirements_hold_a_phase_back_until_their_evidence_arrives() {
             .as_array()
             .expect("decisions")
             .iter()
-            .filter(|d| d["by"] == who)
+            .filter(|d| d["rule"] == who)
             .map(|d| d["action"].as_str().unwrap_or("").to_string())
             .collect()
     };
@@ -669,7 +669,13 @@ fn requirements_hold_a_phase_back_until_their_evidence_arrives() {
     assert_eq!(phase(&e, "walk")["start"], "2026-01-05");
     assert!(phase(&e, "walk").get("waited").is_none());
     assert_eq!(phase(&e, "run")["start"], "2026-01-12");
-    assert!(e["days"].as_array().expect("days").iter().all(|d| d["week"] != 0));
+    assert!(
+        e["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .all(|d| d["week"] != 0)
+    );
 
     let o = engine(&[
         "run",

@@ -221,7 +221,11 @@ pub(super) fn phase_plan(
                 missing: a.missing.clone(),
             };
             let why = format!("not begun: {}", waited_words(&waited));
-            (visit.start, Some(waited), why.trim_end_matches('.').to_string())
+            (
+                visit.start,
+                Some(waited),
+                why.trim_end_matches('.').to_string(),
+            )
         }
         _ => (
             visit.waited.as_ref().map_or(visit.start, |w| w.start),

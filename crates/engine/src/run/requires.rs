@@ -63,7 +63,11 @@ impl<'a> Runner<'a, '_> {
     /// The visit for `today`: a visit waiting for its phase's requirements begins the
     /// phase this morning if they are met, and otherwise waits on. `None` once the
     /// plan is complete (the phase turned out to have no days, and none came after).
-    pub(super) fn settle(&mut self, mut visit: Visit, today: Date) -> Result<Option<Visit>, Diagnostic> {
+    pub(super) fn settle(
+        &mut self,
+        mut visit: Visit,
+        today: Date,
+    ) -> Result<Option<Visit>, Diagnostic> {
         // Each round begins a phase or moves to a later one, so the loop ends.
         loop {
             let Progress::Awaiting(awaiting) = &visit.progress else {
@@ -104,7 +108,11 @@ impl<'a> Runner<'a, '_> {
         }
         let mut decisions = Vec::new();
         let mut unmet = Vec::new();
-        for (i, r) in self.requirements(visit.phase, first).into_iter().enumerate() {
+        for (i, r) in self
+            .requirements(visit.phase, first)
+            .into_iter()
+            .enumerate()
+        {
             let decide = |verdict, why| requirement_decision(r, verdict, why);
             if r.is_checkpoint() {
                 let why = format!(
@@ -214,7 +222,11 @@ impl<'a> Runner<'a, '_> {
     /// A day the plan waits for the visit's phase to begin: no sessions; the journal is
     /// read and rules fire as on any followed day, but only a rule's `refer` or `goto`
     /// acts, since the phase they would change has not begun.
-    pub(super) fn wait(&mut self, mut visit: Visit, today: Date) -> Result<Option<Visit>, Diagnostic> {
+    pub(super) fn wait(
+        &mut self,
+        mut visit: Visit,
+        today: Date,
+    ) -> Result<Option<Visit>, Diagnostic> {
         let phase = &self.protocol.phases[visit.phase];
         let parts = vec![day::part(PartKind::Off, &Dose::Off, None)];
         let mut day = day::day_out(phase, today, 0, 0, self.seq, parts, Status::Waiting);
