@@ -687,3 +687,52 @@ fn requirements_hold_a_phase_back_until_their_evidence_arrives() {
     assert!(o.status.success(), "{}", stderr(&o));
     insta::assert_snapshot!(stdout(&o));
 }
+
+/// A rule's `goto` back to the first phase does not test the protocol's requirements
+/// again (one of them holds only in the plan's first days, so testing it again would
+/// keep the patient waiting), while a phase entered anew tests its own again.
+#[test]
+fn a_goto_to_the_first_phase_does_not_test_the_protocols_requirements_again() {
+    let o = engine(&[
+        "run",
+        "tests/fixtures/valid/requires-goto.yaml",
+        "--patient",
+        "tests/fixtures/other/requires-goto-patient.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let stays: Vec<(&str, &str)> = p["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|ph| {
+            (
+                ph["id"].as_str().unwrap_or(""),
+                ph["start"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stays,
+        [
+            ("walk", "2026-01-05"),
+            ("run", "2026-01-12"),
+            ("walk", "2026-01-15"),
+            ("run", "2026-01-22"),
+        ]
+    );
+    let tested = |date: &str, id: &str| {
+        day(&p, date)["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .any(|d| d["rule"] == format!("requires:{id}"))
+    };
+    assert!(tested("2026-01-05", "early"));
+    assert!(!tested("2026-01-15", "early"));
+    assert!(tested("2026-01-12", "walking-pain-free"));
+    assert!(tested("2026-01-22", "walking-pain-free"));
+}
