@@ -509,7 +509,8 @@ fn lists_and_maps_a_rule_saw_were_printed_as_debug_dumps() {
 /// Where the journal and the plan disagree, a warning names the disagreement at its
 /// journal entry and the exit code stays 0:
 /// - sessions reported while the plan still waits for a gate's evidence (the hop test
-///   was never recorded), by `run` and `check --patient` alike;
+///   was never recorded), by `run` and `check --patient` alike, and while it waits for
+///   a requirement before a phase begins;
 /// - a session on a day the protocol's limits keep free (Delaware: never two days
 ///   running), quoting the limit;
 /// - a session on a day the plan has off (complete rest).
@@ -536,6 +537,14 @@ fn journal_and_plan_disagreements_are_warned_at_the_entry() {
             code: "W051",
             words: "Single-leg hop test",
             place: "8:13",
+        },
+        Case {
+            protocol: "tests/fixtures/valid/requires.yaml",
+            patient: "tests/fixtures/other/requires-patient.yaml",
+            commands: &["run", "check"],
+            code: "W051",
+            words: "\"Hop test is painless\": waiting for a result",
+            place: "10:13",
         },
         Case {
             protocol: "protocols/delaware-soreness.yaml",
@@ -613,4 +622,154 @@ fn a_repeat_does_the_day_over_after_any_rest() {
     assert_eq!(p["outcome"]["date"], "2026-02-05");
     // Three weeks of 7 days, plus the rest day and the two days done over.
     assert_eq!(phase(&p, "build")["end"], "2026-01-28");
+
+/// Requirements hold a phase back until their evidence arrives: the protocol's before
+/// its first phase, a phase's own before it. Waiting days have no sessions and belong
+/// to the phase waited for, as its week 0; the phase begins, in week 1, on the day the
+/// evidence is in the journal. On projected days a requirement is assumed met, and
+/// with no journal at all the plan does not wait.
+#[test]
+fn requirements_hold_a_phase_back_until_their_evidence_arrives() {
+    let file = "tests/fixtures/valid/requires.yaml";
+    let run = |patient: Option<&str>| -> Value {
+        let mut args = vec!["run", file, "--format", "json"];
+        if let Some(p) = patient {
+            args.extend(["--patient", p]);
+        }
+        let o = engine(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).expect("the plan is JSON")
+    };
+    let by = |day: &Value, who: &str| -> Vec<String> {
+        day["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .filter(|d| d["rule"] == who)
+            .map(|d| d["action"].as_str().unwrap_or("").to_string())
+            .collect()
+    };
+
+    let p = run(Some("tests/fixtures/other/requires-patient.yaml"));
+    assert_eq!(p["requires"][0]["id"], "clearance");
+    // Waiting for the physician's clearance before the first phase.
+    for date in ["2026-01-05", "2026-01-06"] {
+        let d = day(&p, date);
+        assert_eq!(
+            (&d["phase"], &d["week"], &d["day"], &d["status"]),
+            (&"walk".into(), &0.into(), &0.into(), &"waiting".into()),
+            "{date}"
+        );
+        assert_eq!(d["session"]["parts"][0]["kind"], "off", "{date}");
+    }
+    // The wait is said once, on its first day.
+    assert_eq!(by(day(&p, "2026-01-05"), "requires:clearance"), ["wait"]);
+    assert!(by(day(&p, "2026-01-06"), "requires:clearance").is_empty());
+    // Cleared on 2026-01-07: the walking phase begins that day, in its week 1.
+    let first = day(&p, "2026-01-07");
+    assert_eq!((&first["week"], &first["day"]), (&1.into(), &1.into()));
+    assert_eq!(by(first, "requires:clearance"), ["pass"]);
+    assert_eq!(by(first, "phase:walk"), ["enter"]);
+    let walk = phase(&p, "walk");
+    assert_eq!(walk["start"], "2026-01-05");
+    assert_eq!(walk["waited"]["end"], "2026-01-06");
+    assert_eq!(walk["waited"]["days"], 2);
+    assert_eq!(walk["waited"]["for"][0], "Cleared by the physician");
+    // The running phase waits for the hop test, and begins the day it passes; its
+    // condition, evaluated with `trigger` "entry", sees the phase not yet begun.
+    assert_eq!(day(&p, "2026-01-14")["status"], "waiting");
+    assert_eq!(by(day(&p, "2026-01-14"), "requires:hop-test"), ["wait"]);
+    assert_eq!(day(&p, "2026-01-15")["week"], 0);
+    let begins = day(&p, "2026-01-16");
+    assert_eq!(begins["week"], 1);
+    assert_eq!(begins["session"]["parts"][0]["kind"], "session");
+    assert_eq!(by(begins, "requires:hop-test"), ["pass"]);
+    assert_eq!(by(begins, "requires:walking-pain-free"), ["pass"]);
+    assert_eq!(by(begins, "requires:footwear"), ["checkpoint"]);
+    assert_eq!(phase(&p, "run")["waited"]["start"], "2026-01-14");
+    assert_eq!(p["phases"][1]["requires"].as_array().map(Vec::len), Some(3));
+
+    // The journal ends on the second day: the clearance is assumed from the third.
+    let q = run(Some("tests/fixtures/other/requires-projected.yaml"));
+    assert_eq!(day(&q, "2026-01-06")["status"], "skipped");
+    assert_eq!(day(&q, "2026-01-06")["week"], 0);
+    let assumed = day(&q, "2026-01-07");
+    assert_eq!(assumed["week"], 1);
+    assert_eq!(by(assumed, "requires:clearance"), ["assume-passed"]);
+    assert_eq!(
+        by(day(&q, "2026-01-14"), "requires:hop-test"),
+        ["assume-passed"]
+    );
+
+    // No journal: nothing is followed, nothing waits, and the phases keep their dates.
+    let e = run(None);
+    assert_eq!(phase(&e, "walk")["start"], "2026-01-05");
+    assert!(phase(&e, "walk").get("waited").is_none());
+    assert_eq!(phase(&e, "run")["start"], "2026-01-12");
+    assert!(
+        e["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .all(|d| d["week"] != 0)
+    );
+
+    let o = engine(&[
+        "run",
+        file,
+        "--patient",
+        "tests/fixtures/other/requires-patient.yaml",
+        "--explain",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    insta::assert_snapshot!(stdout(&o));
+}
+
+/// A rule's `goto` back to the first phase does not test the protocol's requirements
+/// again (one of them holds only in the plan's first days, so testing it again would
+/// keep the patient waiting), while a phase entered anew tests its own again.
+#[test]
+fn a_goto_to_the_first_phase_does_not_test_the_protocols_requirements_again() {
+    let o = engine(&[
+        "run",
+        "tests/fixtures/valid/requires-goto.yaml",
+        "--patient",
+        "tests/fixtures/other/requires-goto-patient.yaml",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    let stays: Vec<(&str, &str)> = p["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|ph| {
+            (
+                ph["id"].as_str().unwrap_or(""),
+                ph["start"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        stays,
+        [
+            ("walk", "2026-01-05"),
+            ("run", "2026-01-12"),
+            ("walk", "2026-01-15"),
+            ("run", "2026-01-22"),
+        ]
+    );
+    let tested = |date: &str, id: &str| {
+        day(&p, date)["decisions"]
+            .as_array()
+            .expect("decisions")
+            .iter()
+            .any(|d| d["rule"] == format!("requires:{id}"))
+    };
+    assert!(tested("2026-01-05", "early"));
+    assert!(!tested("2026-01-15", "early"));
+    assert!(tested("2026-01-12", "walking-pain-free"));
+    assert!(tested("2026-01-22", "walking-pain-free"));
 }

@@ -81,6 +81,7 @@ fn status_word(status: Status) -> &'static str {
         Status::Skipped => "skipped",
         Status::Planned => "planned",
         Status::Off => "off",
+        Status::Waiting => "waiting",
     }
 }
 

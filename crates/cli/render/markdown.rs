@@ -91,6 +91,12 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
             ph.days
         );
     }
+    if !plan.requires.is_empty() {
+        let _ = writeln!(o, "\n**Before the first phase begins**\n");
+        for r in &plan.requires {
+            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
+        }
+    }
     for ph in &plan.phases {
         phase(&mut o, plan, ph, detail);
     }
@@ -149,6 +155,13 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
         }
         let _ = writeln!(o);
     }
+    if !ph.requires.is_empty() {
+        let _ = writeln!(o, "**Before it begins**\n");
+        for r in &ph.requires {
+            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
+        }
+        let _ = writeln!(o);
+    }
     if !ph.gates.is_empty() {
         let _ = writeln!(o, "**To move on**\n");
         for g in &ph.gates {
@@ -186,7 +199,12 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
             plural(w.cross_days, "day"),
             plural(w.off_days, "day")
         ));
-        let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        // Week 0 is the wait for the phase's requirements, before its first week.
+        if w.week == 0 {
+            let _ = writeln!(o, "### Waiting to begin\n\n{} to {}\n", w.start, w.end);
+        } else {
+            let _ = writeln!(o, "### Week {}\n\n{}\n", w.week, summary.join("; "));
+        }
         for n in &w.notes {
             for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
                 if let Some(text) = text {

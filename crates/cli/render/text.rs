@@ -78,6 +78,16 @@ pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
             visible(&ph.title)
         );
     }
+    if !plan.requires.is_empty() {
+        let _ = writeln!(o, "Before the first phase begins:");
+        for r in &plan.requires {
+            let _ = writeln!(
+                o,
+                "  - {}",
+                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
+            );
+        }
+    }
     for (i, ph) in plan.phases.iter().enumerate() {
         let _ = writeln!(o);
         phase(&mut o, plan, i + 1, ph, detail);
@@ -178,6 +188,16 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             );
         }
     }
+    if !ph.requires.is_empty() {
+        let _ = writeln!(o, "Before it begins:");
+        for r in &ph.requires {
+            let _ = writeln!(
+                o,
+                "  - {}",
+                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
+            );
+        }
+    }
     if !ph.gates.is_empty() {
         let _ = writeln!(o, "To move on:");
         for g in &ph.gates {
@@ -219,6 +239,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             };
             let what = match d.status {
                 Status::Off => "rest day".to_string(),
+                Status::Waiting => "no sessions: waiting for the phase to begin".to_string(),
                 _ => day_text(d),
             };
             let _ = writeln!(
@@ -271,6 +292,16 @@ fn day_text(d: &Day) -> String {
 }
 
 fn week_line(w: &WeekSummary) -> String {
+    // Week 0 is the wait for the phase's requirements, before its first week.
+    if w.week == 0 {
+        let days = (w.end - w.start).get_days().unsigned_abs() + 1;
+        return format!(
+            "Waiting to begin ({} to {}), {}",
+            w.start,
+            w.end,
+            plural(days, "day")
+        );
+    }
     let mut parts = vec![format!("Week {} ({} to {})", w.week, w.start, w.end)];
     if let Some(l) = w.levels {
         let word = if l.first == l.last { "level" } else { "levels" };

@@ -61,11 +61,19 @@ fn reports_a_session(day: &crate::plan::Day) -> bool {
         .is_some_and(|s| matches!(s, Status::Done | Status::Partial))
 }
 
+/// Whether the plan waits on `day` for its phase's requirements, the phase not begun:
+/// such days are week 0 of the phase.
+fn waits_to_begin(day: &crate::plan::Day) -> bool {
+    day.week == 0
+}
+
 /// A check-in reporting a session on a day the plan has nothing to do: a day off in
-/// the week's pattern or a rest a rule gave. A limit's free day is reported apart.
+/// the week's pattern or a rest a rule gave. A limit's free day, and a day the plan
+/// waits for a phase to begin, are reported apart.
 fn sessions_on_days_off(plan: &Plan) -> Vec<Disagreement> {
     plan.days
         .iter()
+        .filter(|d| !waits_to_begin(d))
         .filter(|d| d.session.parts.iter().all(|p| p.kind == PartKind::Off))
         .filter(|d| reports_a_session(d))
         .filter(|d| {
@@ -85,29 +93,40 @@ fn sessions_on_days_off(plan: &Plan) -> Vec<Disagreement> {
 }
 
 /// Sessions reported after a gate began to wait for evidence the journal lacks, while
-/// the plan holds the patient in the phase: one warning, at the first such check-in,
-/// naming what the gate waits for.
+/// the plan holds the patient in the phase, or while it waits for a requirement before
+/// the phase begins: one warning, at the first such check-in, naming what is awaited.
 fn sessions_while_waiting(plan: &Plan) -> Vec<Disagreement> {
     let mut found = Vec::new();
     for (index, day) in plan.days.iter().enumerate() {
         for decision in &day.decisions {
-            if decision.action != Verdict::Wait || !matches!(decision.by, Decider::Gate(_)) {
+            if decision.action != Verdict::Wait {
                 continue;
             }
-            // The wait lasts while the plan stays in the phase.
-            let later: Vec<&crate::plan::Day> = plan.days[index + 1..]
+            // A gate's wait begins after its day and lasts while the plan stays in the
+            // phase; a requirement's, from its day, while the phase has not begun.
+            let (from, before) = match decision.by {
+                Decider::Gate(_) => (index + 1, false),
+                Decider::Requirement(_) => (index, true),
+                _ => continue,
+            };
+            let later: Vec<&crate::plan::Day> = plan.days[from..]
                 .iter()
-                .take_while(|d| d.phase == day.phase)
+                .take_while(|d| d.phase == day.phase && (!before || waits_to_begin(d)))
                 .filter(|d| reports_a_session(d))
                 .collect();
             let Some(first) = later.first() else {
                 continue;
             };
+            let held = if before {
+                "waits to begin"
+            } else {
+                "still holds"
+            };
             found.push(Disagreement {
                 date: first.date,
                 code: codes::SESSIONS_WHILE_WAITING,
                 message: format!(
-                    "{} session{} reported from {} while the plan still holds phase `{}`: {}",
+                    "{} session{} reported from {} while the plan {held} phase `{}`: {}",
                     later.len(),
                     if later.len() == 1 { " was" } else { "s were" },
                     first.date,

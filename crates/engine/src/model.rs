@@ -36,6 +36,8 @@ pub struct Protocol {
     pub(crate) events: Vec<Event>,
     /// What a check-in may report besides session and pain.
     pub(crate) journal_fields: Vec<JournalField>,
+    /// Evidence needed before the first phase begins.
+    pub(crate) requires: Vec<Requirement>,
     pub(crate) phases: Vec<Phase>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) notes: Vec<Note>,
@@ -102,6 +104,11 @@ impl Protocol {
 
     pub fn journal_fields(&self) -> &[JournalField] {
         &self.journal_fields
+    }
+
+    /// Evidence needed before the first phase begins.
+    pub fn requires(&self) -> &[Requirement] {
+        &self.requires
     }
 
     pub fn phases(&self) -> &[Phase] {
@@ -511,6 +518,8 @@ pub struct Phase {
     pub limits: Vec<Limit>,
     /// Indexes into [`Protocol::assessments`].
     pub on_entry: Vec<usize>,
+    /// Evidence needed each time the phase is entered, before it begins.
+    pub requires: Vec<Requirement>,
     pub gates: Vec<Gate>,
     pub notes: Vec<Note>,
 }
@@ -637,6 +646,28 @@ impl Gate {
             && self.event.is_none()
             && self.when.is_none()
             && !self.time_minimum
+    }
+}
+
+/// Evidence needed before a phase begins: at most one of an assessment, an event and a
+/// condition; with none, a checkpoint the plan records but cannot test.
+#[derive(Debug, Clone)]
+pub struct Requirement {
+    pub id: String,
+    pub title: String,
+    /// Index into [`Protocol::assessments`].
+    pub assessment: Option<usize>,
+    /// Index into [`Protocol::events`].
+    pub event: Option<usize>,
+    pub when: Option<ScriptId>,
+    pub source: String,
+    pub interpretation: Option<String>,
+}
+
+impl Requirement {
+    /// Whether the requirement tests anything; one that does not is a checkpoint.
+    pub fn is_checkpoint(&self) -> bool {
+        self.assessment.is_none() && self.event.is_none() && self.when.is_none()
     }
 }
 

@@ -20,6 +20,9 @@ pub struct Plan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<Date>,
     pub journal: JournalInfo,
+    /// The protocol's requirements: the evidence needed before its first phase begins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<GateOut>,
     pub phases: Vec<PhasePlan>,
     pub weeks: Vec<WeekSummary>,
     pub days: Vec<Day>,
@@ -84,6 +87,10 @@ pub struct PhasePlan {
     /// How the phase's dates moved from its scheduled length, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub adjustments: Vec<String>,
+    /// The first days of the stay, when the plan waited for the phase's requirements
+    /// before the phase began (its own schedule starts the day after `waited.end`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waited: Option<Waited>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     pub source: String,
@@ -94,9 +101,24 @@ pub struct PhasePlan {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<CircuitOut>,
     pub on_entry: Vec<AssessmentOut>,
+    /// The evidence needed each time the phase is entered, before it begins.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<GateOut>,
     pub gates: Vec<GateOut>,
     pub patterns: Vec<PatternOut>,
     pub notes: Vec<NoteOut>,
+}
+
+/// Days a plan waited before a phase began, and the evidence it waited for.
+#[derive(Debug, Clone, Serialize)]
+pub struct Waited {
+    pub start: Date,
+    /// The last day waited (inclusive).
+    pub end: Date,
+    pub days: u32,
+    /// The titles of the requirements that were not met while the plan waited.
+    #[serde(rename = "for")]
+    pub missing: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,6 +148,7 @@ pub struct AssessmentOut {
     pub source: String,
 }
 
+/// A gate, or a requirement, as the plan lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct GateOut {
     pub id: String,
@@ -152,9 +175,10 @@ pub struct PatternOut {
 pub struct Day {
     pub date: Date,
     pub phase: String,
-    /// The week of the phase, from 1.
+    /// The week of the phase, from 1; 0 on a day the plan waits for the phase's
+    /// requirements before the phase begins.
     pub week: u32,
-    /// The day of the phase week, 1-7.
+    /// The day of the phase week, 1-7; 0 on a day the plan waits.
     pub day: u32,
     pub session: SessionOut,
     /// The level of a level-by-level phase.
@@ -262,6 +286,8 @@ pub enum Status {
     Skipped,
     Planned,
     Off,
+    /// A day the plan waits for a phase's requirements before the phase begins.
+    Waiting,
 }
 
 impl From<crate::model::SessionStatus> for Status {
@@ -344,6 +370,8 @@ pub enum Decider {
     Rule(String),
     /// A phase's gate, by id.
     Gate(String),
+    /// A requirement of a phase, or of the protocol, before the phase begins, by id.
+    Requirement(String),
     /// A phase's limit on sessions or on levels.
     Limit(LimitOf),
     /// Entering a phase, by id.
@@ -375,6 +403,7 @@ impl std::fmt::Display for Decider {
         match self {
             Decider::Rule(id) => f.write_str(id),
             Decider::Gate(id) => write!(f, "gate:{id}"),
+            Decider::Requirement(id) => write!(f, "requires:{id}"),
             Decider::Limit(LimitOf::Sessions) => f.write_str("limit:sessions"),
             Decider::Limit(LimitOf::Levels) => f.write_str("limit:levels"),
             Decider::Phase(id) => write!(f, "phase:{id}"),
@@ -489,6 +518,7 @@ impl std::fmt::Display for RuleAction {
 #[derive(Debug, Clone, Serialize)]
 pub struct WeekSummary {
     pub phase: String,
+    /// The week of the phase, from 1; 0 for the days the plan waited before it began.
     pub week: u32,
     /// The levels the week's days were at, in a level-by-level phase.
     #[serde(skip_serializing_if = "Option::is_none")]

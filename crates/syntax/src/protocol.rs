@@ -39,6 +39,9 @@ pub struct ProtocolDoc {
     /// stiffness: each a key of its own on the journal entry (`swelling: true`).
     #[serde(default)]
     pub journal_fields: Vec<JournalField>,
+    /// Evidence needed before the first phase begins, tested from the plan's first day.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
     pub phases: Vec<Phase>,
     /// Rules that adapt the plan to what the patient reports.
     #[serde(default)]
@@ -326,6 +329,9 @@ pub struct Phase {
     /// Assessments done when the phase begins.
     #[serde(default)]
     pub on_entry: Vec<S<String>>,
+    /// Evidence needed before the phase begins, tested each time it is entered.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
     /// Conditions to leave the phase; a nominal plan assumes they pass on its last day.
     #[serde(default)]
     pub gates: Vec<Gate>,
@@ -469,6 +475,29 @@ pub struct Gate {
     /// How long a failed gate holds the phase before it is tested again; 1wk if absent.
     #[serde(default)]
     pub retest: Option<S<String>>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// Evidence needed before a phase begins: an assessment passed, an event reported or a
+/// Rhai condition; one with none of them is a checkpoint for the clinician that the plan
+/// records but cannot test. While a requirement is not met, the plan waits to begin the
+/// phase.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    pub id: S<String>,
+    pub title: String,
+    /// Met when the latest result of this assessment, on or before the day, passes.
+    #[serde(default)]
+    pub assessment: Option<S<String>>,
+    /// Met once this event is in the journal.
+    #[serde(default)]
+    pub event: Option<S<String>>,
+    /// Met when this Rhai condition is true.
+    #[serde(default)]
+    pub when: Option<S<String>>,
     pub source: S<String>,
     #[serde(default)]
     pub interpretation: Option<String>,

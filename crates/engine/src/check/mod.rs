@@ -12,6 +12,7 @@ mod names;
 mod patterns;
 mod phases;
 mod reachability;
+mod requires;
 mod rules;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub(crate) use patterns::rule_for_week;
 pub(crate) use phases::week_plan;
 use phases::{LoweredPhase, lower_circuits, lower_phases};
 use reachability::report_unreachable;
+use requires::lower_requirements;
 use rules::{lower_notes, lower_rules};
 
 /// The diagnostics of one checking pass, with the file they belong to.
@@ -250,6 +252,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut scripts: Scripts) -> Protocol 
     let assessments = lower_assessments(ctx, &p.assessments, &mut names);
     let events = lower_events(ctx, &p.events, &mut names);
     let journal_fields = lower_journal_fields(ctx, &p.journal_fields, &mut names);
+    let requires = lower_requirements(ctx, &p.requires, &names, &mut scripts);
     let lowered = lower_phases(ctx, p, &mut names, &inputs, &tables, &mut scripts);
     let notes = lower_notes(ctx, &p.notes, &names, &inputs);
     let (rules, jumps) = lower_rules(ctx, &p.rules, &mut names, &mut scripts);
@@ -290,6 +293,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut scripts: Scripts) -> Protocol 
         assessments,
         events,
         journal_fields,
+        requires,
         phases,
         rules,
         notes,

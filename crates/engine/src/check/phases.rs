@@ -9,6 +9,7 @@ use super::gates::lower_gates;
 use super::inputs::Inputs;
 use super::names::{Ids, Names};
 use super::patterns::{PhaseDoses, check_pattern_doses, lower_pattern};
+use super::requires::lower_requirements;
 use super::rules::lower_notes;
 use crate::model::*;
 
@@ -127,6 +128,7 @@ fn lower_phase(
         .iter()
         .filter_map(|a| names.assessments.resolve(ctx, a))
         .collect();
+    let requires = lower_requirements(ctx, &ph.requires, names, scripts);
     let gates = lower_gates(ctx, ph, names, scripts);
     let allowed = lower_notes(ctx, &ph.allowed, names, inputs);
     let avoided = lower_notes(ctx, &ph.avoided, names, inputs);
@@ -147,6 +149,7 @@ fn lower_phase(
         advance,
         limits,
         on_entry,
+        requires,
         gates: Vec::new(),
         notes,
     });

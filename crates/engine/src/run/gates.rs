@@ -9,16 +9,16 @@ pub(super) enum GateResult {
     Wait(Vec<Decision>),
 }
 
-/// What a gate saw.
-struct Evidence {
+/// What a gate (or a requirement) saw.
+pub(super) struct Evidence {
     /// Whether the evidence passes the gate.
-    passed: bool,
+    pub(super) passed: bool,
     /// The evidence in words: `Hop test on 2026-11-09: quadriceps_lsi was 76 %, ...`.
-    what: String,
+    pub(super) what: String,
     /// The values the evidence holds, for explanations.
-    values: Vec<(String, Value)>,
+    pub(super) values: Vec<(String, Value)>,
     /// The gate's condition as written, for a scripted gate.
-    condition: Option<String>,
+    pub(super) condition: Option<String>,
 }
 
 /// What testing one gate came to.
@@ -243,7 +243,7 @@ impl Runner<'_, '_> {
 
     /// Asks the responder, if there is one, for the evidence a gate needs, and adds
     /// what it reports to the journal.
-    fn ask(&mut self, today: Date, need: &GateNeed<'_>) {
+    pub(super) fn ask(&mut self, today: Date, need: &GateNeed<'_>) {
         if let Some(kind) = self
             .responder
             .as_deref_mut()
@@ -261,7 +261,7 @@ fn gate_decision(gate: &Gate, action: Verdict, reason: String) -> Decision {
 }
 
 /// What an assessment result shows a gate: whether it passed, and the marks it missed.
-fn result_evidence(
+pub(super) fn result_evidence(
     a: &Assessment,
     date: Date,
     answers: &Answers,
@@ -286,7 +286,7 @@ fn result_evidence(
 }
 
 /// The date of the journal's first entry of event `id` on or before `today`.
-fn event_date(journal: &[Entry], id: &str, today: Date) -> Option<Date> {
+pub(super) fn event_date(journal: &[Entry], id: &str, today: Date) -> Option<Date> {
     journal
         .iter()
         .find(|x| x.date <= today && matches!(&x.kind, EntryKind::Event { id: e } if e == id))

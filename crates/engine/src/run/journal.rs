@@ -32,8 +32,10 @@ impl Runner<'_, '_> {
             }
         }
         // Week-end rules run on the week's last day; a rest day is one only in a
-        // level-by-level phase, whose weeks are calendar weeks.
-        let on_week = !resting || matches!(visit.progress, Progress::Levels(_));
+        // level-by-level phase, whose weeks are calendar weeks. A phase not yet begun
+        // has no weeks.
+        let on_week =
+            !visit.awaiting() && (!resting || matches!(visit.progress, Progress::Levels(_)));
         if on_week && visit.slot == 6 && self.followed(today) {
             fired.extend(self.fire(visit, day, today, None)?);
         }

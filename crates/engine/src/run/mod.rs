@@ -28,6 +28,7 @@ mod journal;
 mod length;
 mod output;
 mod progress;
+mod requires;
 mod rules;
 mod step;
 
@@ -36,6 +37,7 @@ use host::*;
 use length::*;
 use output::*;
 use progress::*;
+use requires::*;
 use rules::*;
 
 /// The longest plan the engine will lay out, in days (about five years).
@@ -133,7 +135,7 @@ pub fn run_using<'a>(
     runner.responder = responder;
     // The run is a state machine over visits: each step runs one day of a visit and
     // gives the visit for tomorrow, until the plan is complete or the patient referred.
-    let mut visit = runner.enter(0, start)?;
+    let mut visit = runner.enter(0, start, Entering::Start)?;
     while let Some(v) = visit {
         visit = runner.step(v)?;
     }
@@ -217,9 +219,26 @@ impl<'a, 'r> Runner<'a, 'r> {
     }
 
     /// Enters phase `index` (or the first later phase that has days) on `date`: the
-    /// visit that begins, or `None` when no phase is left and the plan is complete.
-    fn enter(&mut self, index: usize, date: Date) -> Result<Option<Visit>, Diagnostic> {
+    /// visit that begins, or `None` when no phase is left and the plan is complete. A
+    /// phase with requirements still to meet gives a visit that waits for them first.
+    fn enter(
+        &mut self,
+        index: usize,
+        date: Date,
+        entering: Entering,
+    ) -> Result<Option<Visit>, Diagnostic> {
         let protocol = self.protocol;
+        // The protocol's requirements come before the plan's first phase only; a phase's
+        // own, each time it is entered, unless they were met today.
+        let first = matches!(entering, Entering::Start);
+        let (met, mut opening, waited) = match entering {
+            Entering::Met {
+                phase,
+                decisions,
+                waited,
+            } => (Some(phase), decisions, waited),
+            _ => (None, Vec::new(), None),
+        };
         for (index, phase) in protocol.phases.iter().enumerate().skip(index) {
             let computed = match &phase.length.basis {
                 LengthBasis::Computed(id) => Some(self.computed_length(*id, phase, date)?),
@@ -237,14 +256,16 @@ impl<'a, 'r> Runner<'a, 'r> {
                 });
                 continue;
             }
+            if met != Some(index) && self.has_requirements(index, first) {
+                return Ok(Some(self.awaiting(index, date, first)));
+            }
             let progress = Progress::new(&phase.length.basis, add_days(date, length.days - 1)?);
             let min_end = if phase.gates.iter().any(|g| g.time_minimum) {
                 Some(add_days(date, length.min_days.max(1) - 1)?)
             } else {
                 None
             };
-            let mut opening =
-                vec![self.entry_decision(phase, &length.explanation, progress.due(), min_end)];
+            opening.push(self.entry_decision(phase, &length.explanation, progress.due(), min_end));
             for &a in &phase.on_entry {
                 if let Some(a) = protocol.assessments.get(a) {
                     opening.push(
@@ -258,6 +279,8 @@ impl<'a, 'r> Runner<'a, 'r> {
                 }
             }
             self.seq += 1;
+            let mut adjustments = Vec::new();
+            adjustments.extend(waited.as_ref().map(waited_words));
             return Ok(Some(Visit {
                 phase: index,
                 start: date,
@@ -265,7 +288,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 min_end,
                 anchored: phase.length.since.is_some(),
                 explanation: length.explanation,
-                adjustments: Vec::new(),
+                adjustments,
                 week: 1,
                 slot: 0,
                 week_start: date,
@@ -275,6 +298,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 failed: Vec::new(),
                 waiting: Vec::new(),
                 opening,
+                waited,
             }));
         }
         self.complete(date)?;

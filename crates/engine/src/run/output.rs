@@ -53,6 +53,11 @@ impl Runner<'_, '_> {
                     .filter(|d| *d <= last)
                     .or_else(|| self.followed_until.map(|_| last)),
             },
+            requires: protocol
+                .requires
+                .iter()
+                .map(|r| requirement_out(protocol, r))
+                .collect(),
             phases: self.phases,
             weeks: summaries(protocol, &self.days),
             days: self.days,
@@ -204,7 +209,31 @@ pub(super) fn phase_plan(
     last: Date,
 ) -> PhasePlan {
     let phase = &protocol.phases[visit.phase];
-    let length = i64::from((last - visit.start).get_days()) + 1;
+    // A stay that waited for the phase's requirements began with the wait; one that
+    // never got further (a rule referred or moved the patient) is all wait.
+    let (start, waited, explanation) = match &visit.progress {
+        Progress::Awaiting(a) => {
+            let days = i64::from((last - visit.start).get_days()) + 1;
+            let waited = Waited {
+                start: visit.start,
+                end: last,
+                days: u32::try_from(days).unwrap_or(u32::MAX),
+                missing: a.missing.clone(),
+            };
+            let why = format!("not begun: {}", waited_words(&waited));
+            (
+                visit.start,
+                Some(waited),
+                why.trim_end_matches('.').to_string(),
+            )
+        }
+        _ => (
+            visit.waited.as_ref().map_or(visit.start, |w| w.start),
+            visit.waited,
+            visit.explanation,
+        ),
+    };
+    let length = i64::from((last - start).get_days()) + 1;
     let notes = |list: &[Note]| -> Vec<NoteOut> {
         list.iter()
             .filter(|n| n.applies_to(patient))
@@ -215,12 +244,13 @@ pub(super) fn phase_plan(
     PhasePlan {
         id: phase.id.clone(),
         title: phase.title.clone(),
-        start: visit.start,
+        start,
         end: last,
         days: u32::try_from(length).unwrap_or(u32::MAX),
-        length: visit.explanation,
+        length: explanation,
         length_source,
         adjustments: visit.adjustments,
+        waited,
         purpose: phase.purpose.clone(),
         source: phase.source.clone(),
         interpretation,
@@ -247,6 +277,11 @@ pub(super) fn phase_plan(
                 checklist: a.checklist.clone(),
                 source: a.source.clone(),
             })
+            .collect(),
+        requires: phase
+            .requires
+            .iter()
+            .map(|r| requirement_out(protocol, r))
             .collect(),
         gates: phase.gates.iter().map(|g| gate_out(protocol, g)).collect(),
         patterns: phase
@@ -303,6 +338,22 @@ fn gate_out(protocol: &Protocol, g: &Gate) -> GateOut {
             .and_then(|e| protocol.events.get(e))
             .map(|e| e.id.clone()),
         source: g.source.clone(),
+    }
+}
+
+pub(super) fn requirement_out(protocol: &Protocol, r: &Requirement) -> GateOut {
+    GateOut {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        assessment: r
+            .assessment
+            .and_then(|a| protocol.assessments.get(a))
+            .map(|a| a.id.clone()),
+        event: r
+            .event
+            .and_then(|e| protocol.events.get(e))
+            .map(|e| e.id.clone()),
+        source: r.source.clone(),
     }
 }
 

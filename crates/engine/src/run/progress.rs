@@ -36,6 +36,8 @@ pub(super) struct Visit {
     pub(super) waiting: Vec<usize>,
     /// Decisions for the visit's first day.
     pub(super) opening: Vec<Decision>,
+    /// The days the plan waited for the phase's requirements before it began.
+    pub(super) waited: Option<Waited>,
 }
 
 /// Rest days a rule asked for: how many are left of how many.
@@ -57,6 +59,22 @@ pub(super) enum Progress {
     Weeks { last: u32, held_until: Option<Date> },
     /// A level-by-level phase: it ends when its last level is done.
     Levels(Levels),
+    /// The phase has not begun: the plan waits, day by day, for its requirements. Once
+    /// they are met, the visit gives way to one with the phase's own progress.
+    Awaiting(Awaiting),
+}
+
+/// What a visit waiting to begin its phase keeps.
+#[derive(Debug, Default)]
+pub(super) struct Awaiting {
+    /// Whether the protocol's own requirements come first: only before the first phase
+    /// of the plan.
+    pub(super) protocol: bool,
+    /// The requirements already reported as waited for (indexes into the list the
+    /// visit tests), so each wait is said once.
+    pub(super) said: Vec<usize>,
+    /// Their titles, for the phase plan.
+    pub(super) missing: Vec<String>,
 }
 
 /// The counters of a level-by-level phase.
@@ -98,6 +116,7 @@ impl Progress {
             Progress::Calendar { end } => Some(*end),
             Progress::Weeks { held_until, .. } => *held_until,
             Progress::Levels(l) => l.held_until,
+            Progress::Awaiting(_) => None,
         }
     }
 
@@ -149,6 +168,7 @@ impl Progress {
                 l.held_until = Some(until);
                 l.level = l.level.min(l.last);
             }
+            Progress::Awaiting(_) => {}
         }
     }
 }
@@ -164,6 +184,11 @@ impl Visit {
     /// Keeps the phase going until `until`, as its gates asked.
     pub(super) fn hold_until(&mut self, until: Date) {
         self.progress.hold_until(until, &mut self.week);
+    }
+
+    /// Whether the visit waits for its phase's requirements, the phase not yet begun.
+    pub(super) fn awaiting(&self) -> bool {
+        matches!(self.progress, Progress::Awaiting(_))
     }
 
     /// The level scripts see: the phase's level, or 1 in a phase without levels.

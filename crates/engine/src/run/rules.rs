@@ -124,14 +124,15 @@ impl Runner<'_, '_> {
         if keep("level") {
             vars.set("level", visit.level());
         }
+        // While the plan waits for the phase's requirements, the phase has not begun:
+        // its week, day and days are 0.
+        let waiting = visit.awaiting();
         if keep("day") {
-            vars.set("day", visit.slot + 1);
+            vars.set("day", if waiting { 0 } else { visit.slot + 1 });
         }
         if keep("days_in_phase") {
-            vars.set(
-                "days_in_phase",
-                i64::from((today - visit.start).get_days()) + 1,
-            );
+            let days = i64::from((today - visit.start).get_days()) + 1;
+            vars.set("days_in_phase", if waiting { 0 } else { days });
         }
         if keep("trigger") {
             vars.set("trigger", trigger);

@@ -6,7 +6,7 @@ use super::*;
 impl Runner<'_, '_> {
     /// Runs one day of `visit`. Returns the visit that goes on tomorrow (the same phase
     /// or a new one), or `None` once the plan has ended.
-    pub(super) fn step(&mut self, mut visit: Visit) -> Result<Option<Visit>, Diagnostic> {
+    pub(super) fn step(&mut self, visit: Visit) -> Result<Option<Visit>, Diagnostic> {
         if self.days.len() as i64 >= MAX_PLAN_DAYS {
             return Err(Diagnostic::error(
                 codes::PHASE,
@@ -17,6 +17,13 @@ impl Runner<'_, '_> {
             ));
         }
         let today = self.date;
+        // A phase waiting for its requirements begins this morning if they are met.
+        let Some(mut visit) = self.settle(visit, today)? else {
+            return Ok(None);
+        };
+        if visit.awaiting() {
+            return self.wait(visit, today);
+        }
         let resting = visit.rest.left > 0;
         let mut day = self.open_day(&mut visit, today)?;
         let chosen = self.read_journal(&visit, &mut day, today, resting)?;
@@ -362,7 +369,7 @@ impl Runner<'_, '_> {
             None => Ok(Some(visit)),
             Some(next) => {
                 self.close(visit, today);
-                self.enter(next, self.date)
+                self.enter(next, self.date, Entering::Next)
             }
         }
     }
