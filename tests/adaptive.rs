@@ -622,6 +622,7 @@ fn a_repeat_does_the_day_over_after_any_rest() {
     assert_eq!(p["outcome"]["date"], "2026-02-05");
     // Three weeks of 7 days, plus the rest day and the two days done over.
     assert_eq!(phase(&p, "build")["end"], "2026-01-28");
+}
 
 /// Requirements hold a phase back until their evidence arrives: the protocol's before
 /// its first phase, a phase's own before it. Waiting days have no sessions and belong

@@ -52,6 +52,7 @@ impl<'a> Runner<'a, '_> {
             slot: 0,
             week_start: date,
             hold: None,
+            repeat: false,
             rest: Rest::default(),
             failed: Vec::new(),
             waiting: Vec::new(),
