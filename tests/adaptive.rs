@@ -193,22 +193,41 @@ fn a_pelvis_fracture_has_no_early_strength_work() {
 }
 
 #[test]
-fn recurring_pain_ends_in_a_referral() {
+fn pain_that_returns_after_a_step_back_ends_in_a_referral() {
     let p = morra("referral");
     assert_eq!(p["outcome"]["status"], "referred");
-    assert_eq!(p["outcome"]["date"], "2026-11-21");
+    assert_eq!(p["outcome"]["date"], "2026-11-24");
     assert_eq!(
         p["days"].as_array().unwrap().last().unwrap()["date"],
-        "2026-11-21"
+        "2026-11-24"
     );
-    let last = day(&p, "2026-11-21");
-    let refer = decisions(last, "persistent-pain-refers");
+    // Next-day pain on 2026-11-19 stepped back, with the hold overridden by it.
+    let stepped = day(&p, "2026-11-19");
+    assert_eq!(
+        decisions(stepped, "pain-steps-back")[0]["action"],
+        "rest 2, regress 1"
+    );
+    assert_eq!(
+        decisions(stepped, "pain-holds-week")[0]["overridden_by"],
+        "pain-steps-back"
+    );
+    let last = day(&p, "2026-11-24");
+    let refer = decisions(last, "pain-returns-after-step-back-refers");
     assert_eq!(refer[0]["action"], "refer");
-    assert_eq!(refer[0]["values"]["painful_checkins(14, 2)"], 3.0);
-    // The hold fired too, and is recorded as overridden by the more conservative rule.
-    let hold = decisions(last, "pain-holds-week");
-    assert_eq!(hold[0]["overridden_by"], "persistent-pain-refers");
-    assert_eq!(phase(&p, "walk-jog")["end"], "2026-11-21");
+    assert_eq!(
+        refer[0]["values"]["fired(\"pain-steps-back\", 14)"],
+        1.0
+    );
+    assert_eq!(refer[0]["values"]["planned"], "session");
+    // The step back and the hold fired too, and are recorded as overridden.
+    for rule in ["pain-steps-back", "pain-holds-week"] {
+        assert_eq!(
+            decisions(last, rule)[0]["overridden_by"],
+            "pain-returns-after-step-back-refers",
+            "{rule}"
+        );
+    }
+    assert_eq!(phase(&p, "walk-jog")["end"], "2026-11-24");
 }
 
 #[test]
