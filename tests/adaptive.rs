@@ -214,10 +214,7 @@ fn pain_that_returns_after_a_step_back_ends_in_a_referral() {
     let last = day(&p, "2026-11-24");
     let refer = decisions(last, "pain-returns-after-step-back-refers");
     assert_eq!(refer[0]["action"], "refer");
-    assert_eq!(
-        refer[0]["values"]["fired(\"pain-steps-back\", 14)"],
-        1.0
-    );
+    assert_eq!(refer[0]["values"]["fired(\"pain-steps-back\", 14)"], 1.0);
     assert_eq!(refer[0]["values"]["planned"], "session");
     // The step back and the hold fired too, and are recorded as overridden.
     for rule in ["pain-steps-back", "pain-holds-week"] {
