@@ -13,6 +13,7 @@ mod patterns;
 mod phases;
 mod reachability;
 mod rules;
+mod strength;
 
 use std::sync::Arc;
 

@@ -10,6 +10,7 @@ use super::inputs::Inputs;
 use super::names::{Ids, Names};
 use super::patterns::{PhaseDoses, check_pattern_doses, lower_pattern};
 use super::rules::lower_notes;
+use super::strength::{lower_phase_notes, lower_strength, lower_withhold};
 use crate::model::*;
 
 /// Declares and checks every strength circuit.
@@ -112,10 +113,7 @@ fn lower_phase(
     let limits = lower_limits(ctx, ph, names);
     let length = lower_length(ctx, ph, &weeks, names, inputs, tables, scripts);
     let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
-    let strength = ph
-        .strength
-        .as_ref()
-        .and_then(|c| names.circuits.resolve(ctx, c));
+    let strength = lower_strength(ctx, ph, names);
     let pattern = lower_pattern(ctx, ph, names);
     let whole = PhaseDoses {
         cross: ph.cross.is_some(),
@@ -128,9 +126,10 @@ fn lower_phase(
         .filter_map(|a| names.assessments.resolve(ctx, a))
         .collect();
     let gates = lower_gates(ctx, ph, names, scripts);
+    let withhold = lower_withhold(ctx, ph, names, &strength);
     let allowed = lower_notes(ctx, &ph.allowed, names, inputs);
     let avoided = lower_notes(ctx, &ph.avoided, names, inputs);
-    let notes = lower_notes(ctx, &ph.notes, names, inputs);
+    let (notes, reminders) = lower_phase_notes(ctx, ph, names, inputs);
     let phase = length.map(|length| Phase {
         id: ph.id.value.clone(),
         title: ph.title.clone(),
@@ -142,6 +141,7 @@ fn lower_phase(
         avoided,
         cross,
         strength,
+        withhold,
         pattern,
         weeks,
         advance,
@@ -149,6 +149,7 @@ fn lower_phase(
         on_entry,
         gates: Vec::new(),
         notes,
+        reminders,
     });
     (gates, phase)
 }

@@ -30,6 +30,7 @@ mod output;
 mod progress;
 mod rules;
 mod step;
+mod strength;
 
 use gates::GateResult;
 use host::*;
@@ -274,6 +275,9 @@ impl<'a, 'r> Runner<'a, 'r> {
                 rest: Rest::default(),
                 failed: Vec::new(),
                 waiting: Vec::new(),
+                failing: Vec::new(),
+                turn: 0,
+                withheld: Vec::new(),
                 opening,
             }));
         }
