@@ -59,7 +59,7 @@ pub(super) fn lower_withhold(
         {
             ctx.push(
                 Diagnostic::error(
-                    codes::PHASE,
+                    codes::UNDEFINED,
                     format!(
                         "circuit `{}` is not one of the strength circuits of phase `{}`, so there is nothing to withhold",
                         w.circuit.value, ph.id.value
@@ -82,7 +82,14 @@ pub(super) fn lower_withhold(
             d = match did_you_mean(&w.while_failing.value, &gate_ids) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None if gate_ids.is_empty() => d.with_help("the phase has no gates"),
-                None => d.with_help("`while_failing` names a gate of the same phase"),
+                None => d.with_help(format!(
+                    "`while_failing` names a gate of the same phase: {}",
+                    gate_ids
+                        .iter()
+                        .map(|g| format!("`{g}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             };
             ctx.push(d);
         }
