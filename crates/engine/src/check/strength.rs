@@ -21,8 +21,8 @@ pub(super) fn lower_strength(ctx: &mut Ctx, ph: &doc::Phase, names: &Names) -> V
         CircuitIds::One(id) => {
             let id = S {
                 value: id.clone(),
-                referenced: strength.referenced.clone(),
-                defined: strength.defined.clone(),
+                referenced: strength.referenced,
+                defined: strength.defined,
             };
             names.circuits.resolve(ctx, &id).into_iter().collect()
         }
