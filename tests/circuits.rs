@@ -180,3 +180,66 @@ fn phase_notes_are_reminders_on_the_days_they_apply_to() {
         );
     }
 }
+
+/// A gate without an assessment withholds from its failed test until a test it passes;
+/// with every circuit withheld, strength days have no strength work and are days off.
+#[test]
+fn a_day_with_every_circuit_withheld_has_no_strength_work() {
+    let scratch = common::Scratch::new("circuits-all-withheld");
+    let protocol = scratch.write(
+        "all-withheld.yaml",
+        r#"# One circuit, withheld while a scripted gate fails. Not clinical content.
+id: all-withheld
+title: All withheld
+version: "1"
+authors: [{ name: Test author }]
+sources: [{ id: s, citation: "A fixture, not a clinical source." }]
+disclaimer: Test fixture only.
+inputs:
+  - { id: start, label: First day, type: date }
+starts_on: start
+circuits:
+  - { id: hops, title: Hops, exercises: "hop 3x10", source: s }
+phases:
+  - id: hop
+    title: Hopping
+    source: s
+    duration: { period: 1wk }
+    strength: hops
+    withhold: [{ circuit: hops, while_failing: no-pain, source: s }]
+    pattern:
+      - { days: [strength, strength, strength, strength, strength, strength, strength], source: s }
+    gates:
+      - { id: no-pain, title: No pain this week, when: "max_pain(7) < 2", retest: 1wk, source: s }
+    notes:
+      - { text: Rest well., source: s, days: [off] }
+example_patient:
+  inputs: { start: 2026-01-05 }
+  journal:
+    - { date: 2026-01-07, session: done, pain: { during: 3 } }
+    - { date: 2026-01-11, session: done, pain: { during: 0 } }
+"#,
+    );
+    let o = engine(&["run", &protocol, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let p: Value = serde_json::from_str(&stdout(&o)).expect("the plan is JSON");
+    assert_eq!(
+        circuits(&p, "hop").len(),
+        7,
+        "the first week has its circuit"
+    );
+    for date in ["2026-01-12", "2026-01-15", "2026-01-18"] {
+        let d = day(&p, date);
+        assert_eq!(d["status"], "off", "{date}");
+        assert_eq!(reminders(d), ["Rest well."], "{date}");
+    }
+    let said = &day(&p, "2026-01-12")["decisions"][0];
+    assert_eq!(said["action"], "withhold");
+    assert!(
+        said["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("strength days have no strength work")),
+        "{said}"
+    );
+    assert_eq!(p["phases"][0]["end"], "2026-01-18");
+}
