@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod circuits;
 mod cli;
 mod compare;
 mod engine_names_no_protocol;

@@ -149,6 +149,28 @@ fn week_note_label(n: &rehab_engine::plan::WeekNote, what: &str) -> String {
     }
 }
 
+/// The reminders shown on a week's days, each once, in the order the week reaches them,
+/// with the days it is on (`Mon, Wed, Fri`): plans for people print each once under the
+/// week, not under every day.
+fn week_reminders<'a>(
+    days: impl IntoIterator<Item = &'a rehab_engine::plan::Day>,
+) -> Vec<(&'a rehab_engine::plan::ReminderOut, String)> {
+    let mut found: Vec<(&rehab_engine::plan::ReminderOut, Vec<String>)> = Vec::new();
+    for d in days {
+        let weekday = d.date.strftime("%a").to_string();
+        for r in &d.reminders {
+            match found.iter_mut().find(|(f, _)| *f == r) {
+                Some((_, on)) => on.push(weekday.clone()),
+                None => found.push((r, vec![weekday.clone()])),
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|(r, on)| (r, on.join(", ")))
+        .collect()
+}
+
 /// Whether a decision changed the plan in response to the patient (shown even without
 /// `--explain`), rather than recording the nominal schedule.
 pub(crate) fn is_adaptive(d: &rehab_engine::plan::Decision) -> bool {

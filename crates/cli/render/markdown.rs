@@ -148,6 +148,32 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
             md(&c.source)
         );
     }
+    if !ph.rotation.is_empty() {
+        let _ = writeln!(o, "**Strength circuits, taken in turn**\n");
+        for c in &ph.rotation {
+            let _ = writeln!(
+                o,
+                "- `{}`, {}: `{}` *[{}]*",
+                code(&c.id),
+                md(&c.title),
+                code(&c.exercises),
+                md(&c.source)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    for w in &ph.withhold {
+        let _ = writeln!(
+            o,
+            "**Left out while a gate fails:** circuit `{}` until gate `{}` passes. *[{}]*\n",
+            code(&w.circuit),
+            code(&w.while_failing),
+            md(&w.source)
+        );
+        if let Some(i) = &w.interpretation {
+            let _ = writeln!(o, "*Interpretation:* {}\n", md(i));
+        }
+    }
     for a in &ph.on_entry {
         let _ = writeln!(o, "**On entry, {}** *[{}]*\n", md(&a.title), md(&a.source));
         for item in a.checklist.iter().chain(&a.questions) {
@@ -211,6 +237,14 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
                     let _ = writeln!(o, "*{}:* {}\n", super::week_note_label(n, what), md(text));
                 }
             }
+        }
+        for (r, on) in super::week_reminders(days.iter().copied()) {
+            let _ = writeln!(
+                o,
+                "*Reminder ({on}):* {} *[{}]*\n",
+                md(&r.text),
+                md(&r.source)
+            );
         }
         let _ = writeln!(o, "| Date | Prescription | Status | Reported |");
         let _ = writeln!(o, "|---|---|---|---|");

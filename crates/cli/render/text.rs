@@ -157,6 +157,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             );
         }
     }
+    strength_rotation(o, ph);
     for a in &ph.on_entry {
         let _ = writeln!(
             o,
@@ -227,11 +228,16 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
         let _ = writeln!(o);
         let _ = writeln!(o, "  {}", week_line(w));
         week_notes(o, w);
-        for d in plan
-            .days
-            .iter()
-            .filter(|d| d.date >= w.start && d.date <= w.end)
-        {
+        let days = || {
+            plan.days
+                .iter()
+                .filter(|d| d.date >= w.start && d.date <= w.end)
+        };
+        for (r, on) in super::week_reminders(days()) {
+            let line = format!("Reminder ({on}): {} [{}]", r.text, r.source);
+            let _ = writeln!(o, "    {}", wrap(&line, WIDTH - 4, "      "));
+        }
+        for d in days() {
             // Planned days are the norm; only other statuses are marked.
             let mark = match d.status {
                 Status::Planned => "",
@@ -270,6 +276,33 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
                     );
                 }
             }
+        }
+    }
+}
+
+/// The circuits a phase's strength days take in turn, and those a failing gate leaves
+/// out, after the phase's guidance.
+fn strength_rotation(o: &mut String, ph: &PhasePlan) {
+    if !ph.rotation.is_empty() {
+        let _ = writeln!(o, "Strength circuits, taken in turn:");
+        for c in &ph.rotation {
+            let line = format!("{} ({}): {} [{}]", c.id, c.title, c.exercises, c.source);
+            let _ = writeln!(o, "  - {}", wrap(&line, WIDTH - 4, "    "));
+            if let Some(i) = &c.interpretation {
+                let line = format!("Interpretation: {i}");
+                let _ = writeln!(o, "    {}", wrap(&line, WIDTH - 4, "    "));
+            }
+        }
+    }
+    for w in &ph.withhold {
+        let line = format!(
+            "Circuit {} is left out while gate {} fails, until it passes. [{}]",
+            w.circuit, w.while_failing, w.source
+        );
+        let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
+        if let Some(i) = &w.interpretation {
+            let line = format!("Interpretation: {i}");
+            let _ = writeln!(o, "  {}", wrap(&line, WIDTH - 2, "    "));
         }
     }
 }

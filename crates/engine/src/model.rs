@@ -507,8 +507,11 @@ pub struct Phase {
     pub allowed: Vec<Note>,
     pub avoided: Vec<Note>,
     pub cross: Option<Dose>,
-    /// Index into [`Protocol::circuits`].
-    pub strength: Option<usize>,
+    /// Indexes into [`Protocol::circuits`]: the circuits strength days take in turn
+    /// (one for a phase with a single circuit, none without).
+    pub strength: Vec<usize>,
+    /// Circuits left out of strength days while a gate of the phase fails.
+    pub withhold: Vec<Withhold>,
     pub pattern: Vec<PatternRule>,
     /// Week-by-week sessions; in a level-by-level phase, the levels (`weeks` holds the
     /// level numbers).
@@ -522,6 +525,37 @@ pub struct Phase {
     pub requires: Vec<Requirement>,
     pub gates: Vec<Gate>,
     pub notes: Vec<Note>,
+    /// The notes that are also reminders on the days they apply to.
+    pub reminders: Vec<Reminder>,
+}
+
+/// A strength circuit left out from the day a gate of its phase fails until it passes.
+#[derive(Debug, Clone)]
+pub struct Withhold {
+    /// Index into [`Protocol::circuits`].
+    pub circuit: usize,
+    /// Index into the phase's gates.
+    pub gate: usize,
+    pub source: String,
+    pub interpretation: Option<String>,
+}
+
+/// A phase note shown on each day of some kinds, in some weeks.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    pub note: Note,
+    /// The kinds of day it is shown on; every kind when empty.
+    pub days: Vec<crate::plan::PartKind>,
+    /// The weeks of the phase it is shown in; every week when absent.
+    pub weeks: Option<WeekSpan>,
+}
+
+impl Reminder {
+    /// Whether the reminder is shown on a day of week `week` holding `parts`.
+    pub fn on(&self, week: u32, parts: &[crate::plan::Part]) -> bool {
+        self.weeks.is_none_or(|w| w.contains(week))
+            && (self.days.is_empty() || parts.iter().any(|p| self.days.contains(&p.kind)))
+    }
 }
 
 /// How a phase's number of days is found.

@@ -98,8 +98,16 @@ pub struct PhasePlan {
     pub interpretation: Option<String>,
     pub allowed: Vec<NoteOut>,
     pub avoided: Vec<NoteOut>,
+    /// The phase's strength circuit, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub strength: Option<CircuitOut>,
+    /// The circuits strength days take in turn, when the phase lists several (then
+    /// `strength` is absent).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rotation: Vec<CircuitOut>,
+    /// Circuits left out of strength days while a gate fails.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub withhold: Vec<WithholdOut>,
     pub on_entry: Vec<AssessmentOut>,
     /// The evidence needed each time the phase is entered, before it begins.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -137,6 +145,24 @@ pub struct CircuitOut {
     pub source: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub interpretation: Option<String>,
+}
+
+/// A circuit left out of strength days from the day a gate fails until it passes.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithholdOut {
+    pub circuit: String,
+    /// The gate's id.
+    pub while_failing: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interpretation: Option<String>,
+}
+
+/// A phase note shown on a day it applies to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReminderOut {
+    pub text: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,6 +215,9 @@ pub struct Day {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<Report>,
     pub decisions: Vec<Decision>,
+    /// The phase's notes that apply to the day's kind and week (`days`, `weeks`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reminders: Vec<ReminderOut>,
     /// Which week of the plan the day falls in, counting repeated weeks apart.
     #[serde(skip)]
     pub seq: u32,
@@ -449,6 +478,8 @@ pub enum Verdict {
     Wait,
     /// A gate without evidence is projected to pass: `assume-passed`.
     AssumePassed,
+    /// A circuit is left out of strength days while a gate fails: `withhold`.
+    Withhold,
     /// What a protocol rule asked for, as its author wrote it: `rest 2, regress 1`.
     Rule(Vec<RuleAction>),
 }
@@ -467,6 +498,7 @@ impl std::fmt::Display for Verdict {
             Verdict::Checkpoint => "checkpoint",
             Verdict::Wait => "wait",
             Verdict::AssumePassed => "assume-passed",
+            Verdict::Withhold => "withhold",
             Verdict::Rule(actions) => {
                 for (i, a) in actions.iter().enumerate() {
                     if i > 0 {

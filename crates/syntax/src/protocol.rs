@@ -260,7 +260,7 @@ pub struct JournalField {
 }
 
 /// A piece of guidance with its provenance.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Note {
     pub text: String,
@@ -274,7 +274,7 @@ pub struct Note {
 }
 
 /// A condition on one input's value.
-#[derive(Debug, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Condition {
     pub input: S<String>,
@@ -306,9 +306,13 @@ pub struct Phase {
     /// The dose of a cross-training day, unless a week gives its own.
     #[serde(default)]
     pub cross: Option<S<String>>,
-    /// The circuit done on strength days.
+    /// The circuit done on strength days, or a list of circuits that strength days take
+    /// in turn, in the order listed.
     #[serde(default)]
-    pub strength: Option<S<String>>,
+    pub strength: Option<S<CircuitIds>>,
+    /// Circuits left out of strength days while a gate of the phase fails.
+    #[serde(default)]
+    pub withhold: Vec<Withhold>,
     /// Which kind of day falls on each of the seven days of a phase week.
     #[serde(default)]
     pub pattern: Vec<PatternRule>,
@@ -335,8 +339,122 @@ pub struct Phase {
     /// Conditions to leave the phase; a nominal plan assumes they pass on its last day.
     #[serde(default)]
     pub gates: Vec<Gate>,
+    /// Guidance for the phase; a note with `days` or `weeks` is also a reminder on
+    /// each day it applies to.
     #[serde(default)]
-    pub notes: Vec<Note>,
+    pub notes: Vec<PhaseNote>,
+}
+
+/// A phase's `strength`: one circuit id, or a list of circuit ids that strength days
+/// take in turn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CircuitIds {
+    /// One circuit, on every strength day; its place is the `strength` value's own.
+    One(String),
+    /// Circuits taken in turn, the first on the phase's first strength day.
+    Rotation(Vec<S<String>>),
+}
+
+impl JsonSchema for CircuitIds {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "CircuitIds".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A circuit id, or a list of circuit ids that strength days take in turn.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": "string" } }
+            ]
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for CircuitIds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CircuitIds;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a circuit id or a list of circuit ids")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<CircuitIds, E> {
+                Ok(CircuitIds::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<CircuitIds, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element::<S<String>>()? {
+                    ids.push(id);
+                }
+                Ok(CircuitIds::Rotation(ids))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A circuit left out of the phase's strength days from the day a gate of the phase
+/// fails until it passes: hopping while a hop test hurts.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Withhold {
+    /// One of the phase's strength circuits.
+    pub circuit: S<String>,
+    /// The id of one of the phase's gates.
+    pub while_failing: S<String>,
+    pub source: S<String>,
+    #[serde(default)]
+    pub interpretation: Option<String>,
+}
+
+/// A phase's note: guidance listed with the phase and, when it says `days` or `weeks`,
+/// also shown as a reminder on each day of those kinds in those weeks.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhaseNote {
+    pub text: String,
+    pub source: S<String>,
+    /// Present when the file reads a vague source one particular way; says how and why.
+    #[serde(default)]
+    pub interpretation: Option<String>,
+    /// Limits the note to patients whose inputs match.
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// The kinds of day the note is a reminder on; every kind when absent and `weeks`
+    /// is given.
+    #[serde(default)]
+    pub days: Vec<DayName>,
+    /// The weeks of the phase the note is a reminder in (`1-8`); every week when absent
+    /// and `days` is given.
+    #[serde(default)]
+    pub weeks: Option<S<WeekSpan>>,
+}
+
+impl PhaseNote {
+    /// The note as guidance, without what makes it a reminder.
+    pub fn note(&self) -> Note {
+        Note {
+            text: self.text.clone(),
+            source: self.source.clone(),
+            interpretation: self.interpretation.clone(),
+            when: self.when.clone(),
+        }
+    }
+}
+
+/// A kind of day, as a reminder names it: a day holding a session, cross-training,
+/// strength work, or nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DayName {
+    Session,
+    Cross,
+    Strength,
+    Off,
 }
 
 /// A phase length: a fixed period or one looked up in a table, optionally counted from

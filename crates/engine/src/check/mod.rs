@@ -14,6 +14,7 @@ mod phases;
 mod reachability;
 mod requires;
 mod rules;
+mod strength;
 
 use std::sync::Arc;
 

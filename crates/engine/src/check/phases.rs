@@ -11,6 +11,7 @@ use super::names::{Ids, Names};
 use super::patterns::{PhaseDoses, check_pattern_doses, lower_pattern};
 use super::requires::lower_requirements;
 use super::rules::lower_notes;
+use super::strength::{lower_phase_notes, lower_strength, lower_withhold};
 use crate::model::*;
 
 /// Declares and checks every strength circuit.
@@ -113,10 +114,7 @@ fn lower_phase(
     let limits = lower_limits(ctx, ph, names);
     let length = lower_length(ctx, ph, &weeks, names, inputs, tables, scripts);
     let cross = ph.cross.as_ref().and_then(|d| ctx.dose(d));
-    let strength = ph
-        .strength
-        .as_ref()
-        .and_then(|c| names.circuits.resolve(ctx, c));
+    let strength = lower_strength(ctx, ph, names);
     let pattern = lower_pattern(ctx, ph, names);
     let whole = PhaseDoses {
         cross: ph.cross.is_some(),
@@ -130,9 +128,10 @@ fn lower_phase(
         .collect();
     let requires = lower_requirements(ctx, &ph.requires, names, scripts);
     let gates = lower_gates(ctx, ph, names, scripts);
+    let withhold = lower_withhold(ctx, ph, names, &strength);
     let allowed = lower_notes(ctx, &ph.allowed, names, inputs);
     let avoided = lower_notes(ctx, &ph.avoided, names, inputs);
-    let notes = lower_notes(ctx, &ph.notes, names, inputs);
+    let (notes, reminders) = lower_phase_notes(ctx, ph, names, inputs);
     let phase = length.map(|length| Phase {
         id: ph.id.value.clone(),
         title: ph.title.clone(),
@@ -144,6 +143,7 @@ fn lower_phase(
         avoided,
         cross,
         strength,
+        withhold,
         pattern,
         weeks,
         advance,
@@ -152,6 +152,7 @@ fn lower_phase(
         requires,
         gates: Vec::new(),
         notes,
+        reminders,
     });
     (gates, phase)
 }

@@ -83,7 +83,7 @@ impl Runner<'_, '_> {
         Ok(Some(dose))
     }
 
-    pub(super) fn plan_day(&mut self, visit: &Visit, date: Date) -> Result<Day, Diagnostic> {
+    pub(super) fn plan_day(&mut self, visit: &mut Visit, date: Date) -> Result<Day, Diagnostic> {
         let protocol = self.protocol;
         let phase = &protocol.phases[visit.phase];
         let week = visit.week;
@@ -119,11 +119,15 @@ impl Runner<'_, '_> {
         {
             parts.push(part(PartKind::Cross, d, None));
         }
-        if kind.strength
-            && let Some(c) = phase.strength.and_then(|i| protocol.circuits.get(i))
-            && !c.exercises.is_off()
-        {
-            parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
+        let mut withheld = Vec::new();
+        if kind.strength {
+            let (circuit, said) = self.strength_turn(visit, date);
+            withheld = said;
+            if let Some(c) = circuit.and_then(|i| protocol.circuits.get(i))
+                && !c.exercises.is_off()
+            {
+                parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
+            }
         }
         let status = if parts.is_empty() {
             parts.push(part(PartKind::Off, &Dose::Off, None));
@@ -134,6 +138,8 @@ impl Runner<'_, '_> {
         let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
         day.level = visit.progress.level();
         day.decisions.extend(limited);
+        day.decisions.extend(withheld);
+        day.reminders = self.reminders(phase, week, &day.session.parts);
         Ok(day)
     }
 
@@ -150,6 +156,7 @@ impl Runner<'_, '_> {
             Status::Off,
         );
         day.level = visit.progress.level();
+        day.reminders = self.reminders(phase, visit.week, &day.session.parts);
         day
     }
 }
@@ -178,6 +185,7 @@ pub(super) fn day_out(
         level: None,
         report: None,
         decisions: Vec::new(),
+        reminders: Vec::new(),
         seq,
     }
 }

@@ -53,11 +53,17 @@ impl Runner<'_, '_> {
         for (gi, gate) in phase.gates.iter().enumerate() {
             match self.test_gate(visit, (gi, gate), today, ending)? {
                 Tested::NotEarly => return Ok(GateResult::Wait(Vec::new())),
-                Tested::Passes(d) => decisions.extend(d),
+                Tested::Passes(d) => {
+                    visit.failing.retain(|&g| g != gi);
+                    decisions.extend(d);
+                }
                 Tested::Fails {
                     decision,
                     retest_days,
                 } => {
+                    if !visit.failing.contains(&gi) {
+                        visit.failing.push(gi);
+                    }
                     decisions.push(decision);
                     fail_days = fail_days.max(retest_days);
                     failed.push(gi);

@@ -31,6 +31,7 @@ mod progress;
 mod requires;
 mod rules;
 mod step;
+mod strength;
 
 use gates::GateResult;
 use host::*;
@@ -297,6 +298,9 @@ impl<'a, 'r> Runner<'a, 'r> {
                 rest: Rest::default(),
                 failed: Vec::new(),
                 waiting: Vec::new(),
+                failing: Vec::new(),
+                turn: 0,
+                withheld: Vec::new(),
                 opening,
                 waited,
             }));

@@ -256,16 +256,35 @@ pub(super) fn phase_plan(
         interpretation,
         allowed: notes(&phase.allowed),
         avoided: notes(&phase.avoided),
-        strength: phase
-            .strength
-            .and_then(|i| protocol.circuits.get(i))
-            .map(|c| CircuitOut {
-                id: c.id.clone(),
-                title: c.title.clone(),
-                exercises: c.exercises.to_string(),
-                source: c.source.clone(),
-                interpretation: c.interpretation.clone(),
-            }),
+        strength: match phase.strength[..] {
+            [one] => protocol.circuits.get(one).map(circuit_out),
+            _ => None,
+        },
+        rotation: match phase.strength[..] {
+            [_, _, ..] => phase
+                .strength
+                .iter()
+                .filter_map(|&i| protocol.circuits.get(i))
+                .map(circuit_out)
+                .collect(),
+            _ => Vec::new(),
+        },
+        withhold: phase
+            .withhold
+            .iter()
+            .map(|w| WithholdOut {
+                circuit: protocol
+                    .circuits
+                    .get(w.circuit)
+                    .map_or_else(String::new, |c| c.id.clone()),
+                while_failing: phase
+                    .gates
+                    .get(w.gate)
+                    .map_or_else(String::new, |g| g.id.clone()),
+                source: w.source.clone(),
+                interpretation: w.interpretation.clone(),
+            })
+            .collect(),
         on_entry: phase
             .on_entry
             .iter()
@@ -323,6 +342,16 @@ fn readings(protocol: &Protocol, phase: &Phase) -> (Option<String>, String) {
         .or_else(|| table.map(|t| t.source.clone()))
         .unwrap_or_else(|| phase.source.clone());
     (interpretation, length_source)
+}
+
+fn circuit_out(c: &Circuit) -> CircuitOut {
+    CircuitOut {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        exercises: c.exercises.to_string(),
+        source: c.source.clone(),
+        interpretation: c.interpretation.clone(),
+    }
 }
 
 fn gate_out(protocol: &Protocol, g: &Gate) -> GateOut {

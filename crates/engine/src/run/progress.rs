@@ -34,6 +34,13 @@ pub(super) struct Visit {
     pub(super) failed: Vec<(usize, Date)>,
     /// Gates already reported as awaited, so the wait is said once.
     pub(super) waiting: Vec<usize>,
+    /// Gates whose latest test failed (a passing test takes a gate off).
+    pub(super) failing: Vec<usize>,
+    /// The place in the phase's strength rotation of the next strength day.
+    pub(super) turn: usize,
+    /// The phase's `withhold` entries in force whose leaving out has been said, so it
+    /// is said once each time.
+    pub(super) withheld: Vec<usize>,
     /// Decisions for the visit's first day.
     pub(super) opening: Vec<Decision>,
     /// The days the plan waited for the phase's requirements before it began.

@@ -58,6 +58,9 @@ impl<'a> Runner<'a, '_> {
             waiting: Vec::new(),
             opening: Vec::new(),
             waited: None,
+            failing: Vec::new(),
+            turn: 0,
+            withheld: Vec::new(),
         }
     }
 
