@@ -260,31 +260,8 @@ pub(super) fn phase_plan(
             [one] => protocol.circuits.get(one).map(circuit_out),
             _ => None,
         },
-        rotation: match phase.strength[..] {
-            [_, _, ..] => phase
-                .strength
-                .iter()
-                .filter_map(|&i| protocol.circuits.get(i))
-                .map(circuit_out)
-                .collect(),
-            _ => Vec::new(),
-        },
-        withhold: phase
-            .withhold
-            .iter()
-            .map(|w| WithholdOut {
-                circuit: protocol
-                    .circuits
-                    .get(w.circuit)
-                    .map_or_else(String::new, |c| c.id.clone()),
-                while_failing: phase
-                    .gates
-                    .get(w.gate)
-                    .map_or_else(String::new, |g| g.id.clone()),
-                source: w.source.clone(),
-                interpretation: w.interpretation.clone(),
-            })
-            .collect(),
+        rotation: rotation_out(protocol, phase),
+        withhold: withhold_out(protocol, phase),
         on_entry: phase
             .on_entry
             .iter()
@@ -315,6 +292,39 @@ pub(super) fn phase_plan(
             .collect(),
         notes: notes(&phase.notes),
     }
+}
+
+/// The circuits a phase's strength days take in turn; empty for one circuit or none.
+fn rotation_out(protocol: &Protocol, phase: &Phase) -> Vec<CircuitOut> {
+    match phase.strength[..] {
+        [_, _, ..] => phase
+            .strength
+            .iter()
+            .filter_map(|&i| protocol.circuits.get(i))
+            .map(circuit_out)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The circuits a phase leaves out while one of its gates fails.
+fn withhold_out(protocol: &Protocol, phase: &Phase) -> Vec<WithholdOut> {
+    phase
+        .withhold
+        .iter()
+        .map(|w| WithholdOut {
+            circuit: protocol
+                .circuits
+                .get(w.circuit)
+                .map_or_else(String::new, |c| c.id.clone()),
+            while_failing: phase
+                .gates
+                .get(w.gate)
+                .map_or_else(String::new, |g| g.id.clone()),
+            source: w.source.clone(),
+            interpretation: w.interpretation.clone(),
+        })
+        .collect()
 }
 
 /// How the protocol reads its sources for a phase, and the source of its length.
