@@ -278,6 +278,8 @@ pub struct Row {
     pub key: String,
     pub value: Amount,
     pub note: Option<String>,
+    /// The row's own source, when it is not the table's.
+    pub source: Option<String>,
 }
 
 impl Table {

@@ -147,6 +147,9 @@ pub struct Row {
     pub value: S<String>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Where this row's figure comes from, when not from the table's `source`.
+    #[serde(default)]
+    pub source: Option<S<String>>,
 }
 
 /// A named set of exercises done together, written as a dose.

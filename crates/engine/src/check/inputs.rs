@@ -145,11 +145,13 @@ fn lower_table(ctx: &mut Ctx, t: &doc::Table, names: &Names, inputs: &Inputs) ->
         if let Some(input) = &by {
             check_row_key(ctx, r, input);
         }
+        let row_source = r.source.as_ref().map(|s| names.source(ctx, s));
         if let Some(value) = ctx.phase_period(&r.value) {
             rows.push(Row {
                 key: r.key.value.clone(),
                 value,
                 note: r.note.clone(),
+                source: row_source,
             });
         }
     }

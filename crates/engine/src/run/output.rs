@@ -240,7 +240,7 @@ pub(super) fn phase_plan(
             .map(note_out)
             .collect()
     };
-    let (interpretation, length_source) = readings(protocol, phase);
+    let (interpretation, length_source) = readings(protocol, patient, phase);
     PhasePlan {
         id: phase.id.clone(),
         title: phase.title.clone(),
@@ -328,7 +328,7 @@ fn withhold_out(protocol: &Protocol, phase: &Phase) -> Vec<WithholdOut> {
 }
 
 /// How the protocol reads its sources for a phase, and the source of its length.
-fn readings(protocol: &Protocol, phase: &Phase) -> (Option<String>, String) {
+fn readings(protocol: &Protocol, patient: &Patient, phase: &Phase) -> (Option<String>, String) {
     // The phase's own reading of its source, then how its length was read, then the
     // table's, when the length comes from one.
     let table = match phase.length.basis {
@@ -345,10 +345,13 @@ fn readings(protocol: &Protocol, phase: &Phase) -> (Option<String>, String) {
     .map(str::trim)
     .collect();
     let interpretation = (!readings.is_empty()).then(|| readings.join(" "));
-    let length_source = phase
-        .length
-        .source
-        .clone()
+    // The patient's row may cite a source of its own, which comes first.
+    let row_source = table.and_then(|t| match patient.input(&t.by) {
+        Some(Value::Text(key)) => t.row(key).and_then(|r| r.source.clone()),
+        _ => None,
+    });
+    let length_source = row_source
+        .or_else(|| phase.length.source.clone())
         .or_else(|| table.map(|t| t.source.clone()))
         .unwrap_or_else(|| phase.source.clone());
     (interpretation, length_source)
