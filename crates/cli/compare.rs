@@ -121,9 +121,23 @@ fn first_running_day(plan: &Plan) -> Option<Date> {
 }
 
 /// Total running distance over the plan, low and high, in the unit of its first week
-/// with a distance; `None` when no dose gives one.
+/// with a distance; `None` when no dose gives one, and when some week's running is
+/// known neither by time nor by distance (`walk 0.1mi, jog 0.1mi; repeat 20min`) or
+/// weeks give distances in different units, so no partial sum reads as the total.
 fn running_distance(plan: &Plan) -> Option<DistanceRange> {
     let unit = plan.weeks.iter().find_map(|w| w.run_distance)?.unit;
+    let unknown = plan
+        .weeks
+        .iter()
+        .any(|w| w.run_minutes.is_none() && w.run_distance.is_none());
+    let mixed = plan
+        .weeks
+        .iter()
+        .filter_map(|w| w.run_distance)
+        .any(|d| d.unit != unit);
+    if unknown || mixed {
+        return None;
+    }
     let (min, max) = plan
         .weeks
         .iter()
@@ -155,7 +169,7 @@ fn running_words(
             crate::render::distance(d)
         ),
         (None, Some(d)) => format!("{} (minutes not known)", crate::render::distance(d)),
-        (None, None) => "minutes not known".to_string(),
+        (None, None) => "time and distance not known".to_string(),
     }
 }
 

@@ -18,8 +18,11 @@
 //!   `None` (never one pass counted as if it were the session: see
 //!   `repeat_to_a_distance_counted_one_pass_as_the_running_time`).
 //! * [`Dose::distance_in`] counts distance by the same rules, with distances in place of
-//!   times: `walk 0.1mi, jog 0.2mi; repeat 2mi` jogs 1.3 miles, and a repeat to a total
-//!   time counts one pass. A segment repeated to a distance whose matching items have no
+//!   times: `walk 0.1mi, jog 0.2mi; repeat 2mi` jogs 1.3 miles. A repeat to a total time
+//!   of matching items with distances (`walk 0.1mi, jog 0.1mi; repeat 20min`) makes the
+//!   distance unknown, as a repeat to a distance makes the time unknown: never one pass
+//!   counted as the session (see `repeat_to_a_time_counted_one_pass_as_the_distance`). A
+//!   segment repeated to a distance whose matching items have no
 //!   distance of their own (`walk 2min, run 3min; repeat 1mi`) counts its whole total,
 //!   since the split between the items is not known.
 //! * The result is `Some((0, 0))` when no item matches (including `off`), `None` when
@@ -252,10 +255,13 @@ fn segment_bounds(
                     matching_until(total_hi, &most),
                 )
             }
-            // A time cannot be followed through a distance: how many passes fit depends
-            // on the pace. Matching items there make the whole count unknown.
-            None if any_match && dimension == Dimension::Time => return None,
-            // A distance repeated to a time counts one pass (documented as such).
+            // A quantity cannot be followed through a total of the other dimension: how
+            // many passes fit depends on the pace. Matching items there make the whole
+            // count unknown (for distance, matching items that have distances; those
+            // without add none either way).
+            None if any_match && (dimension == Dimension::Time || any_measured_match) => {
+                return None;
+            }
             None => once(),
         },
     })
@@ -375,6 +381,25 @@ mod tests {
         );
     }
 
+    /// Regression: `walk 0.1mi, jog 0.1mi; repeat 20min` counted one pass (0.1 mile) as
+    /// the session's running distance, so weeks showed 0.3 mi for three 20-minute sessions.
+    #[test]
+    fn repeat_to_a_time_counted_one_pass_as_the_distance() {
+        let distance = |text: &str| Dose::parse(text).unwrap().distance_in(Activity::is_running);
+        assert_eq!(distance("walk 0.1mi, jog 0.1mi; repeat 20min"), None);
+        assert_eq!(distance("walk 1min, run 1km; repeat 20min"), None);
+        // Beside a measured segment, part of the distance is still unknown.
+        assert_eq!(
+            distance("jog 1mi then walk 0.1mi, jog 0.1mi; repeat 10min"),
+            None
+        );
+        // Without distances in the running items, a repeat to a time adds no distance.
+        assert_eq!(
+            distance("walk 0.5mi; repeat 10min then jog 1mi").map(|(lo, _)| lo / 1000),
+            Some(1609)
+        );
+    }
+
     #[test]
     fn a_repeat_to_a_distance_with_timed_running_covers_its_total() {
         let miles = |text: &str| {
@@ -421,12 +446,8 @@ mod tests {
         );
         assert_eq!(jogging("jog 2.5mi"), Some((4023, 4023)));
         assert_eq!(jogging("run 5km"), Some((5000, 5000)));
-        // Timed running has no distance; a repeat to a time counts one pass.
+        // Timed running has no distance.
         assert_eq!(jogging("run 20min"), None);
-        assert_eq!(
-            jogging("walk 1min, run 1km; repeat 20min"),
-            Some((1000, 1000))
-        );
         assert_eq!(jogging("bike 10km"), Some((0, 0)));
     }
 

@@ -271,7 +271,8 @@ impl SessionOut {
 impl Part {
     /// Whether the part prescribes running or jogging, by time or by distance.
     pub fn runs(&self) -> bool {
-        self.running_ms.is_some_and(|(_, hi)| hi > 0) || self.running_mm.is_some()
+        self.has_running
+            && (self.running_ms.is_none_or(|(_, hi)| hi > 0) || self.running_mm.is_some())
     }
 
     /// Whether the time the part spends running is known: it runs by time only, or does
@@ -296,6 +297,10 @@ pub struct Part {
     /// dose writes distances in; absent when the dose gives no running distance.
     #[serde(skip)]
     pub running_mm: Option<(u64, u64, DistanceUnit)>,
+    /// Whether the dose has running or jogging in it at all, even where neither its
+    /// time nor its distance can be known (`walk 0.1mi, jog 0.1mi; repeat 20min`).
+    #[serde(skip)]
+    pub has_running: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
