@@ -84,6 +84,29 @@ fn an_uneventful_course_follows_the_journal_then_projects() {
     assert_eq!(day(&p, "2026-11-24")["status"], "planned");
     assert_eq!(p["outcome"]["status"], "completed");
     assert_eq!(p["outcome"]["date"], "2027-02-01");
+    // Walk/jog weeks 1-8: core and hip work on the cross-training days, and the ice
+    // reminder on every day with activity; week 9 has neither.
+    let cross = day(&p, "2026-11-11");
+    assert_eq!(cross["session"]["parts"][1]["circuit"], "core-and-hip");
+    let ice = |d: &Value| {
+        d["reminders"].as_array().is_some_and(|r| {
+            r.iter().any(|r| {
+                r["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("Ice after activity")
+            })
+        })
+    };
+    assert!(ice(cross) && ice(day(&p, "2026-11-10")), "{cross}");
+    assert!(
+        !ice(day(&p, "2026-11-16")),
+        "the day off has no activity to ice after"
+    );
+    let week9 = day(&p, "2027-01-06");
+    assert_eq!(week9["week"], 9);
+    assert!(!ice(week9), "{week9}");
+    assert!(week9["session"]["parts"][0]["circuit"].is_null());
 }
 
 #[test]
@@ -155,6 +178,39 @@ fn a_painful_hop_test_holds_the_pre_run_stage_and_retests() {
     );
     assert_eq!(phase(&p, "pre-run")["end"], "2026-11-16");
     assert_eq!(phase(&p, "walk-jog")["start"], "2026-11-17");
+    // The strength days take the three circuits in turn; hops and jumps come back
+    // only after the painful test is passed again.
+    let circuits = |from: &str, to: &str| -> Vec<String> {
+        p["days"]
+            .as_array()
+            .expect("days")
+            .iter()
+            .filter(|d| (from..=to).contains(&d["date"].as_str().unwrap_or("")))
+            .flat_map(|d| {
+                d["session"]["parts"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .filter_map(|part| part["circuit"].as_str().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        circuits("2026-10-27", "2026-11-01"),
+        ["pre-run-core", "pre-run-legs", "pre-run-impact"].repeat(2)
+    );
+    let held = circuits("2026-11-10", "2026-11-15");
+    assert_eq!(held.len(), 6);
+    assert!(!held.iter().any(|c| c == "pre-run-impact"), "{held:?}");
+    assert_eq!(
+        decisions(day(&p, "2026-11-10"), "gate:hop-test")[0]["action"],
+        "withhold"
+    );
+    // The hop test's own advice fires with the failed result.
+    assert_eq!(
+        decisions(day(&p, "2026-11-09"), "hop-test-painful")[0]["action"],
+        "advise"
+    );
 }
 
 #[test]
