@@ -25,6 +25,7 @@
 
 mod error;
 mod parse;
+mod plain;
 mod print;
 pub mod time;
 mod value;

@@ -301,6 +301,10 @@ pub struct Part {
     /// time nor its distance can be known (`walk 0.1mi, jog 0.1mi; repeat 20min`).
     #[serde(skip)]
     pub has_running: bool,
+    /// The dose in plain words for patients (`walk 2 minutes, jog 1-2 minutes, repeat
+    /// for 20 minutes in all`); not in JSON, whose `text` is the canonical notation.
+    #[serde(skip)]
+    pub plain: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

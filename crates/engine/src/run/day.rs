@@ -201,6 +201,7 @@ pub(super) fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part
         running_ms: dose.time_in(|a| a.is_running()),
         running_mm: running_mm.map(|(lo, hi)| (lo, hi, distance_unit(dose))),
         has_running: dose.items().any(|i| i.activity.is_running()),
+        plain: dose.plain_words(),
     }
 }
 
