@@ -35,7 +35,10 @@ fn every_protocol_plan_in_every_format() {
                 .file_stem()
                 .and_then(|s| s.to_str())
                 .unwrap_or("protocol");
-            insta::assert_snapshot!(format!("plan-{stem}-{format}"), stdout(&o));
+            insta::assert_snapshot!(
+                format!("plan-{stem}-{format}"),
+                common::without_protocol_hash(&stdout(&o), &file)
+            );
         }
     });
 }
@@ -45,7 +48,12 @@ fn every_protocol_checks_clean() {
     insta::glob!("..", "protocols/*.yaml", |path| {
         let o = engine(&["check", &relative(path)]);
         assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stdout(&o).ends_with(": ok\n"));
+        assert!(stdout(&o).contains(": ok, sha256 "), "{}", stdout(&o));
+        // The digest `check` prints is the one the plan carries.
+        let hash = common::protocol_sha256(&relative(path));
+        let plan = engine(&["run", &relative(path), "--format", "json"]);
+        let v: Value = serde_json::from_str(&stdout(&plan)).expect("json");
+        assert_eq!(v["provenance"]["protocol"]["sha256"], hash.as_str());
     });
 }
 
@@ -233,9 +241,11 @@ fn example_patient_runs_like_the_same_patient_file() {
         "--format",
         "json",
     ]);
+    // The file names its patient; the name is part of the patient's digest too.
     let strip_name = |o: &Output| {
         let mut v: Value = serde_json::from_str(&stdout(o)).expect("json");
         v["patient"]["name"] = Value::Null;
+        v["provenance"]["patient"]["sha256"] = Value::Null;
         v
     };
     assert_eq!(strip_name(&embedded), strip_name(&file));
@@ -758,4 +768,94 @@ fn a_misspelt_journal_field_is_reported_with_type_errors() {
         assert!(err.contains("did you mean `more_swelling`?"), "{err}");
         assert_eq!(err.matches("error[E047]").count(), 1, "{err}");
     }
+}
+
+fn provenance(args: &[&str]) -> Value {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let o = engine(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_str(&stdout(&o)).expect("json");
+    v["provenance"].clone()
+}
+
+/// The protocol's digest is over its bytes and its modules' (a comment is enough to
+/// change it, and nothing else does); `engine check` prints the same digest; and it is
+/// the SHA-256 of the files one after the other, as `cat a.yaml a.rhai | sha256sum`.
+#[test]
+fn the_protocol_digest_changes_with_its_bytes_and_only_then() {
+    let dir = Scratch::new("provenance-protocol");
+    let yaml = std::fs::read_to_string("protocols/morra.yaml").expect("morra");
+    let rhai = std::fs::read_to_string("protocols/morra.rhai").expect("module");
+    let protocol = dir.write("morra.yaml", &yaml);
+    dir.write("morra.rhai", &rhai);
+    let first = provenance(&[&protocol]);
+    let hash = first["protocol"]["sha256"]
+        .as_str()
+        .expect("sha256")
+        .to_string();
+    assert_eq!(provenance(&[&protocol]), first, "two runs agree");
+    assert_eq!(common::protocol_sha256(&protocol), hash);
+    assert_eq!(first["protocol"]["id"], "morra");
+    assert_eq!(first["engine"]["version"], env!("CARGO_PKG_VERSION"));
+    // The shipped file has the same bytes, so the same digest.
+    assert_eq!(common::protocol_sha256("protocols/morra.yaml"), hash);
+
+    dir.write("morra.yaml", format!("{yaml}# a comment\n"));
+    let commented = provenance(&[&protocol]);
+    assert_ne!(commented["protocol"]["sha256"], hash.as_str());
+    dir.write("morra.yaml", &yaml);
+    dir.write("morra.rhai", format!("{rhai}// a comment\n"));
+    let module = provenance(&[&protocol]);
+    assert_ne!(module["protocol"]["sha256"], hash.as_str());
+    assert_ne!(
+        module["protocol"]["sha256"],
+        commented["protocol"]["sha256"]
+    );
+    dir.write("morra.rhai", &rhai);
+    assert_eq!(
+        provenance(&[&protocol]),
+        first,
+        "restored bytes, same digest"
+    );
+
+    // `sha256sum` over the two files, where the tool is there to ask.
+    if let Ok(o) = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "cat protocols/morra.yaml protocols/morra.rhai | sha256sum",
+        ])
+        .output()
+        && o.status.success()
+    {
+        assert!(stdout(&o).starts_with(&hash), "{}", stdout(&o));
+    }
+}
+
+/// The patient's digest is over its content as parsed: the same patient written as a
+/// block-style YAML file with comments or as one JSON line, keys in any order and
+/// `3` or `3.0` for a number, has one digest; a changed score has another.
+#[test]
+fn the_patient_digest_is_over_its_content_not_its_layout() {
+    let dir = Scratch::new("provenance-patient");
+    let yaml = dir.write(
+        "a.yaml",
+        "# A patient written by hand.\nname: Runner\ninputs:\n  weeks: 12\n  start: 2026-11-02\n  activity: run 20min easy\njournal:\n  - date: 2026-11-03\n    note: \"fine\"\n    pain: { during: 2, before: 0 }\n    morning_stiffness: 3\n    session: done\n  # Another entry.\n  - { date: 2026-11-05, session: skipped }\n",
+    );
+    let line = dir.write(
+        "b.yaml",
+        r#"{"journal": [{"session": "done", "morning_stiffness": 3.0, "date": "2026-11-03", "pain": {"before": 0, "during": 2}, "note": "fine"}, {"session": "skipped", "date": "2026-11-05"}], "inputs": {"activity": "run 20min easy", "start": "2026-11-02", "weeks": 12}, "name": "Runner"}"#,
+    );
+    let other = dir.write(
+        "c.yaml",
+        r#"{"journal": [{"session": "done", "morning_stiffness": 3.0, "date": "2026-11-03", "pain": {"before": 0, "during": 3}, "note": "fine"}, {"session": "skipped", "date": "2026-11-05"}], "inputs": {"activity": "run 20min easy", "start": "2026-11-02", "weeks": 12}, "name": "Runner"}"#,
+    );
+    let protocol = "protocols/silbernagel-achilles.yaml";
+    let digest =
+        |file: &str| provenance(&[protocol, "--patient", file])["patient"]["sha256"].clone();
+    let a = digest(&yaml);
+    assert_eq!(a.as_str().map(str::len), Some(64), "{a}");
+    assert_eq!(digest(&line), a);
+    assert_ne!(digest(&other), a);
 }

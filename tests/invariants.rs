@@ -18,7 +18,7 @@ const LIBRARIES: &[(&str, &[&str], &[&str])] = &[
     (
         "engine",
         &["rehab-dose", "rehab-syntax", "rehab-rules"],
-        &["serde", "jiff"],
+        &["serde", "jiff", "sha2", "serde_json"],
     ),
 ];
 

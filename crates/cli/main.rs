@@ -123,7 +123,9 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
     let patient_errors = s.diagnostics.iter().filter(|d| d.is_error()).count();
     for path in &a.protocols {
         let before = s.diagnostics.iter().filter(|d| d.is_error()).count();
+        let mut sha256 = None;
         if let Some((protocol, file, example)) = s.protocol(path) {
+            sha256 = Some(protocol.sha256().to_string());
             // A patient is checked by running its plan too, so that `check` refuses
             // exactly what `run` would.
             let shown = path.display().to_string();
@@ -152,11 +154,22 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
         }
         let errors = s.diagnostics.iter().filter(|d| d.is_error()).count() - before;
         let verdict = plural_errors(errors);
-        report.push_str(&format!("{}: {verdict}\n", path.display()));
-        files.push(serde_json::json!({
+        // A protocol that checks is named by its SHA-256, so a clinic can pin a
+        // patient to the exact protocol they started on.
+        match sha256.as_deref().filter(|_| errors == 0) {
+            Some(hash) => {
+                report.push_str(&format!("{}: {verdict}, sha256 {hash}\n", path.display()))
+            }
+            None => report.push_str(&format!("{}: {verdict}\n", path.display())),
+        }
+        let mut entry = serde_json::json!({
             "file": path.display().to_string(),
             "errors": errors,
-        }));
+        });
+        if let Some(hash) = sha256.filter(|_| errors == 0) {
+            entry["sha256"] = serde_json::Value::from(hash);
+        }
+        files.push(entry);
     }
     // A patient file that does not even read is reported on a line of its own; its
     // problems against a protocol count under that protocol.

@@ -9,6 +9,17 @@ use rehab_syntax::escape::visible;
 pub use markdown::markdown;
 pub use text::text;
 
+/// The text of a plan without its provenance footer, for scenario snapshots: they pin
+/// what the plan says, so a comment edited in the protocol, which changes the
+/// protocol's SHA-256, does not make every snapshot stale.
+pub fn text_without_provenance(plan: &Plan, detail: Detail) -> Result<String, String> {
+    let mut t = text(plan, detail)?;
+    if let Some(i) = t.rfind(&format!("\n{}", text::PROVENANCE)) {
+        t.truncate(i);
+    }
+    Ok(t)
+}
+
 /// How much of each decision a plan for people shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {

@@ -19,6 +19,35 @@ pub fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
 }
 
+/// The SHA-256 `engine check` prints for a protocol that checks.
+pub fn protocol_sha256(protocol: &str) -> String {
+    let o = engine(&["check", protocol]);
+    let out = stdout(&o);
+    let hash = out
+        .trim_end()
+        .rsplit_once(", sha256 ")
+        .map(|(_, h)| h.to_string())
+        .unwrap_or_else(|| panic!("no sha256 in {out}"));
+    assert!(
+        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{hash}"
+    );
+    hash
+}
+
+/// `text` with the shipped protocol's SHA-256 replaced by `<protocol sha256>`, once it
+/// is known to be there. The digest changes with any byte of the protocol, a comment
+/// included; snapshots of shipped protocols pin what their plans say, while the digest
+/// itself is pinned by the fixtures' snapshots and the provenance tests.
+pub fn without_protocol_hash(text: &str, protocol: &str) -> String {
+    let hash = protocol_sha256(protocol);
+    assert!(
+        text.contains(&hash),
+        "the plan does not name the protocol's SHA-256"
+    );
+    text.replace(&hash, "<protocol sha256>")
+}
+
 pub fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
 }

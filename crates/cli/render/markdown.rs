@@ -108,6 +108,16 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
     for s in &plan.protocol.sources {
         let _ = writeln!(o, "- **{}**: {}", md(&s.id), md(&s.citation));
     }
+    let p = &plan.provenance;
+    let _ = writeln!(
+        o,
+        "\n---\n\n*Provenance:* protocol `{}` v{}, sha256 `{}`; patient sha256 `{}`; engine {}",
+        code(&p.protocol.id),
+        md(&p.protocol.version),
+        p.protocol.sha256,
+        p.patient.sha256,
+        p.engine.version
+    );
     Ok(o)
 }
 

@@ -106,8 +106,26 @@ pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
             wrap(&format!("[{}] {}", s.id, s.citation), WIDTH - 4, "    ")
         );
     }
+    o.push_str(&provenance(plan));
     Ok(o)
 }
+
+/// The footer that says what made the plan: the protocol's id, version and SHA-256,
+/// the patient's SHA-256 and the engine's version (`docs/provenance.md`).
+pub fn provenance(plan: &Plan) -> String {
+    let p = &plan.provenance;
+    format!(
+        "\n{PROVENANCE} protocol {} v{}, sha256 {}\n  patient sha256 {}; engine {}\n",
+        visible(&p.protocol.id),
+        visible(&p.protocol.version),
+        p.protocol.sha256,
+        p.patient.sha256,
+        p.engine.version
+    )
+}
+
+/// The first words of the provenance footer.
+pub const PROVENANCE: &str = "Provenance:";
 
 fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) {
     let heading = format!(

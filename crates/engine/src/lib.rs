@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 mod patient;
 pub mod plan;
+pub mod provenance;
 mod run;
 pub mod scenario;
 mod scripts;

@@ -19,6 +19,8 @@ pub use crate::scripts::{ScriptId, Scripts};
 /// through the methods below.
 #[derive(Debug, Clone)]
 pub struct Protocol {
+    /// SHA-256 of the protocol file's bytes and its modules' (see `provenance`).
+    pub(crate) sha256: String,
     pub(crate) id: String,
     pub(crate) title: String,
     pub(crate) version: String,
@@ -48,6 +50,12 @@ pub struct Protocol {
 impl Protocol {
     pub fn id(&self) -> &str {
         &self.id
+    }
+
+    /// SHA-256 of the exact bytes the protocol was checked from: its file, then each
+    /// module in the order `modules:` lists them (`crate::provenance`).
+    pub fn sha256(&self) -> &str {
+        &self.sha256
     }
 
     pub fn title(&self) -> &str {

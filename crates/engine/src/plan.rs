@@ -29,6 +29,8 @@ pub struct Plan {
     /// Protocol-wide guidance that applies to this patient.
     pub notes: Vec<NoteOut>,
     pub outcome: Outcome,
+    /// What made the plan: the protocol's and the patient's digests, the engine's version.
+    pub provenance: crate::provenance::Provenance,
 }
 
 /// How much of the plan follows the patient's journal.

@@ -181,7 +181,13 @@ pub fn check_protocol(
     let Some(scripts) = load_scripts(&mut ctx, &p.modules, modules) else {
         return (None, ctx.diagnostics);
     };
-    let protocol = lower(&mut ctx, p, scripts);
+    let mut protocol = lower(&mut ctx, p, scripts);
+    // Modules come in the order the protocol lists them.
+    let texts = std::iter::once(file)
+        .chain(modules.iter().filter_map(|m| m.file))
+        .filter_map(|f| sources.get(f))
+        .map(|f| f.text.as_str());
+    protocol.sha256 = crate::provenance::sha256_of(texts);
     let ok = !ctx.has_errors();
     (Some(protocol).filter(|_| ok), ctx.diagnostics)
 }
@@ -264,6 +270,7 @@ fn lower(ctx: &mut Ctx, p: &doc::ProtocolDoc, mut scripts: Scripts) -> Protocol 
         .filter_map(LoweredPhase::into_phase)
         .collect();
     Protocol {
+        sha256: String::new(),
         id: p.id.value.clone(),
         title: p.title.clone(),
         version: p.version.value.clone(),

@@ -1,6 +1,10 @@
 //! The plan put together: phase plans, weekly summaries and the finished plan.
 
 use super::*;
+use crate::provenance::{
+    ENGINE_VERSION, EngineProvenance, PatientProvenance, ProtocolProvenance, Provenance,
+    patient_sha256,
+};
 
 impl Runner<'_, '_> {
     pub(super) fn finish(mut self) -> Result<Plan, Diagnostic> {
@@ -63,6 +67,19 @@ impl Runner<'_, '_> {
             days: self.days,
             notes,
             outcome,
+            provenance: Provenance {
+                protocol: ProtocolProvenance {
+                    id: protocol.id.clone(),
+                    version: protocol.version.clone(),
+                    sha256: protocol.sha256.clone(),
+                },
+                patient: PatientProvenance {
+                    sha256: patient_sha256(patient),
+                },
+                engine: EngineProvenance {
+                    version: ENGINE_VERSION.to_string(),
+                },
+            },
         })
     }
 }
