@@ -362,9 +362,11 @@ fn entry_date(entry: &Node) -> Option<jiff::civil::Date> {
 fn item_end(text: &str, node: &Node) -> usize {
     let (end, mut open) = last(text, node);
     let bytes = text.as_bytes();
-    // A block scalar's place runs to the start of the next line already.
-    if open == 0 && end > 0 && bytes.get(end - 1) == Some(&b'\n') {
-        return end;
+    // A block scalar's place runs to the next line's content already: the entry ends
+    // where that line starts.
+    let line_start = text[..end.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    if open == 0 && line_start > 0 && text[line_start..end].trim().is_empty() {
+        return line_start;
     }
     let mut i = end;
     while open > 0 && i < bytes.len() {
@@ -402,5 +404,79 @@ fn last(text: &str, node: &Node) -> (usize, usize) {
     match children {
         Some((end, open)) => (end, open + flow),
         None => (place.end, flow),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file `old` with `entry` added, as `engine log` would write it.
+    fn add(old: &str, entry: &str) -> Result<String, Diagnostic> {
+        let mut sources = Sources::new();
+        let file = sources.add(SourceFile::new("p.yaml", old));
+        let typed = sources.add(SourceFile::new("--entry", entry));
+        let tree = crate::load::read_tree(&sources, file).map_err(|mut d| d.remove(0))?;
+        let entry_tree = crate::load::read_tree(&sources, typed).map_err(|mut d| d.remove(0))?;
+        let line = EntryLine::new(&sources, typed, &entry_tree)?;
+        let edit = Edit::plan(&sources, file, &tree, &line)?;
+        let mut edited = Sources::new();
+        let id = edited.add(SourceFile::new("p.yaml", edit.text.clone()));
+        let new = crate::load::read_tree(&edited, id).map_err(|mut d| d.remove(0))?;
+        assert!(edit.verify(&tree, &new, &line), "{}", edit.text);
+        Ok(edit.text)
+    }
+
+    #[test]
+    fn an_entry_goes_after_a_flow_mapping_that_spans_lines() {
+        let old = "journal:\n  - { date: 2026-01-01,\n      pain: { during: 1 }\n    }   # two lines\n  - { date: 2026-01-03 }\n";
+        assert_eq!(
+            add(old, "{date: 2026-01-02}").unwrap(),
+            "journal:\n  - { date: 2026-01-01,\n      pain: { during: 1 }\n    }   # two lines\n  - { date: 2026-01-02 }\n  - { date: 2026-01-03 }\n"
+        );
+    }
+
+    #[test]
+    fn an_entry_goes_after_a_block_scalar_and_before_the_first_entry() {
+        let old = "journal:\n    - date: 2026-01-02\n      note: |\n        a # b\n        c\n    - date: 2026-01-04\n";
+        assert_eq!(
+            add(old, "date: 2026-01-03\nnote: 'it''s, ok'").unwrap(),
+            "journal:\n    - date: 2026-01-02\n      note: |\n        a # b\n        c\n    - { date: 2026-01-03, note: 'it''s, ok' }\n    - date: 2026-01-04\n"
+        );
+        assert_eq!(
+            add(old, "{date: 2026-01-01}").unwrap(),
+            "journal:\n    - { date: 2026-01-01 }\n    - date: 2026-01-02\n      note: |\n        a # b\n        c\n    - date: 2026-01-04\n"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_written_on_one_line_or_spliced_is_refused() {
+        for entry in [
+            "{date: 2026-01-01, note: !!str 1}",
+            "[1]",
+            "{a: &x 1, b: *x}",
+        ] {
+            let refused = add("journal: []\n", entry).unwrap_err();
+            assert_eq!(refused.code, codes::BAD_OPTION, "{entry}");
+        }
+        for old in ["{ journal: [] }\n", "journal: [{ date: 2026-01-01 }]\n"] {
+            let refused = add(old, "{date: 2026-01-02}").unwrap_err();
+            assert_eq!(refused.code, codes::WRITE, "{old}");
+        }
+    }
+
+    #[test]
+    fn pieces_of_the_line_map_back_to_the_entry_as_typed() {
+        let mut sources = Sources::new();
+        let typed = sources.add(SourceFile::new(
+            "--entry",
+            "{date: 2026-01-01,pain: {during: 11}}",
+        ));
+        let tree = crate::load::read_tree(&sources, typed).unwrap();
+        let line = EntryLine::new(&sources, typed, &tree).unwrap();
+        assert_eq!(line.text, "{ date: 2026-01-01, pain: { during: 11 } }");
+        let at = line.text.find("11").unwrap();
+        assert_eq!(line.source_offset(at), Some(33));
+        assert_eq!(line.source_offset(line.text.find(", ").unwrap() + 1), None);
     }
 }
