@@ -14,6 +14,7 @@ mod hostile;
 mod hostile_scripts;
 mod invariants;
 mod limits_doc;
+mod log;
 mod reference_doc;
 mod scenarios;
 mod schema;

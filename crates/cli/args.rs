@@ -33,6 +33,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Put two protocols' plans for the same patient side by side
     Compare(CompareArgs),
+    /// Add one journal entry to a patient file, checked against a protocol as `run` would
+    Log(LogArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
 }
@@ -147,6 +149,22 @@ pub struct RunArgs {
     /// The day the plan is read on: before the last day the outcome is "in progress"
     #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub as_of: Option<Date>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    /// The patient file to add the entry to
+    pub patient: PathBuf,
+    /// The protocol the patient file is run with, which checks the entry
+    #[arg(long, value_name = "FILE")]
+    pub protocol: PathBuf,
+    /// The entry, as a YAML flow mapping, such as
+    /// '{ date: 2026-11-10, session: done, pain: { during: 2 } }'
+    #[arg(long, value_name = "YAML")]
+    pub entry: String,
+    /// Print the new file on standard output instead of writing it
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]

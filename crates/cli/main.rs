@@ -8,6 +8,7 @@
 mod args;
 mod compare;
 mod load;
+mod log;
 mod render;
 mod simulate;
 mod test;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Test(a) => test::test(&a),
         Command::Simulate(a) => simulate::simulate(&a),
         Command::Compare(a) => compare::compare(&a),
+        Command::Log(a) => log::log(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {

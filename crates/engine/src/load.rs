@@ -115,6 +115,12 @@ impl<R: FnMut(&Path, FileKind) -> Result<String, Unread>> Loader<R> {
         &self.sources
     }
 
+    /// Adds a text that was not read from a file (such as a value given on the command
+    /// line) to the sources, so that diagnostics can point into it.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.sources.add(file)
+    }
+
     /// Reads a file into the sources; why it could not be read is a diagnostic.
     pub fn read(&mut self, path: &Path, kind: FileKind) -> Result<FileId, Diagnostic> {
         match (self.read)(path, kind) {

@@ -12,6 +12,10 @@ pub const ALL: &[(&str, &str)] = &[
     (DUPLICATE_KEY, "the same key twice in one mapping"),
     (IO, "the file cannot be read"),
     (
+        WRITE,
+        "`engine log` cannot write the patient file: another writer holds its lock, its layout cannot take an entry, or the folder is not writable",
+    ),
+    (
         DOSE,
         "a dose or period that does not follow the dose notation",
     ),
@@ -135,6 +139,7 @@ pub const MISSING_FIELD: &str = "E003";
 pub const BAD_VALUE: &str = "E004";
 pub const DUPLICATE_KEY: &str = "E005";
 pub const IO: &str = "E006";
+pub const WRITE: &str = "E007";
 pub const DOSE: &str = "E010";
 pub const WRONG_UNIT: &str = "E011";
 pub const UNDEFINED: &str = "E020";

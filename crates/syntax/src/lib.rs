@@ -11,6 +11,7 @@
 
 pub mod codes;
 mod diagnostic;
+pub mod edit;
 pub mod escape;
 mod load;
 pub mod patient;
