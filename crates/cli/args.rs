@@ -230,4 +230,6 @@ pub enum Format {
     Yaml,
     /// Markdown, for handouts and reviews
     Md,
+    /// An RFC 5545 calendar: one all-day event for each day with something to do
+    Ics,
 }

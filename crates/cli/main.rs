@@ -94,6 +94,7 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         Format::Md => render::markdown(&plan, detail),
         Format::Json => render::json(&plan),
         Format::Yaml => render::yaml(&plan),
+        Format::Ics => render::ics(&plan),
     };
     match out {
         Ok(out) => (Some(out), s, true),

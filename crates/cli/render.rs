@@ -1,11 +1,14 @@
-//! Rendering a plan for people (text, Markdown) and for programs (JSON, YAML).
+//! Rendering a plan for people (text, Markdown, a calendar) and for programs (JSON,
+//! YAML).
 
+mod ics;
 mod markdown;
 mod text;
 
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
 use rehab_syntax::escape::visible;
 
+pub use ics::ics;
 pub use markdown::markdown;
 pub use text::text;
 
