@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod calendar;
 mod circuits;
 mod cli;
 mod compare;

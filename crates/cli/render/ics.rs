@@ -34,7 +34,7 @@ pub fn ics(plan: &Plan) -> Result<String, String> {
         Some(who) => format!("{}: {}", plan.protocol.title, who),
         None => plan.protocol.title.clone(),
     };
-    cal.line("X-WR-CALNAME", &text(&name));
+    cal.line("X-WR-CALNAME", &text(&clean(&name)));
 
     // The stamp is the day the plan is read on, or its first day: never the clock.
     let stamp = plan.as_of.unwrap_or(plan.start);
@@ -245,7 +245,7 @@ fn day_context(plan: &Plan, day: &Day) -> Vec<String> {
     for d in day
         .decisions
         .iter()
-        .filter(|d| super::is_adaptive(d) && !is_referral(d))
+        .filter(|d| super::is_adaptive(d) && d.overridden_by.is_none() && !is_referral(d))
     {
         lines.push(format!("Change: {}", clean(&d.reason)));
     }
@@ -350,7 +350,9 @@ fn text(value: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\n' => out.push_str("\\n"),
-            c if c.is_control() => {}
+            // Only the renderer's own line breaks reach here; anything else unsafe
+            // that did is dropped rather than written raw.
+            c if is_unsafe(c) => {}
             c => out.push(c),
         }
     }
