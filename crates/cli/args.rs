@@ -33,6 +33,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Put two protocols' plans for the same patient side by side
     Compare(CompareArgs),
+    /// Today's card for a patient: what to do, what to report tonight, the pain rules
+    Today(TodayArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
 }
@@ -147,6 +149,21 @@ pub struct RunArgs {
     /// The day the plan is read on: before the last day the outcome is "in progress"
     #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub as_of: Option<Date>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TodayArgs {
+    /// The protocol file, such as protocols/morra.yaml
+    pub protocol: PathBuf,
+    /// A patient file; without it, the protocol's own example patient
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+    /// The day of the card (YYYY-MM-DD); journal entries after it are not read
+    #[arg(long, value_name = "DATE", value_parser = plan_date, required = true)]
+    pub as_of: Date,
+    /// Output format of the card
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
 }
 
 #[derive(Debug, clap::Args)]

@@ -11,6 +11,7 @@ mod load;
 mod render;
 mod simulate;
 mod test;
+mod today;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Test(a) => test::test(&a),
         Command::Simulate(a) => simulate::simulate(&a),
         Command::Compare(a) => compare::compare(&a),
+        Command::Today(a) => today::today(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {
