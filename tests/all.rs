@@ -19,3 +19,4 @@ mod reference_doc;
 mod scenarios;
 mod schema;
 mod simulate;
+mod today;

@@ -346,6 +346,15 @@ fn hostile_text_reads_back_exactly_minus_control_characters() {
         )),
         "{refer}"
     );
+    // Today's card escapes the same text for the terminal.
+    let card = engine(&["today", &file, "--as-of", "2026-02-16"]);
+    let card = stdout(&card);
+    assert!(card.contains("\\u{1b}[31mRED"), "{card}");
+    assert!(
+        !card.contains('\u{1b}') && !card.contains('\u{202e}'),
+        "{card}"
+    );
+
     // The patient's name is in the UIDs as a slug: letters and digits only.
     let uid = text_of(gate, "uid");
     assert!(
