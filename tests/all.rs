@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod calendar;
 mod circuits;
 mod cli;
 mod compare;
@@ -19,3 +20,4 @@ mod reference_doc;
 mod scenarios;
 mod schema;
 mod simulate;
+mod today;

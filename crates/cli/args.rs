@@ -35,6 +35,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Add one journal entry to a patient file, checked against a protocol as `run` would
     Log(LogArgs),
+    /// Today's card for a patient: what to do, what to report tonight, the pain rules
+    Today(TodayArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
     Schema(SchemaArgs),
 }
@@ -168,6 +170,21 @@ pub struct LogArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct TodayArgs {
+    /// The protocol file, such as protocols/morra.yaml
+    pub protocol: PathBuf,
+    /// A patient file; without it, the protocol's own example patient
+    #[arg(long, value_name = "FILE")]
+    pub patient: Option<PathBuf>,
+    /// The day of the card (YYYY-MM-DD); journal entries after it are not read
+    #[arg(long, value_name = "DATE", value_parser = plan_date, required = true)]
+    pub as_of: Date,
+    /// Output format of the card
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct CheckArgs {
     /// Protocol files to check
     #[arg(required = true)]
@@ -248,4 +265,6 @@ pub enum Format {
     Yaml,
     /// Markdown, for handouts and reviews
     Md,
+    /// An RFC 5545 calendar: one all-day event for each day with something to do
+    Ics,
 }

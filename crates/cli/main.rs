@@ -12,6 +12,7 @@ mod log;
 mod render;
 mod simulate;
 mod test;
+mod today;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::simulate(&a),
         Command::Compare(a) => compare::compare(&a),
         Command::Log(a) => log::log(&a),
+        Command::Today(a) => today::today(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {
@@ -96,6 +98,7 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         Format::Md => render::markdown(&plan, detail),
         Format::Json => render::json(&plan),
         Format::Yaml => render::yaml(&plan),
+        Format::Ics => render::ics(&plan),
     };
     match out {
         Ok(out) => (Some(out), s, true),

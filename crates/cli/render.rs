@@ -1,11 +1,15 @@
-//! Rendering a plan for people (text, Markdown) and for programs (JSON, YAML).
+//! Rendering a plan for people (text, Markdown, a calendar) and for programs (JSON,
+//! YAML).
 
+mod ics;
 mod markdown;
 mod text;
 
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
 use rehab_syntax::escape::visible;
 
+pub use ics::ics;
+pub(crate) use ics::{assessments, part_label};
 pub use markdown::markdown;
 pub use text::text;
 
@@ -85,7 +89,7 @@ fn outcome_words(status: OutcomeStatus) -> &'static str {
 }
 
 /// The status of a day as the JSON contract spells it.
-fn status_word(status: Status) -> &'static str {
+pub(crate) fn status_word(status: Status) -> &'static str {
     match status {
         Status::Done => "done",
         Status::Partial => "partial",
@@ -108,7 +112,7 @@ fn plural(n: u32, word: &str) -> String {
 /// line after the first indented by `indent`. Line breaks in `text` are folded like any
 /// other space, and each word is escaped for the terminal ([`visible`]): most text from
 /// files reaches the output through here.
-fn wrap(text: &str, width: usize, indent: &str) -> String {
+pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
     let mut out = String::new();
     let mut line_len = 0;
     for word in text.split_whitespace() {

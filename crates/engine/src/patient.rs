@@ -9,6 +9,23 @@ use crate::check::Ctx;
 use crate::model::{Answer, Entry, EntryKind, Patient, Protocol, Value};
 use rehab_syntax::suggest::did_you_mean;
 
+impl Patient {
+    /// The patient as known on `date`: the journal's entries up to that day, later ones
+    /// left out, so that a plan read on that day cannot see what came after it.
+    pub fn known_on(&self, date: jiff::civil::Date) -> Patient {
+        Patient {
+            name: self.name.clone(),
+            inputs: self.inputs.clone(),
+            journal: self
+                .journal
+                .iter()
+                .filter(|e| e.date <= date)
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
 /// Checks `doc` against `protocol`'s inputs. Errors name the protocol that needs the
 /// input, since one patient file may serve several protocols.
 pub fn check_patient(
