@@ -5,6 +5,7 @@
 mod common;
 
 mod adaptive;
+mod batch;
 mod calendar;
 mod circuits;
 mod cli;

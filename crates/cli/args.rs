@@ -151,6 +151,10 @@ pub struct RunArgs {
     /// The day the plan is read on: before the last day the outcome is "in progress"
     #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub as_of: Option<Date>,
+    /// Read patients as JSON Lines on standard input and write one JSON plan per line,
+    /// in input order (the protocol is read and checked once)
+    #[arg(long, conflicts_with_all = ["patient", "explain", "format"])]
+    pub batch: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
 mod args;
+mod batch;
 mod compare;
 mod load;
 mod log;
@@ -59,6 +60,9 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     let Some((protocol, protocol_file, example)) = s.protocol(&a.protocol) else {
         return (None, s, false);
     };
+    if a.batch {
+        return run_batch(a, &protocol, s);
+    }
     let Some((doc, file)) = s.patient_or_example(
         a.patient.as_deref(),
         (&protocol, &a.protocol, protocol_file),
@@ -211,6 +215,47 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
         return (Some(text), s, ok);
     }
     (Some(report), s, ok)
+}
+
+/// `engine run PROTOCOL --batch`: standard input to standard output, line by line.
+/// Exits 1 at the end when any line failed; the failures are in the output.
+fn run_batch(
+    a: &RunArgs,
+    protocol: &rehab_engine::model::Protocol,
+    mut s: Session,
+) -> (Option<String>, Session, bool) {
+    let config = RunConfig {
+        start: a.start,
+        as_of: a.as_of,
+        quiet: false,
+    };
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match batch::run_lines(protocol, &config, &mut input, &mut out) {
+        Ok(tally) => {
+            if tally.failed > 0 {
+                s.diagnostics.push(Diagnostic::error(
+                    codes::BAD_VALUE,
+                    format!(
+                        "{} of {} patient lines failed; each failure is on its own output line",
+                        tally.failed, tally.lines
+                    ),
+                ));
+            }
+            (None, s, tally.failed == 0)
+        }
+        // A closed pipe (`... | head`) ends the batch without a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => (None, s, true),
+        Err(e) => {
+            s.diagnostics.push(Diagnostic::error(
+                codes::IO,
+                format!("the batch could not read or write: {e}"),
+            ));
+            (None, s, false)
+        }
+    }
 }
 
 /// `ok`, `1 error`, `3 errors`.
