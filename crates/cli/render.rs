@@ -1,11 +1,14 @@
 //! Rendering a plan for people (text, Markdown) and for programs (JSON, YAML).
 
+mod chart;
+mod html;
 mod markdown;
 mod text;
 
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
 use rehab_syntax::escape::visible;
 
+pub use html::html;
 pub use markdown::markdown;
 pub use text::text;
 
@@ -17,6 +20,44 @@ pub enum Detail {
     /// Every decision, with the condition, the values it saw, its source and reading
     /// (`--explain`).
     Explained,
+}
+
+/// Who reads a plan for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Ids, source tags, interpretations and the rule behind each decision.
+    Clinician,
+    /// Plain words: each day's doses in words, decisions by their reasons, and no ids,
+    /// source tags or interpretations.
+    Patient,
+}
+
+impl Audience {
+    /// A source tag as the clinician sees it (` [morra-article]`), or nothing.
+    fn tag(self, source: &str) -> String {
+        match self {
+            Audience::Clinician => format!(" [{source}]"),
+            Audience::Patient => String::new(),
+        }
+    }
+
+    fn is_patient(self) -> bool {
+        self == Audience::Patient
+    }
+}
+
+/// A day's prescription in plain words, for patients: each part's `plain` words,
+/// joined with "and".
+fn plain_day(d: &rehab_engine::plan::Day) -> String {
+    let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
+    let parts = d
+        .session
+        .parts
+        .iter()
+        .map(|p| p.plain.as_str())
+        .collect::<Vec<_>>()
+        .join("; and ");
+    format!("{level}{parts}")
 }
 
 pub fn json(plan: &Plan) -> Result<String, String> {
