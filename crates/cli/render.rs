@@ -47,7 +47,7 @@ impl Audience {
 }
 
 /// A day's prescription in plain words, for patients: each part's `plain` words,
-/// joined with "and".
+/// joined with "plus".
 fn plain_day(d: &rehab_engine::plan::Day) -> String {
     let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
     let parts = d
@@ -56,7 +56,7 @@ fn plain_day(d: &rehab_engine::plan::Day) -> String {
         .iter()
         .map(|p| p.plain.as_str())
         .collect::<Vec<_>>()
-        .join("; and ");
+        .join(", plus ");
     format!("{level}{parts}")
 }
 
@@ -210,6 +210,16 @@ fn week_reminders<'a>(
         .into_iter()
         .map(|(r, on)| (r, on.join(", ")))
         .collect()
+}
+
+/// Whether the patient's view shows a decision (it shows the adaptive ones only). It
+/// leaves out what only repeats another decision in the engine's words, naming ids: a
+/// week held or stepped back by the rule whose own decision, in its author's words, is
+/// shown on the day it fired, and a circuit withheld by a failing gate, which the phase
+/// lists by title.
+pub(crate) fn shown_to_patient(d: &rehab_engine::plan::Decision) -> bool {
+    use rehab_engine::plan::{Decider, Verdict};
+    is_adaptive(d) && !matches!(d.by, Decider::Week(_)) && d.action != Verdict::Withhold
 }
 
 /// Whether a decision changed the plan in response to the patient (shown even without

@@ -9,7 +9,7 @@ use super::html::clean;
 
 /// The drawing's size in SVG units, and the plot area inside the axes.
 const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 260.0;
+const HEIGHT: f64 = 236.0;
 const LEFT: f64 = 56.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 30.0;
@@ -126,11 +126,7 @@ fn number(v: f64) -> String {
 
 pub fn chart(plan: &Plan) -> Chart {
     let unit = by_distance(plan);
-    let loads: Vec<Load> = plan
-        .weeks
-        .iter()
-        .map(|w| load(w, unit.is_some()))
-        .collect();
+    let loads: Vec<Load> = plan.weeks.iter().map(|w| load(w, unit.is_some())).collect();
     let top = loads
         .iter()
         .filter_map(|l| match l {
@@ -158,7 +154,12 @@ pub fn chart(plan: &Plan) -> Chart {
         let label = if w.week == 0 {
             format!("waiting to begin, {}", w.start)
         } else {
-            format!("week {} of {}, from {}", w.week, clean(&w.phase), w.start)
+            let phase = plan
+                .phases
+                .iter()
+                .find(|p| p.id == w.phase)
+                .map_or(w.phase.as_str(), |p| p.title.as_str());
+            format!("week {} of {}, from {}", w.week, clean(phase), w.start)
         };
         let bar = match *l {
             Load::Unknown => Bar {

@@ -137,12 +137,7 @@ fn page(plan: &Plan, protocol: &Protocol, audience: Audience) -> Page {
         interpretation: interpretation.filter(|_| !patient_view).map(|i| clean(i)),
     };
     let span = match plan.days.last() {
-        Some(last) => format!(
-            "{} to {}, {} days",
-            plan.start,
-            last.date,
-            plan.days.len()
-        ),
+        Some(last) => format!("{} to {}, {} days", plan.start, last.date, plan.days.len()),
         None => String::new(),
     };
     let journal = match plan.journal.followed_until {
@@ -327,21 +322,21 @@ fn phase(plan: &Plan, n: usize, ph: &PhasePlan, audience: Audience) -> PhaseView
                 .iter()
                 .filter(|d| d.date >= w.start && d.date <= w.end)
                 .collect();
-            let notes = w
-                .notes
-                .iter()
-                .flat_map(|n| {
-                    let note = n
-                        .note
-                        .as_ref()
-                        .map(|t| format!("{}: {t}", super::week_note_label(n, "note")));
-                    let reading = n.interpretation.as_ref().filter(|_| !patient).map(|t| {
-                        format!("{}: {t}", super::week_note_label(n, "interpretation"))
-                    });
-                    note.into_iter().chain(reading)
-                })
-                .map(|t| clean(&t))
-                .collect();
+            let notes =
+                w.notes
+                    .iter()
+                    .flat_map(|n| {
+                        let note = n
+                            .note
+                            .as_ref()
+                            .map(|t| format!("{}: {t}", super::week_note_label(n, "note")));
+                        let reading = n.interpretation.as_ref().filter(|_| !patient).map(|t| {
+                            format!("{}: {t}", super::week_note_label(n, "interpretation"))
+                        });
+                        note.into_iter().chain(reading)
+                    })
+                    .map(|t| clean(&t))
+                    .collect();
             let reminders = super::week_reminders(days.iter().copied())
                 .into_iter()
                 .map(|(r, on)| clean(&format!("{on}: {}{}", r.text, audience.tag(&r.source))))
@@ -361,13 +356,15 @@ fn phase(plan: &Plan, n: usize, ph: &PhasePlan, audience: Audience) -> PhaseView
         dates: format!("{} to {}, {}", ph.start, ph.end, plural(ph.days, "day")),
         purpose: ph.purpose.as_deref().map(clean),
         length: (!patient).then(|| clean(&format!("{} [{}]", ph.length, ph.length_source))),
-        interpretation: ph
-            .interpretation
-            .as_deref()
-            .filter(|_| !patient)
-            .map(clean),
+        interpretation: ph.interpretation.as_deref().filter(|_| !patient).map(clean),
         lists,
-        adjustments: ph.adjustments.iter().map(|a| clean(a)).collect(),
+        // The schedule's changes name the rules behind them; the patient sees each
+        // change on its day, in the rule's own words.
+        adjustments: if patient {
+            Vec::new()
+        } else {
+            ph.adjustments.iter().map(|a| clean(a)).collect()
+        },
         weeks,
     }
 }
@@ -409,7 +406,10 @@ fn rows(days: &[&Day], audience: Audience) -> Vec<Row> {
         let decisions: Vec<String> = d
             .decisions
             .iter()
-            .filter(|dec| super::is_adaptive(dec))
+            .filter(|dec| match audience {
+                Audience::Patient => super::shown_to_patient(dec),
+                Audience::Clinician => super::is_adaptive(dec),
+            })
             .map(|dec| decision(dec, audience))
             .collect();
         if d.status == Status::Off && d.report.is_none() && decisions.is_empty() {
@@ -456,7 +456,10 @@ fn decision(dec: &Decision, audience: Audience) -> String {
     if audience.is_patient() {
         clean(&dec.reason)
     } else {
-        clean(&format!("{} \u{2192} {}: {}", dec.by, dec.action, dec.reason))
+        clean(&format!(
+            "{} \u{2192} {}: {}",
+            dec.by, dec.action, dec.reason
+        ))
     }
 }
 
@@ -471,7 +474,19 @@ fn hurts(plan: &Plan, protocol: &Protocol, audience: Audience) -> Vec<Section> {
             .get(*i)
             .is_some_and(|p| plan.phases.iter().any(|ph| ph.id == p.id))
     };
-    let mut normal = Vec::new();
+    // The phases' notes about pain and soreness: what the protocol calls normal, and
+    // what it asks to watch for. Picked by their words; their text is the protocol's.
+    let mut normal: Vec<Item> = plan
+        .phases
+        .iter()
+        .flat_map(|ph| ph.notes.iter().map(move |n| (ph, n)))
+        .filter(|(_, n)| about_pain(&n.text))
+        .map(|(ph, n)| Item {
+            text: clean(&format!("{}: {}", ph.title, n.text)),
+            tag: (!patient).then(|| clean(&n.source)),
+            interpretation: n.interpretation.as_deref().filter(|_| !patient).map(clean),
+        })
+        .collect();
     let mut not_on = Vec::new();
     let mut stop = Vec::new();
     let mut call = Vec::new();
@@ -535,6 +550,14 @@ fn hurts(plan: &Plan, protocol: &Protocol, audience: Audience) -> Vec<Section> {
     sections
 }
 
+/// Whether a note speaks of pain, soreness or what is normal to feel.
+fn about_pain(text: &str) -> bool {
+    let text = text.to_lowercase();
+    ["pain", "sore", "ache", "hurt", "normal", "swell"]
+        .iter()
+        .any(|w| text.contains(w))
+}
+
 /// The grid the patient fills in by hand: a row for each of the coming days (from the
 /// day the plan is read on, or the day after the journal's last entry, or the plan's
 /// first day), or blank rows when the plan has no days left.
@@ -552,9 +575,14 @@ fn check_in(plan: &Plan, protocol: &Protocol) -> CheckIn {
                 _ => "a number".to_string(),
             }
         } else {
-            "yes/no".to_string()
+            "yes or no".to_string()
         };
         questions.push(clean(&format!("{name}: {} ({answer})", f.text)));
+        let mut chars = name.chars();
+        let name: String = chars
+            .next()
+            .map(|c| c.to_uppercase().chain(chars).collect())
+            .unwrap_or_default();
         columns.push(format!("{name} ({answer})"));
     }
     let from = plan

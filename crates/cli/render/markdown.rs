@@ -307,7 +307,9 @@ fn patient_strength(o: &mut String, ph: &PhasePlan) {
 fn weeks(o: &mut String, plan: &Plan, ph: &PhasePlan, view: (Detail, Audience)) {
     let (detail, audience) = view;
     let patient = audience.is_patient();
-    if !ph.adjustments.is_empty() {
+    // The schedule's changes name the rules behind them; the patient sees each change
+    // on its day, in the rule's own words.
+    if !ph.adjustments.is_empty() && !patient {
         let _ = writeln!(o, "**Changes to the schedule**\n");
         for a in &ph.adjustments {
             let _ = writeln!(o, "- {}", md(a));
@@ -393,7 +395,10 @@ fn weeks(o: &mut String, plan: &Plan, ph: &PhasePlan, view: (Detail, Audience)) 
         let decided: Vec<(&Day, &Decision)> = days
             .iter()
             .flat_map(|d| d.decisions.iter().map(move |dec| (*d, dec)))
-            .filter(|(_, dec)| detail == Detail::Explained || super::is_adaptive(dec))
+            .filter(|(_, dec)| match audience {
+                Audience::Patient => super::shown_to_patient(dec),
+                Audience::Clinician => detail == Detail::Explained || super::is_adaptive(dec),
+            })
             .collect();
         if !decided.is_empty() {
             let _ = writeln!(o, "\nDecisions:\n");

@@ -253,7 +253,9 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, view: (Detail, A
         let _ = writeln!(o, "Notes:");
         notes(o, &ph.notes, audience);
     }
-    if !ph.adjustments.is_empty() {
+    // The schedule's changes name the rules behind them; the patient sees each change
+    // on its day, in the rule's own words.
+    if !ph.adjustments.is_empty() && !patient {
         let _ = writeln!(o, "Changes to the schedule:");
         for a in &ph.adjustments {
             let _ = writeln!(o, "  - {}", wrap(a, WIDTH - 4, "    "));
@@ -306,7 +308,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, view: (Detail, A
             }
             for dec in &d.decisions {
                 if patient {
-                    if detail == Detail::Explained || super::is_adaptive(dec) {
+                    if super::shown_to_patient(dec) {
                         let line = dec.reason.as_str();
                         let pad = " ".repeat(30);
                         let _ = writeln!(o, "{:>30}{}", "! ", wrap(line, WIDTH - 30, &pad));
