@@ -165,6 +165,16 @@ fn the_handout_shows_what_the_plan_says() {
         "html",
     ]);
     assert!(delaware.contains("Running distance per week (mi)"));
+    // A week whose running is not known is shown as such, never as a number.
+    let effort = run(&[
+        "run",
+        "tests/fixtures/valid/effort-distance.yaml",
+        "--format",
+        "html",
+    ]);
+    assert!(effort.contains("week 2 of Build up, from 2026-01-12: 3 mi"));
+    assert!(effort.contains("week 4 of Build up, from 2026-01-26: running not known"));
+    assert!(effort.contains("? not known"));
 }
 
 /// Text from files (a title, a note, a reason, a name) comes out HTML-escaped, without

@@ -33,6 +33,8 @@ pub struct Chart {
     pub any_unknown: bool,
     /// Whether some week gives its running as a range (the legend then shows the band).
     pub any_band: bool,
+    /// Whether some week has no running (the legend then says an empty column is none).
+    pub any_none: bool,
     /// A sentence saying what the chart shows, for screen readers and for the printout.
     pub summary: String,
 }
@@ -135,7 +137,9 @@ pub fn chart(plan: &Plan) -> Chart {
         })
         .fold(0.0_f64, f64::max);
     let step = step(top.max(1.0));
-    let ceiling = (top / step).ceil().max(1.0) * step;
+    // One step of headroom above the highest week, so that its mark never sits on the
+    // frame.
+    let ceiling = ((top / step).floor() + 1.0) * step;
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let n = loads.len().max(1);
@@ -240,10 +244,11 @@ pub fn chart(plan: &Plan) -> Chart {
         .collect();
     let any_unknown = loads.contains(&Load::Unknown);
     let any_band = bars.iter().any(|b| b.kind == "band");
+    let any_none = bars.iter().any(|b| b.kind == "none");
     let summary = format!(
         "{measure} for each of the plan's {n} weeks, with its phases marked{}.",
         if any_unknown {
-            "; hatched weeks are not known"
+            "; dotted columns marked ? are weeks whose running is not known"
         } else {
             ""
         }
@@ -262,6 +267,7 @@ pub fn chart(plan: &Plan) -> Chart {
         phases,
         any_unknown,
         any_band,
+        any_none,
         summary,
     }
 }
