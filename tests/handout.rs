@@ -265,6 +265,7 @@ fn the_handout_prints_to_pdf() {
             .arg("--headless")
             .arg("--no-sandbox")
             .arg("--disable-gpu")
+            .arg("--disable-dev-shm-usage")
             .arg("--no-pdf-header-footer")
             .arg(format!("--user-data-dir={}", profile.display()))
             .arg(format!("--print-to-pdf={}", pdf.display()))
