@@ -564,7 +564,7 @@ fn about_pain(text: &str) -> bool {
 fn check_in(plan: &Plan, protocol: &Protocol) -> CheckIn {
     let mut columns: Vec<String> = rehab_engine::PAIN_TIMES
         .iter()
-        .map(|t| format!("Pain {} (0-10)", t.replace('_', " ")))
+        .map(|t| format!("Pain {} (0\u{2011}10)", t.replace('_', " ")))
         .collect();
     let mut questions = Vec::new();
     for f in protocol.journal_fields() {
