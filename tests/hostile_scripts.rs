@@ -399,7 +399,7 @@ fn clean(what: &str, text: &str) {
 }
 
 /// The full fixture with a hostile value in every text field that reaches an output.
-fn hostile_protocol() -> String {
+pub(crate) fn hostile_protocol() -> String {
     let full = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/full.yaml"),
     )

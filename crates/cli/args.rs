@@ -145,6 +145,10 @@ pub struct RunArgs {
     /// Show every decision with its reason, the values it saw and its source
     #[arg(long)]
     pub explain: bool,
+    /// Who reads the plan (text, md and html): the clinician sees ids, sources and
+    /// interpretations; the patient sees the plan in plain words
+    #[arg(long, value_enum, default_value_t = Audience::Clinician)]
+    pub audience: Audience,
     /// First day of the plan, instead of the date input the protocol starts on (YYYY-MM-DD)
     #[arg(long, value_name = "DATE", value_parser = plan_date)]
     pub start: Option<Date>,
@@ -271,4 +275,14 @@ pub enum Format {
     Md,
     /// An RFC 5545 calendar: one all-day event for each day with something to do
     Ics,
+    /// One self-contained, printable HTML page: the handout
+    Html,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Audience {
+    /// Ids, sources, interpretations and every rule's name, as today
+    Clinician,
+    /// Plain words: no ids, sources or interpretations
+    Patient,
 }

@@ -22,7 +22,9 @@ use clap::Parser;
 use rehab_engine::RunConfig;
 use rehab_syntax::{Diagnostic, codes};
 
-use crate::args::{Args, CheckArgs, CheckFormat, Command, Format, RunArgs, SchemaArgs, SchemaFile};
+use crate::args::{
+    Args, Audience, CheckArgs, CheckFormat, Command, Format, RunArgs, SchemaArgs, SchemaFile,
+};
 use crate::load::Session;
 
 fn main() -> ExitCode {
@@ -97,9 +99,14 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     } else {
         render::Detail::Changes
     };
+    let audience = match a.audience {
+        Audience::Clinician => render::Audience::Clinician,
+        Audience::Patient => render::Audience::Patient,
+    };
     let out = match a.format {
-        Format::Text => render::text(&plan, detail),
-        Format::Md => render::markdown(&plan, detail),
+        Format::Text => render::text(&plan, detail, audience),
+        Format::Md => render::markdown(&plan, detail, audience),
+        Format::Html => render::html(&plan, &protocol, audience),
         Format::Json => render::json(&plan),
         Format::Yaml => render::yaml(&plan),
         Format::Ics => render::ics(&plan),

@@ -1,6 +1,8 @@
 //! Rendering a plan for people (text, Markdown, a calendar) and for programs (JSON,
 //! YAML).
 
+mod chart;
+mod html;
 mod ics;
 mod markdown;
 mod text;
@@ -8,6 +10,7 @@ mod text;
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
 use rehab_syntax::escape::visible;
 
+pub use html::html;
 pub use ics::ics;
 pub(crate) use ics::{assessments, part_label};
 pub use markdown::markdown;
@@ -16,8 +19,12 @@ pub use text::text;
 /// The text of a plan without its provenance footer, for scenario snapshots: they pin
 /// what the plan says, so a comment edited in the protocol, which changes the
 /// protocol's SHA-256, does not make every snapshot stale.
-pub fn text_without_provenance(plan: &Plan, detail: Detail) -> Result<String, String> {
-    let mut t = text(plan, detail)?;
+pub fn text_without_provenance(
+    plan: &Plan,
+    detail: Detail,
+    audience: Audience,
+) -> Result<String, String> {
+    let mut t = text(plan, detail, audience)?;
     if let Some(i) = t.rfind(&format!("\n{}", text::PROVENANCE)) {
         t.truncate(i);
     }
@@ -32,6 +39,44 @@ pub enum Detail {
     /// Every decision, with the condition, the values it saw, its source and reading
     /// (`--explain`).
     Explained,
+}
+
+/// Who reads a plan for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Ids, source tags, interpretations and the rule behind each decision.
+    Clinician,
+    /// Plain words: each day's doses in words, decisions by their reasons, and no ids,
+    /// source tags or interpretations.
+    Patient,
+}
+
+impl Audience {
+    /// A source tag as the clinician sees it (` [morra-article]`), or nothing.
+    fn tag(self, source: &str) -> String {
+        match self {
+            Audience::Clinician => format!(" [{source}]"),
+            Audience::Patient => String::new(),
+        }
+    }
+
+    fn is_patient(self) -> bool {
+        self == Audience::Patient
+    }
+}
+
+/// A day's prescription in plain words, for patients: each part's `plain` words,
+/// joined with "plus".
+fn plain_day(d: &rehab_engine::plan::Day) -> String {
+    let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
+    let parts = d
+        .session
+        .parts
+        .iter()
+        .map(|p| p.plain.as_str())
+        .collect::<Vec<_>>()
+        .join(", plus ");
+    format!("{level}{parts}")
 }
 
 pub fn json(plan: &Plan) -> Result<String, String> {
@@ -184,6 +229,16 @@ fn week_reminders<'a>(
         .into_iter()
         .map(|(r, on)| (r, on.join(", ")))
         .collect()
+}
+
+/// Whether the patient's view shows a decision (it shows the adaptive ones only). It
+/// leaves out what only repeats another decision in the engine's words, naming ids: a
+/// week held or stepped back by the rule whose own decision, in its author's words, is
+/// shown on the day it fired, and a circuit withheld by a failing gate, which the phase
+/// lists by title.
+pub(crate) fn shown_to_patient(d: &rehab_engine::plan::Decision) -> bool {
+    use rehab_engine::plan::{Decider, Verdict};
+    is_adaptive(d) && !matches!(d.by, Decider::Week(_)) && d.action != Verdict::Withhold
 }
 
 /// Whether a decision changed the plan in response to the patient (shown even without

@@ -104,7 +104,11 @@ pub fn test(a: &TestArgs) -> (Option<String>, Session, bool) {
         if a.plan
             && let Some(plan) = &result.plan
         {
-            match render::text_without_provenance(plan, render::Detail::Changes) {
+            match render::text_without_provenance(
+                plan,
+                render::Detail::Changes,
+                render::Audience::Clinician,
+            ) {
                 Ok(text) => {
                     let _ = writeln!(out, "\n{text}");
                 }
@@ -312,7 +316,11 @@ fn snapshot(file: &Path, plan: &Plan, snapshots: Snapshots, result: &mut Scenari
         .unwrap_or_default();
     let path = folder.join(format!("{stem}.txt"));
     let shown = path.display().to_string();
-    let actual = match render::text_without_provenance(plan, render::Detail::Changes) {
+    let actual = match render::text_without_provenance(
+        plan,
+        render::Detail::Changes,
+        render::Audience::Clinician,
+    ) {
         Ok(t) => t,
         Err(e) => {
             result.failures.push(e);

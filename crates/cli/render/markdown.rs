@@ -8,7 +8,7 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan};
 
 use rehab_syntax::escape::visible;
 
-use super::{Detail, outcome_words, plural, status_word};
+use super::{Audience, Detail, outcome_words, plural, status_word};
 
 /// Text from files as Markdown text: line breaks folded (a break could start a heading
 /// or a list of its own), control characters escaped ([`visible`]), and the characters
@@ -33,21 +33,37 @@ fn code(text: &str) -> String {
     visible(&folded).replace('|', "\\|").replace('`', "'")
 }
 
-pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
+/// A source tag, ` *[morra-article]*`, for the clinician; nothing for the patient.
+fn tag(audience: Audience, source: &str) -> String {
+    match audience {
+        Audience::Clinician => format!(" *[{}]*", md(source)),
+        Audience::Patient => String::new(),
+    }
+}
+
+pub fn markdown(plan: &Plan, detail: Detail, audience: Audience) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
+    let patient = audience.is_patient();
     let _ = writeln!(o, "# {}\n", md(&p.title));
-    let _ = writeln!(
-        o,
-        "Protocol `{}`, version {}.\n",
-        code(&p.id),
-        md(&p.version)
-    );
+    if !patient {
+        let _ = writeln!(
+            o,
+            "Protocol `{}`, version {}.\n",
+            code(&p.id),
+            md(&p.version)
+        );
+    }
     let _ = writeln!(o, "> **Disclaimer.** {}\n", md(&plan.disclaimer));
     let who = md(plan.patient.name.as_deref().unwrap_or("Patient"));
     let _ = writeln!(o, "- **Patient:** {who}");
     for (k, v) in &plan.patient.inputs {
-        let _ = writeln!(o, "- **{}:** {}", md(k), md(&v.to_string()));
+        let k = if patient {
+            k.replace('_', " ")
+        } else {
+            k.clone()
+        };
+        let _ = writeln!(o, "- **{}:** {}", md(&k), md(&v.to_string()));
     }
     if let Some(last) = plan.days.last() {
         let _ = writeln!(
@@ -76,11 +92,31 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
             let _ = writeln!(o, "- **Journal:** none; every day is projected");
         }
     }
-    let _ = writeln!(o, "\n*Scheduling.* {}\n", md(&plan.scheduling.explanation));
+    if patient {
+        let _ = writeln!(o);
+    } else {
+        let _ = writeln!(o, "\n*Scheduling.* {}\n", md(&plan.scheduling.explanation));
+    }
     let _ = writeln!(o, "## Phases\n");
-    let _ = writeln!(o, "| Phase | Title | Start | End | Days |");
-    let _ = writeln!(o, "|---|---|---|---|---:|");
+    if patient {
+        let _ = writeln!(o, "| Phase | Start | End | Days |");
+        let _ = writeln!(o, "|---|---|---|---:|");
+    } else {
+        let _ = writeln!(o, "| Phase | Title | Start | End | Days |");
+        let _ = writeln!(o, "|---|---|---|---|---:|");
+    }
     for ph in &plan.phases {
+        if patient {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                md(&ph.title),
+                ph.start,
+                ph.end,
+                ph.days
+            );
+            continue;
+        }
         let _ = writeln!(
             o,
             "| `{}` | {} | {} | {} | {} |",
@@ -94,15 +130,18 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
     if !plan.requires.is_empty() {
         let _ = writeln!(o, "\n**Before the first phase begins**\n");
         for r in &plan.requires {
-            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
+            let _ = writeln!(o, "- {}{}", md(&r.title), tag(audience, &r.source));
         }
     }
     for ph in &plan.phases {
-        phase(&mut o, plan, ph, detail);
+        phase(&mut o, plan, ph, (detail, audience));
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o, "\n## Throughout\n");
-        notes(&mut o, &plan.notes);
+        notes(&mut o, &plan.notes, audience);
+    }
+    if patient {
+        return Ok(o);
     }
     let _ = writeln!(o, "\n## Sources\n");
     for s in &plan.protocol.sources {
@@ -121,21 +160,34 @@ pub fn markdown(plan: &Plan, detail: Detail) -> Result<String, String> {
     Ok(o)
 }
 
-fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
-    let _ = writeln!(o, "\n## {} (`{}`)\n", md(&ph.title), code(&ph.id));
-    let _ = writeln!(
-        o,
-        "{} to {}, {}. *Length:* {}. *[{}]*\n",
-        ph.start,
-        ph.end,
-        plural(ph.days, "day"),
-        md(&ph.length),
-        md(&ph.length_source)
-    );
+fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, view: (Detail, Audience)) {
+    let (detail, audience) = view;
+    let patient = audience.is_patient();
+    if patient {
+        let _ = writeln!(o, "\n## {}\n", md(&ph.title));
+        let _ = writeln!(
+            o,
+            "{} to {}, {}.\n",
+            ph.start,
+            ph.end,
+            plural(ph.days, "day")
+        );
+    } else {
+        let _ = writeln!(o, "\n## {} (`{}`)\n", md(&ph.title), code(&ph.id));
+        let _ = writeln!(
+            o,
+            "{} to {}, {}. *Length:* {}. *[{}]*\n",
+            ph.start,
+            ph.end,
+            plural(ph.days, "day"),
+            md(&ph.length),
+            md(&ph.length_source)
+        );
+    }
     if let Some(purpose) = &ph.purpose {
         let _ = writeln!(o, "{}\n", md(purpose));
     }
-    if let Some(i) = &ph.interpretation {
+    if let Some(i) = ph.interpretation.as_ref().filter(|_| !patient) {
         let _ = writeln!(o, "*Interpretation:* {}\n", md(i));
     }
     for (title, list) in [
@@ -145,10 +197,47 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
     ] {
         if !list.is_empty() {
             let _ = writeln!(o, "**{title}**\n");
-            notes(o, list);
+            notes(o, list, audience);
             let _ = writeln!(o);
         }
     }
+    if patient {
+        patient_strength(o, ph);
+    } else {
+        strength(o, ph);
+    }
+    for a in &ph.on_entry {
+        let _ = writeln!(
+            o,
+            "**On entry, {}**{}\n",
+            md(&a.title),
+            tag(audience, &a.source)
+        );
+        for item in a.checklist.iter().chain(&a.questions) {
+            let _ = writeln!(o, "- {}", md(item));
+        }
+        let _ = writeln!(o);
+    }
+    if !ph.requires.is_empty() {
+        let _ = writeln!(o, "**Before it begins**\n");
+        for r in &ph.requires {
+            let _ = writeln!(o, "- {}{}", md(&r.title), tag(audience, &r.source));
+        }
+        let _ = writeln!(o);
+    }
+    if !ph.gates.is_empty() {
+        let _ = writeln!(o, "**To move on**\n");
+        for g in &ph.gates {
+            let _ = writeln!(o, "- {}{}", md(&g.title), tag(audience, &g.source));
+        }
+        let _ = writeln!(o);
+    }
+    weeks(o, plan, ph, (detail, audience));
+}
+
+/// A phase's strength circuit, or the circuits its strength days take in turn, and those
+/// a failing gate leaves out, with ids and sources.
+fn strength(o: &mut String, ph: &PhasePlan) {
     if let Some(c) = &ph.strength {
         let _ = writeln!(
             o,
@@ -184,28 +273,53 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
             let _ = writeln!(o, "*Interpretation:* {}\n", md(i));
         }
     }
-    for a in &ph.on_entry {
-        let _ = writeln!(o, "**On entry, {}** *[{}]*\n", md(&a.title), md(&a.source));
-        for item in a.checklist.iter().chain(&a.questions) {
-            let _ = writeln!(o, "- {}", md(item));
+}
+
+/// A phase's strength work for patients: circuits by title, without ids or sources.
+fn patient_strength(o: &mut String, ph: &PhasePlan) {
+    if let Some(c) = &ph.strength {
+        let _ = writeln!(
+            o,
+            "**Strength work, {}:** {}\n",
+            md(&c.title),
+            md(&c.exercises)
+        );
+    }
+    if !ph.rotation.is_empty() {
+        let _ = writeln!(o, "**Strength work, taken in turn**\n");
+        for c in &ph.rotation {
+            let _ = writeln!(o, "- {}: {}", md(&c.title), md(&c.exercises));
         }
         let _ = writeln!(o);
     }
-    if !ph.requires.is_empty() {
-        let _ = writeln!(o, "**Before it begins**\n");
-        for r in &ph.requires {
-            let _ = writeln!(o, "- {} *[{}]*", md(&r.title), md(&r.source));
-        }
-        let _ = writeln!(o);
+    for w in &ph.withhold {
+        let circuit = ph
+            .rotation
+            .iter()
+            .chain(&ph.strength)
+            .find(|c| c.id == w.circuit)
+            .map_or(w.circuit.as_str(), |c| c.title.as_str());
+        let gate = ph
+            .gates
+            .iter()
+            .find(|g| g.id == w.while_failing)
+            .map_or(w.while_failing.as_str(), |g| g.title.as_str());
+        let _ = writeln!(
+            o,
+            "**Left out for now:** {} until this is passed: {}.\n",
+            md(circuit),
+            md(gate)
+        );
     }
-    if !ph.gates.is_empty() {
-        let _ = writeln!(o, "**To move on**\n");
-        for g in &ph.gates {
-            let _ = writeln!(o, "- {} *[{}]*", md(&g.title), md(&g.source));
-        }
-        let _ = writeln!(o);
-    }
-    if !ph.adjustments.is_empty() {
+}
+
+/// The phase's changes to the schedule and its weeks, each with a table of its days.
+fn weeks(o: &mut String, plan: &Plan, ph: &PhasePlan, view: (Detail, Audience)) {
+    let (detail, audience) = view;
+    let patient = audience.is_patient();
+    // The schedule's changes name the rules behind them; the patient sees each change
+    // on its day, in the rule's own words.
+    if !ph.adjustments.is_empty() && !patient {
         let _ = writeln!(o, "**Changes to the schedule**\n");
         for a in &ph.adjustments {
             let _ = writeln!(o, "- {}", md(a));
@@ -243,6 +357,9 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
         }
         for n in &w.notes {
             for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
+                if patient && what == "interpretation" {
+                    continue;
+                }
                 if let Some(text) = text {
                     let _ = writeln!(o, "*{}:* {}\n", super::week_note_label(n, what), md(text));
                 }
@@ -251,9 +368,9 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
         for (r, on) in super::week_reminders(days.iter().copied()) {
             let _ = writeln!(
                 o,
-                "*Reminder ({on}):* {} *[{}]*\n",
+                "*Reminder ({on}):* {}{}\n",
                 md(&r.text),
-                md(&r.source)
+                tag(audience, &r.source)
             );
         }
         let _ = writeln!(o, "| Date | Prescription | Status | Reported |");
@@ -268,6 +385,15 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
                 }
                 md(&parts.join(", ")).into_owned()
             });
+            if patient {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {status} | {reported} |",
+                    d.date.strftime("%a %Y-%m-%d"),
+                    md(&super::plain_day(d))
+                );
+                continue;
+            }
             let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
             let _ = writeln!(
                 o,
@@ -279,11 +405,18 @@ fn phase(o: &mut String, plan: &Plan, ph: &PhasePlan, detail: Detail) {
         let decided: Vec<(&Day, &Decision)> = days
             .iter()
             .flat_map(|d| d.decisions.iter().map(move |dec| (*d, dec)))
-            .filter(|(_, dec)| detail == Detail::Explained || super::is_adaptive(dec))
+            .filter(|(_, dec)| match audience {
+                Audience::Patient => super::shown_to_patient(dec),
+                Audience::Clinician => detail == Detail::Explained || super::is_adaptive(dec),
+            })
             .collect();
         if !decided.is_empty() {
             let _ = writeln!(o, "\nDecisions:\n");
             for (d, dec) in decided {
+                if patient {
+                    let _ = writeln!(o, "- {}: {}", d.date, md(&dec.reason));
+                    continue;
+                }
                 let src = dec
                     .source
                     .as_deref()
@@ -343,10 +476,10 @@ fn value(v: &Value) -> String {
     }
 }
 
-fn notes(o: &mut String, list: &[NoteOut]) {
+fn notes(o: &mut String, list: &[NoteOut], audience: Audience) {
     for n in list {
-        let _ = writeln!(o, "- {} *[{}]*", md(&n.text), md(&n.source));
-        if let Some(i) = &n.interpretation {
+        let _ = writeln!(o, "- {}{}", md(&n.text), tag(audience, &n.source));
+        if let Some(i) = n.interpretation.as_ref().filter(|_| !audience.is_patient()) {
             let _ = writeln!(o, "  *Interpretation:* {}", md(i));
         }
     }

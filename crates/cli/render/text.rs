@@ -7,25 +7,36 @@ use rehab_engine::plan::{Day, Decision, NoteOut, PhasePlan, Plan, Report, Status
 
 use rehab_syntax::escape::visible;
 
-use super::{Detail, outcome_words, plural, status_word, wrap};
+use super::{Audience, Detail, outcome_words, plural, status_word, wrap};
 
 const WIDTH: usize = 88;
 
-pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
+pub fn text(plan: &Plan, detail: Detail, audience: Audience) -> Result<String, String> {
     let mut o = String::new();
     let p = &plan.protocol;
-    let _ = writeln!(
-        o,
-        "{} ({} v{})",
-        visible(&p.title),
-        visible(&p.id),
-        visible(&p.version)
-    );
+    if audience.is_patient() {
+        let _ = writeln!(o, "{}", visible(&p.title));
+    } else {
+        let _ = writeln!(
+            o,
+            "{} ({} v{})",
+            visible(&p.title),
+            visible(&p.id),
+            visible(&p.version)
+        );
+    }
     let inputs: Vec<String> = plan
         .patient
         .inputs
         .iter()
-        .map(|(k, v)| format!("{} {}", visible(k), visible(&v.to_string())))
+        .map(|(k, v)| {
+            let k = if audience.is_patient() {
+                k.replace('_', " ")
+            } else {
+                k.clone()
+            };
+            format!("{} {}", visible(&k), visible(&v.to_string()))
+        })
         .collect();
     let who = visible(plan.patient.name.as_deref().unwrap_or("patient"));
     let _ = writeln!(o, "Patient: {who} ({})", inputs.join(", "));
@@ -54,20 +65,33 @@ pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
         "{}",
         wrap(&format!("Disclaimer: {}", plan.disclaimer), WIDTH, "  ")
     );
-    let _ = writeln!(
-        o,
-        "{}",
-        wrap(
-            &format!("Scheduling: {}", plan.scheduling.explanation),
-            WIDTH,
-            "  "
-        )
-    );
+    if !audience.is_patient() {
+        let _ = writeln!(
+            o,
+            "{}",
+            wrap(
+                &format!("Scheduling: {}", plan.scheduling.explanation),
+                WIDTH,
+                "  "
+            )
+        );
+    }
     let _ = writeln!(o);
 
     let _ = writeln!(o, "Phases");
     let id_width = plan.phases.iter().map(|ph| ph.id.len()).max().unwrap_or(0);
     for ph in &plan.phases {
+        if audience.is_patient() {
+            let _ = writeln!(
+                o,
+                "  {} to {}  {:>4} days  {}",
+                ph.start,
+                ph.end,
+                ph.days,
+                visible(&ph.title)
+            );
+            continue;
+        }
         let _ = writeln!(
             o,
             "  {:<id_width$}  {} to {}  {:>4} days  {}",
@@ -84,18 +108,25 @@ pub fn text(plan: &Plan, detail: Detail) -> Result<String, String> {
             let _ = writeln!(
                 o,
                 "  - {}",
-                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
+                wrap(
+                    &format!("{}{}", r.title, audience.tag(&r.source)),
+                    WIDTH - 4,
+                    "    "
+                )
             );
         }
     }
     for (i, ph) in plan.phases.iter().enumerate() {
         let _ = writeln!(o);
-        phase(&mut o, plan, i + 1, ph, detail);
+        phase(&mut o, plan, i + 1, ph, (detail, audience));
     }
     if !plan.notes.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "Throughout");
-        notes(&mut o, &plan.notes);
+        notes(&mut o, &plan.notes, audience);
+    }
+    if audience.is_patient() {
+        return Ok(o);
     }
     let _ = writeln!(o);
     let _ = writeln!(o, "Sources");
@@ -127,11 +158,17 @@ pub fn provenance(plan: &Plan) -> String {
 /// The first words of the provenance footer.
 pub const PROVENANCE: &str = "Provenance:";
 
-fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) {
+fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, view: (Detail, Audience)) {
+    let (detail, audience) = view;
+    let patient = audience.is_patient();
+    let id = if patient {
+        String::new()
+    } else {
+        format!(" ({})", visible(&ph.id))
+    };
     let heading = format!(
-        "Phase {n}: {} ({}), {} to {}, {}",
+        "Phase {n}: {}{id}, {} to {}, {}",
         visible(&ph.title),
-        visible(&ph.id),
         ph.start,
         ph.end,
         plural(ph.days, "day")
@@ -141,27 +178,32 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
     if let Some(purpose) = &ph.purpose {
         let _ = writeln!(o, "{}", wrap(purpose, WIDTH, ""));
     }
-    let _ = writeln!(
-        o,
-        "{}",
-        wrap(
-            &format!("Length: {}. [{}]", ph.length, ph.length_source),
-            WIDTH,
-            "  "
-        )
-    );
-    if let Some(i) = &ph.interpretation {
+    if !patient {
+        let _ = writeln!(
+            o,
+            "{}",
+            wrap(
+                &format!("Length: {}. [{}]", ph.length, ph.length_source),
+                WIDTH,
+                "  "
+            )
+        );
+    }
+    if let Some(i) = ph.interpretation.as_ref().filter(|_| !patient) {
         let _ = writeln!(o, "{}", wrap(&format!("Interpretation: {i}"), WIDTH, "  "));
     }
     if !ph.allowed.is_empty() {
         let _ = writeln!(o, "Allowed:");
-        notes(o, &ph.allowed);
+        notes(o, &ph.allowed, audience);
     }
     if !ph.avoided.is_empty() {
         let _ = writeln!(o, "Avoid:");
-        notes(o, &ph.avoided);
+        notes(o, &ph.avoided, audience);
     }
-    if let Some(c) = &ph.strength {
+    if let Some(c) = ph.strength.as_ref().filter(|_| patient) {
+        let line = format!("Strength work ({}): {}", c.title, c.exercises);
+        let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
+    } else if let Some(c) = &ph.strength {
         let line = format!(
             "Strength circuit {} ({}): {} [{}]",
             c.id, c.title, c.exercises, c.source
@@ -175,13 +217,17 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             );
         }
     }
-    strength_rotation(o, ph);
+    if patient {
+        patient_rotation(o, ph);
+    } else {
+        strength_rotation(o, ph);
+    }
     for a in &ph.on_entry {
         let _ = writeln!(
             o,
-            "On entry, {} [{}]:",
+            "On entry, {}{}:",
             visible(&a.title),
-            visible(&a.source)
+            visible(&audience.tag(&a.source))
         );
         for item in a.checklist.iter().chain(&a.questions) {
             let _ = writeln!(o, "  - {}", wrap(item, WIDTH - 4, "    "));
@@ -194,12 +240,12 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             format!("weeks {}", pat.weeks)
         };
         let line = format!(
-            "Week pattern, {weeks}: {} [{}]",
+            "Week pattern, {weeks}: {}{}",
             pat.days.join(", "),
-            pat.source
+            audience.tag(&pat.source)
         );
         let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
-        if let Some(i) = &pat.interpretation {
+        if let Some(i) = pat.interpretation.as_ref().filter(|_| !patient) {
             let _ = writeln!(
                 o,
                 "{}",
@@ -210,28 +256,24 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
     if !ph.requires.is_empty() {
         let _ = writeln!(o, "Before it begins:");
         for r in &ph.requires {
-            let _ = writeln!(
-                o,
-                "  - {}",
-                wrap(&format!("{} [{}]", r.title, r.source), WIDTH - 4, "    ")
-            );
+            let line = format!("{}{}", r.title, audience.tag(&r.source));
+            let _ = writeln!(o, "  - {}", wrap(&line, WIDTH - 4, "    "));
         }
     }
     if !ph.gates.is_empty() {
         let _ = writeln!(o, "To move on:");
         for g in &ph.gates {
-            let _ = writeln!(
-                o,
-                "  - {}",
-                wrap(&format!("{} [{}]", g.title, g.source), WIDTH - 4, "    ")
-            );
+            let line = format!("{}{}", g.title, audience.tag(&g.source));
+            let _ = writeln!(o, "  - {}", wrap(&line, WIDTH - 4, "    "));
         }
     }
     if !ph.notes.is_empty() {
         let _ = writeln!(o, "Notes:");
-        notes(o, &ph.notes);
+        notes(o, &ph.notes, audience);
     }
-    if !ph.adjustments.is_empty() {
+    // The schedule's changes name the rules behind them; the patient sees each change
+    // on its day, in the rule's own words.
+    if !ph.adjustments.is_empty() && !patient {
         let _ = writeln!(o, "Changes to the schedule:");
         for a in &ph.adjustments {
             let _ = writeln!(o, "  - {}", wrap(a, WIDTH - 4, "    "));
@@ -245,14 +287,14 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
     {
         let _ = writeln!(o);
         let _ = writeln!(o, "  {}", week_line(w));
-        week_notes(o, w);
+        week_notes(o, w, audience);
         let days = || {
             plan.days
                 .iter()
                 .filter(|d| d.date >= w.start && d.date <= w.end)
         };
         for (r, on) in super::week_reminders(days()) {
-            let line = format!("Reminder ({on}): {} [{}]", r.text, r.source);
+            let line = format!("Reminder ({on}): {}{}", r.text, audience.tag(&r.source));
             let _ = writeln!(o, "    {}", wrap(&line, WIDTH - 4, "      "));
         }
         for d in days() {
@@ -264,6 +306,7 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
             let what = match d.status {
                 Status::Off => "rest day".to_string(),
                 Status::Waiting => "no sessions: waiting for the phase to begin".to_string(),
+                _ if patient => super::plain_day(d),
                 _ => day_text(d),
             };
             let _ = writeln!(
@@ -282,7 +325,13 @@ fn phase(o: &mut String, plan: &Plan, n: usize, ph: &PhasePlan, detail: Detail) 
                 );
             }
             for dec in &d.decisions {
-                if detail == Detail::Explained {
+                if patient {
+                    if super::shown_to_patient(dec) {
+                        let line = dec.reason.as_str();
+                        let pad = " ".repeat(30);
+                        let _ = writeln!(o, "{:>30}{}", "! ", wrap(line, WIDTH - 30, &pad));
+                    }
+                } else if detail == Detail::Explained {
                     decision(o, dec);
                 } else if super::is_adaptive(dec) {
                     let line = format!("{} -> {}: {}", dec.by, dec.action, dec.reason);
@@ -325,9 +374,36 @@ fn strength_rotation(o: &mut String, ph: &PhasePlan) {
     }
 }
 
+/// The circuits of a phase's strength days, for patients: by title, without ids or
+/// sources, and those a failing gate leaves out by the gate's title.
+fn patient_rotation(o: &mut String, ph: &PhasePlan) {
+    if !ph.rotation.is_empty() {
+        let _ = writeln!(o, "Strength work, taken in turn:");
+        for c in &ph.rotation {
+            let line = format!("{}: {}", c.title, c.exercises);
+            let _ = writeln!(o, "  - {}", wrap(&line, WIDTH - 4, "    "));
+        }
+    }
+    for w in &ph.withhold {
+        let circuit = ph
+            .rotation
+            .iter()
+            .chain(&ph.strength)
+            .find(|c| c.id == w.circuit)
+            .map_or(w.circuit.as_str(), |c| c.title.as_str());
+        let gate = ph
+            .gates
+            .iter()
+            .find(|g| g.id == w.while_failing)
+            .map_or(w.while_failing.as_str(), |g| g.title.as_str());
+        let line = format!("{circuit} is left out until this is passed: {gate}.");
+        let _ = writeln!(o, "{}", wrap(&line, WIDTH, "  "));
+    }
+}
+
 /// The day's prescription, naming strength circuits instead of listing their exercises
 /// again (the phase heading lists them).
-fn day_text(d: &Day) -> String {
+pub(super) fn day_text(d: &Day) -> String {
     let level = d.level.map_or(String::new(), |l| format!("level {l}: "));
     let parts = d
         .session
@@ -342,7 +418,7 @@ fn day_text(d: &Day) -> String {
     format!("{level}{parts}")
 }
 
-fn week_line(w: &WeekSummary) -> String {
+pub(super) fn week_line(w: &WeekSummary) -> String {
     // Week 0 is the wait for the phase's requirements, before its first week.
     if w.week == 0 {
         let days = (w.end - w.start).get_days().unsigned_abs() + 1;
@@ -374,10 +450,13 @@ fn week_line(w: &WeekSummary) -> String {
 
 /// The week's notes and interpretations from its `weeks` or `levels` entries, under the
 /// week's line.
-fn week_notes(o: &mut String, w: &WeekSummary) {
+fn week_notes(o: &mut String, w: &WeekSummary, audience: Audience) {
     for n in &w.notes {
         for (what, text) in [("note", &n.note), ("interpretation", &n.interpretation)] {
             let Some(text) = text else { continue };
+            if audience.is_patient() && what == "interpretation" {
+                continue;
+            }
             let line = format!("{}: {text}", super::week_note_label(n, what));
             let _ = writeln!(o, "    {}", wrap(&line, WIDTH - 4, "      "));
         }
@@ -446,14 +525,11 @@ fn decision(o: &mut String, d: &Decision) {
     }
 }
 
-fn notes(o: &mut String, list: &[NoteOut]) {
+fn notes(o: &mut String, list: &[NoteOut], audience: Audience) {
     for n in list {
-        let _ = writeln!(
-            o,
-            "  - {}",
-            wrap(&format!("{} [{}]", n.text, n.source), WIDTH - 4, "    ")
-        );
-        if let Some(i) = &n.interpretation {
+        let line = format!("{}{}", n.text, audience.tag(&n.source));
+        let _ = writeln!(o, "  - {}", wrap(&line, WIDTH - 4, "    "));
+        if let Some(i) = n.interpretation.as_ref().filter(|_| !audience.is_patient()) {
             let _ = writeln!(
                 o,
                 "    {}",
