@@ -1,6 +1,7 @@
 //! Rendering a plan for people (text, Markdown, a calendar) and for programs (JSON,
-//! YAML).
+//! YAML, FHIR); and a protocol as FHIR.
 
+pub mod fhir;
 mod ics;
 mod markdown;
 mod text;
