@@ -11,6 +11,7 @@ mod cli;
 mod compare;
 mod engine_names_no_protocol;
 mod errors_doc;
+mod fhir;
 mod hostile;
 mod hostile_scripts;
 mod invariants;

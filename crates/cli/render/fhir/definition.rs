@@ -11,12 +11,12 @@ use rehab_engine::plan::PartKind;
 use super::careplan::kind_word;
 use super::types::{
     Action, ActivityDefinition, Attachment, CodeableConcept, Coding, Condition, ContactDetail,
-    Expression, Library, PlanDefinition, Quantity, Range, RelatedAction, RelatedArtifact, Resource,
-    Timing,
+    Expression, Identifier, Library, PlanDefinition, Quantity, Range, RelatedAction,
+    RelatedArtifact, Resource, Timing,
 };
 use super::{
-    EXERCISE_THERAPY, activity_url, base64, bundle, computer_name, fhir_id, plan_url, slug, string,
-    to_json, versioned,
+    EXERCISE_THERAPY, SHA256, activity_url, base64, bundle, computer_name, fhir_id, plan_url, slug,
+    string, to_json, versioned,
 };
 
 /// The media type of Rhai scripts in expressions and attachments.
@@ -69,22 +69,31 @@ pub fn plan_definition(protocol: &Protocol) -> Result<String, String> {
             ..Action::default()
         });
     }
-    if !protocol.requires().is_empty() {
-        let first = actions.first_mut();
-        if let Some(first) = first {
-            for r in protocol.requires() {
-                first.condition.push(Condition {
-                    kind: "start",
-                    expression: evidence(protocol, &r.title, r.when, r.assessment, r.event, false),
-                });
+    if let Some(first) = actions.first_mut() {
+        let mut waits = Vec::new();
+        for r in protocol.requires() {
+            match condition("start", protocol, &r.title, r.when) {
+                Some(c) => first.condition.push(c),
+                None => waits.push(format!(
+                    "The protocol begins once: {}",
+                    evidence(protocol, &r.title, r.assessment, r.event, false)
+                )),
             }
         }
+        if !waits.is_empty() {
+            let own = first.text_equivalent.take();
+            waits.extend(own);
+            first.text_equivalent = Some(string(&waits.join("\n")));
+        }
     }
-
     let plan = PlanDefinition {
         resource_type: "PlanDefinition",
         id: id.clone(),
         url: plan_url(protocol.id()),
+        identifier: vec![Identifier {
+            system: SHA256,
+            value: protocol.sha256().to_string(),
+        }],
         version: version.clone(),
         name: computer_name(protocol.id()),
         title: string(protocol.title()),
@@ -217,46 +226,57 @@ fn phase_action(protocol: &Protocol, phase: &Phase) -> Action {
             )));
         }
     }
+    let mut waits = Vec::new();
     for r in &phase.requires {
-        action.condition.push(Condition {
-            kind: "start",
-            expression: evidence(protocol, &r.title, r.when, r.assessment, r.event, false),
-        });
+        match condition("start", protocol, &r.title, r.when) {
+            Some(c) => action.condition.push(c),
+            None => waits.push(format!(
+                "Begins once: {}",
+                evidence(protocol, &r.title, r.assessment, r.event, false)
+            )),
+        }
     }
     for g in &phase.gates {
-        action.condition.push(Condition {
-            kind: "stop",
-            expression: evidence(
-                protocol,
-                &g.title,
-                g.when,
-                g.assessment,
-                g.event,
-                g.time_minimum,
-            ),
-        });
+        match condition("stop", protocol, &g.title, g.when) {
+            Some(c) => action.condition.push(c),
+            None => waits.push(format!(
+                "Ends once: {}",
+                evidence(protocol, &g.title, g.assessment, g.event, g.time_minimum)
+            )),
+        }
+    }
+    if !waits.is_empty() {
+        action.text_equivalent = Some(string(&waits.join("\n")));
     }
     action
 }
 
-/// A gate's or requirement's condition: its script as Rhai, or the evidence it waits
-/// for in words.
-fn evidence(
+/// A scripted gate's or requirement's condition, as Rhai.
+fn condition(
+    kind: &'static str,
     protocol: &Protocol,
     title: &str,
     when: Option<rehab_engine::model::ScriptId>,
-    assessment: Option<usize>,
-    event: Option<usize>,
-    time_minimum: bool,
-) -> Expression {
-    if let Some(script) = when {
-        return Expression {
+) -> Option<Condition> {
+    when.map(|script| Condition {
+        kind,
+        expression: Expression {
             description: Some(string(title)),
             language: RHAI,
             expression: string(protocol.scripts().text(script)),
-        };
-    }
-    let words = if let Some(a) = assessment.and_then(|a| protocol.assessments().get(a)) {
+        },
+    })
+}
+
+/// The evidence a gate or requirement without a script waits for, in words.
+fn evidence(
+    protocol: &Protocol,
+    title: &str,
+    assessment: Option<usize>,
+    event: Option<usize>,
+    time_minimum: bool,
+) -> String {
+    let what = if let Some(a) = assessment.and_then(|a| protocol.assessments().get(a)) {
         format!("assessment {} passed", a.id)
     } else if let Some(e) = event.and_then(|e| protocol.events().get(e)) {
         format!("event {} reported", e.id)
@@ -265,11 +285,7 @@ fn evidence(
     } else {
         "confirmed by the clinician".to_string()
     };
-    Expression {
-        description: Some(string(title)),
-        language: "text/plain",
-        expression: words,
-    }
+    format!("{title} ({what})")
 }
 
 fn rule_action(protocol: &Protocol, rule: &Rule) -> Action {

@@ -224,6 +224,7 @@ pub struct PlanDefinition {
     pub resource_type: &'static str,
     pub id: String,
     pub url: String,
+    pub identifier: Vec<Identifier>,
     pub version: String,
     pub name: String,
     pub title: String,
