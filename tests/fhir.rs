@@ -482,3 +482,51 @@ fn every_bundle_passes_both_validators() {
         assert!(!r["types"].as_array().expect("types").is_empty(), "{file}");
     }
 }
+
+/// Text with control characters, a direction override and a forged JSON fragment, in a
+/// protocol's title and disclaimer and the patient's name and note: the bundles drop
+/// the control characters and marks, keep the rest as JSON strings, and still validate.
+#[test]
+fn control_characters_from_files_are_dropped_and_bundles_still_validate() {
+    let full = std::fs::read_to_string(root().join("tests/fixtures/valid/full.yaml"))
+        .expect("full fixture");
+    let x = r#""Zoë \"},{\e[31mRED\a\0\u202eX\r\n😀""#;
+    let mut text = full;
+    for (from, to) in [
+        ("title: Full fixture protocol", format!("title: {x}")),
+        ("disclaimer: Test only.", format!("disclaimer: {x}")),
+        (
+            "example_patient:\n  inputs: { site: shin, start: 2026-01-05 }",
+            format!(
+                "example_patient:\n  name: {x}\n  inputs: {{ site: shin, start: 2026-01-05 }}\n  journal:\n    - {{ date: 2026-01-05, event: cleared }}\n    - {{ date: 2026-02-16, session: done, pain: {{ during: 4 }}, note: {x} }}"
+            ),
+        ),
+    ] {
+        assert!(text.contains(from), "the full fixture has no {from:?}");
+        text = text.replacen(from, &to, 1);
+    }
+    let dir = Scratch::new("hostile-fhir");
+    let file = dir.write("hostile.yaml", text);
+    let run = twice(&["run", &file, "--format", "fhir"]);
+    let export = twice(&["export", &file, "--format", "fhir"]);
+    let mut files = Vec::new();
+    for (name, text) in [("run", &run), ("export", &export)] {
+        let bundle: Value = serde_json::from_str(text).expect("JSON");
+        check_bundle(name, &bundle);
+        assert_eq!(schema_errors(&bundle), Vec::<String>::new(), "{name}");
+        assert!(!text.contains('\u{202e}'), "{name}");
+        files.push(dir.write(&format!("{name}.json"), text));
+    }
+    let bundle: Value = serde_json::from_str(&run).expect("JSON");
+    let cp = resources(&bundle, "CarePlan")[0];
+    assert_eq!(cp["subject"]["display"], "Zoë \"},{[31mREDX\n😀");
+    assert_eq!(cp["title"], "Zoë \"},{[31mREDX\n😀");
+    let report = read_back(&files);
+    for file in &files {
+        assert_eq!(
+            report[file.as_str()]["problems"],
+            serde_json::json!([]),
+            "{file}"
+        );
+    }
+}
