@@ -189,14 +189,14 @@ mod tests {
 
     #[test]
     fn ids_are_fhir_ids_and_urls_are_uuids() {
-        assert_eq!(fhir_id(&["plan", "morra v1"]), "plan-morra-v1");
+        assert_eq!(fhir_id(&["plan", "demo v1"]), "plan-demo-v1");
         let long = fhir_id(&[&"x".repeat(80)]);
         assert_eq!(long.len(), 64);
         let u = full_url("CarePlan", "a");
         assert_eq!(u.len(), "urn:uuid:".len() + 36);
         assert_eq!(&u[9 + 14..9 + 15], "8");
         assert!(matches!(&u[9 + 19..9 + 20], "8" | "9" | "a" | "b"));
-        assert_eq!(computer_name("walk-jog"), "WalkJog");
+        assert_eq!(computer_name("first-steps"), "FirstSteps");
         assert_eq!(computer_name("5k"), "P5k");
         assert_eq!(string(" a\u{1b}b\r\n "), "ab");
         assert_eq!(string("\u{7}"), "-");
