@@ -12,6 +12,7 @@ mod cli;
 mod compare;
 mod engine_names_no_protocol;
 mod errors_doc;
+mod fhir;
 mod handout;
 mod hostile;
 mod hostile_scripts;

@@ -2,7 +2,7 @@
 //! patient`): snapshots, a real HTML parser's reading of the page, hostile text, and the
 //! page printed to PDF by headless Chromium and read back with `pdftotext`.
 
-use crate::common::{Scratch, engine, stdout};
+use crate::common::{self, Scratch, engine, stdout};
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -35,6 +35,8 @@ pub enum Command {
     Compare(CompareArgs),
     /// Add one journal entry to a patient file, checked against a protocol as `run` would
     Log(LogArgs),
+    /// Export a protocol in another format: FHIR R4 (a PlanDefinition bundle)
+    Export(ExportArgs),
     /// Today's card for a patient: what to do, what to report tonight, the pain rules
     Today(TodayArgs),
     /// Print the JSON Schema (draft-07) of protocol, patient or scenario files, for editors
@@ -162,6 +164,21 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The protocol file, such as protocols/morra.yaml
+    pub protocol: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Fhir)]
+    pub format: ExportFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A FHIR R4 Bundle: the protocol's PlanDefinition, Library and ActivityDefinitions
+    Fhir,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct LogArgs {
     /// The patient file to add the entry to
     pub patient: PathBuf,
@@ -275,6 +292,9 @@ pub enum Format {
     Md,
     /// An RFC 5545 calendar: one all-day event for each day with something to do
     Ics,
+    /// A FHIR R4 Bundle: the plan as a CarePlan, pain reports as Observations, and
+    /// its Provenance
+    Fhir,
     /// One self-contained, printable HTML page: the handout
     Html,
 }

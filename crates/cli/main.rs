@@ -23,7 +23,8 @@ use rehab_engine::RunConfig;
 use rehab_syntax::{Diagnostic, codes};
 
 use crate::args::{
-    Args, Audience, CheckArgs, CheckFormat, Command, Format, RunArgs, SchemaArgs, SchemaFile,
+    Args, Audience, CheckArgs, CheckFormat, Command, ExportArgs, ExportFormat, Format, RunArgs,
+    SchemaArgs, SchemaFile,
 };
 use crate::load::Session;
 
@@ -38,6 +39,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare::compare(&a),
         Command::Log(a) => log::log(&a),
         Command::Today(a) => today::today(&a),
+        Command::Export(a) => export(&a),
     };
     let diagnostics = session.render_diagnostics();
     if !diagnostics.is_empty() && !session.diagnostics_on_stdout {
@@ -110,6 +112,25 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         Format::Json => render::json(&plan),
         Format::Yaml => render::yaml(&plan),
         Format::Ics => render::ics(&plan),
+        Format::Fhir => render::fhir::careplan(&plan),
+    };
+    match out {
+        Ok(out) => (Some(out), s, true),
+        Err(message) => {
+            s.diagnostics
+                .push(Diagnostic::error(codes::BAD_OPTION, message));
+            (None, s, false)
+        }
+    }
+}
+
+fn export(a: &ExportArgs) -> (Option<String>, Session, bool) {
+    let mut s = Session::default();
+    let Some((protocol, ..)) = s.protocol(&a.protocol) else {
+        return (None, s, false);
+    };
+    let out = match a.format {
+        ExportFormat::Fhir => render::fhir::plan_definition(&protocol),
     };
     match out {
         Ok(out) => (Some(out), s, true),

@@ -1,7 +1,8 @@
 //! Rendering a plan for people (text, Markdown, a calendar) and for programs (JSON,
-//! YAML).
+//! YAML, FHIR); and a protocol as FHIR.
 
 mod chart;
+pub mod fhir;
 mod html;
 mod ics;
 mod markdown;

@@ -299,6 +299,14 @@ impl Scripts {
             == Some(false)
     }
 
+    /// The plugin modules, each as its path and its text, in the order the protocol's
+    /// `modules:` lists them (for exporting the protocol).
+    pub fn modules(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.modules
+            .iter()
+            .map(|(path, site)| (path.as_str(), site.text.as_str()))
+    }
+
     /// The text of a script, as written.
     pub fn text(&self, id: ScriptId) -> &str {
         self.compiled.get(id.0).map_or("", |(_, s)| s.text.as_str())
