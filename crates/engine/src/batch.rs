@@ -137,38 +137,37 @@ mod tests {
     use crate::load::{FileKind, Loader, Unread};
     use std::path::Path;
 
-    fn morra() -> std::sync::Arc<crate::load::LoadedProtocol> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let mut loader = Loader::new(|path: &Path, _: FileKind| {
-            std::fs::read_to_string(path).map_err(|_| Unread::Missing)
-        });
-        let (loaded, diagnostics) = loader.protocol(&root.join("protocols/morra.yaml"));
-        assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
-        loaded.unwrap()
-    }
+    const PROTOCOL: &str = "id: p\ntitle: P\nversion: \"1\"\nauthors: [{ name: A }]\nsources: [{ id: s, citation: C }]\ndisclaimer: D\ninputs: [{ id: start, label: Start, type: date }]\nstarts_on: start\nphases:\n  - { id: only, title: Only, source: s, duration: { period: 1wk }, pattern: [{ days: [off, off, off, off, off, off, off], source: s }] }\n";
 
     #[test]
     fn patients_run_in_input_order_and_a_bad_one_fails_in_place() {
-        let protocol = morra();
-        let good = |site: &str| {
-            format!(
-                r#"{{"name": "p", "inputs": {{"site": "{site}", "diagnosed_on": "2026-09-01"}}}}"#
-            )
-        };
+        let mut loader = Loader::new(|_: &Path, _: FileKind| -> Result<String, Unread> {
+            Ok(PROTOCOL.to_string())
+        });
+        let (loaded, diagnostics) = loader.protocol(Path::new("p.yaml"));
+        assert!(diagnostics.iter().all(|d| !d.is_error()), "{diagnostics:?}");
+        let protocol = loaded.unwrap();
         let patients: Vec<PatientText> = vec![
-            ("a".into(), Ok(good("calcaneus"))),
-            ("b".into(), Ok(r#"{"inputs": {"site": "nowhere"}}"#.into())),
-            ("c".into(), Ok(good("metatarsal"))),
+            (
+                "a".into(),
+                Ok(r#"{"inputs": {"start": "2026-09-01"}}"#.into()),
+            ),
+            ("b".into(), Ok(r#"{"inputs": {"start": "soon"}}"#.into())),
+            ("c".into(), Ok("inputs:\n  start: 2026-10-01\n".into())),
+            ("d".into(), Err(Diagnostic::error(codes::YAML, "too long"))),
         ];
         let config = RunConfig::default();
         let out = run_all(&protocol, &config, &patients, 2, |i, r| {
-            (i, r.map(|p| p.start))
+            (i, r.map(|p| p.start.to_string()))
         });
-        assert_eq!(out.len(), 3);
+        assert_eq!(out.len(), 4);
         assert!(out.iter().enumerate().all(|(i, (j, _))| i == *j));
-        assert!(out[0].1.is_ok() && out[2].1.is_ok());
+        assert_eq!(out[0].1.as_deref().ok(), Some("2026-09-01"));
+        assert_eq!(out[2].1.as_deref().ok(), Some("2026-10-01"));
         let errors = out[1].1.as_ref().unwrap_err();
-        assert!(!errors.is_empty());
         assert_eq!(errors[0]["file"], "b");
+        assert_eq!(errors[0]["line"], 1);
+        let errors = out[3].1.as_ref().unwrap_err();
+        assert_eq!(errors[0]["code"], codes::YAML);
     }
 }
