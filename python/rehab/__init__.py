@@ -94,10 +94,12 @@ def _date(value: Any) -> Optional[str]:
 
 
 def check(path: Union[str, os.PathLike[str]]) -> list[dict[str, Any]]:
-    """Checks the protocol at ``path`` as ``engine check`` does: every diagnostic found
-    (errors and warnings) as dicts, an empty list when the protocol is clean."""
-    _, diagnostics = _rehab.load(os.fspath(path))
-    return json.loads(diagnostics)
+    """Checks the protocol at ``path`` as ``engine check`` does (the protocol with its
+    modules, then its embedded example patient, checked and run): every diagnostic
+    found (errors and warnings) as dicts, as ``engine check --format json`` lists them;
+    an empty list when the protocol is clean. The example's journal warnings (W049,
+    W051 to W053), which the command line adds, are not given."""
+    return json.loads(_rehab.check(os.fspath(path)))
 
 
 class Protocol:

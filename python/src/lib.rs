@@ -66,6 +66,31 @@ fn load(py: Python<'_>, path: PathBuf) -> (Option<NativeProtocol>, String) {
     })
 }
 
+/// Checks the protocol at `path` as `engine check` does: the protocol, then its
+/// embedded example patient, checked and run. Every diagnostic, as a JSON list.
+#[pyfunction]
+fn check(py: Python<'_>, path: PathBuf) -> String {
+    py.detach(|| {
+        let mut loader = Loader::new(read::read_file);
+        let (loaded, mut found) = loader.protocol(&path);
+        if let Some(loaded) = loaded
+            && let Some(doc) = &loaded.example
+        {
+            let protocol = &loaded.protocol;
+            let (patient, more) =
+                rehab_engine::check_patient(loader.sources(), loaded.file, protocol, doc);
+            let ok = !more.iter().any(Diagnostic::is_error);
+            found.extend(more);
+            if let Some(patient) = patient.filter(|_| ok)
+                && let Err(d) = rehab_engine::run(protocol, &patient, &RunConfig::default())
+            {
+                found.push(d.in_file(path.display().to_string()));
+            }
+        }
+        to_json(&found, loader.sources())
+    })
+}
+
 /// Every diagnostic of `found` (errors and warnings) as a JSON list.
 fn to_json(found: &[Diagnostic], sources: &Sources) -> String {
     Value::Array(found.iter().map(|d| d.to_json(sources)).collect()).to_string()
@@ -305,5 +330,6 @@ impl ModelArgs {
 fn _rehab(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeProtocol>()?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
     Ok(())
 }

@@ -168,6 +168,23 @@ def test_check_lists_diagnostics_and_is_empty_when_clean():
     assert found and {"code", "message", "file", "line", "column"} <= set(found[0])
 
 
+def test_check_gives_what_engine_check_gives(monkeypatch):
+    monkeypatch.chdir(ROOT)  # paths as given, as the command line shows them
+    journal_warnings = {"W049", "W051", "W052", "W053"}
+    paths = sorted((ROOT / "protocols").glob("*.yaml"))
+    paths += sorted((ROOT / "tests" / "fixtures" / "invalid").glob("*.yaml"))
+    compared = 0
+    for path in paths:
+        shown = str(path.relative_to(ROOT))
+        out = engine("check", shown, "--format", "json")
+        expected = json.loads(out.stdout)["diagnostics"]
+        if any(d["code"] in journal_warnings for d in expected):
+            continue
+        assert rehab.check(shown) == expected, shown
+        compared += 1
+    assert compared > 20
+
+
 def test_simulate_gives_the_report_and_depends_on_the_seed_only(morra):
     report = morra.simulate(patients=200, seed=7)
     for key in [
