@@ -192,7 +192,8 @@ class Protocol:
         as_of: Any = None,
         threads: Optional[int] = None,
         errors: Literal["raise", "return"] = "raise",
-    ) -> list[dict[str, Any]]:
+        as_json: bool = False,
+    ) -> list[Any]:
         """Runs many patients and returns their plans in input order.
 
         The patients run on ``threads`` threads (one per core by default) with the GIL
@@ -202,6 +203,11 @@ class Protocol:
         ``errors="return"`` its place in the list holds
         ``{"index": i, "error": {"diagnostics": [...]}}`` instead of a plan, as a batch
         line's error does.
+
+        With ``as_json=True`` each plan (or error entry) is given as its JSON text, one
+        line, exactly a line of ``engine run --batch``'s output but for the error
+        entry's ``index``; turning plans into dicts is most of the time of a large run,
+        so this is for callers who write the plans out.
         """
         if errors not in ("raise", "return"):
             raise ValueError(f'errors must be "raise" or "return", not {errors!r}')
@@ -209,15 +215,16 @@ class Protocol:
             raise ValueError(f"threads must be at least 1, not {threads}")
         texts = [_text(p) for p in patients]
         answers = self._native.run_many(texts, _date(start), _date(as_of), threads)
-        plans: list[dict[str, Any]] = []
+        plans: list[Any] = []
         for index, (ok, out) in enumerate(answers):
-            value = json.loads(out)
             if ok:
-                plans.append(value)
-            elif errors == "raise":
-                raise PatientError(value, index)
-            else:
-                plans.append({"index": index, "error": {"diagnostics": value}})
+                plans.append(out if as_json else json.loads(out))
+                continue
+            diagnostics = json.loads(out)
+            if errors == "raise":
+                raise PatientError(diagnostics, index)
+            entry = {"index": index, "error": {"diagnostics": diagnostics}}
+            plans.append(json.dumps(entry) if as_json else entry)
         return plans
 
     def simulate(

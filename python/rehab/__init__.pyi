@@ -51,7 +51,8 @@ class Protocol:
         as_of: DateLike = None,
         threads: Optional[int] = None,
         errors: Literal["raise", "return"] = "raise",
-    ) -> list[dict[str, Any]]: ...
+        as_json: bool = False,
+    ) -> list[Any]: ...
     def simulate(
         self,
         patients: int = 1000,

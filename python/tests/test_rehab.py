@@ -108,6 +108,9 @@ def test_run_many_keeps_input_order_and_equals_run(morra):
     assert morra.run_many(patients, threads=1) == plans
     assert morra.run_many(iter(patients[:3]), threads=3) == plans[:3]
     assert morra.run_many([]) == []
+    as_json = morra.run_many(patients[:4], as_json=True)
+    assert [json.loads(text) for text in as_json] == plans[:4]
+    assert all("\n" not in text for text in as_json)
 
 
 def test_a_bad_patient_raises_with_its_diagnostics(morra):
@@ -140,6 +143,8 @@ def test_run_many_raises_for_a_bad_patient_or_returns_its_error(morra):
     assert plans[0] == plans[2] == morra.run(PATIENT_DICT)
     assert plans[1]["index"] == 1
     assert plans[1]["error"]["diagnostics"][0]["code"].startswith("E")
+    as_json = morra.run_many(patients, errors="return", as_json=True)
+    assert [json.loads(text) for text in as_json] == plans
 
 
 def test_an_invalid_protocol_raises_with_its_diagnostics():
