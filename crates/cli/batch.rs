@@ -6,16 +6,17 @@
 //! written in order before the next block is read, so memory stays bounded by a block
 //! of lines and their plans however long the input is. Each line is a patient object of
 //! the same shape as a patient YAML file (JSON is YAML), read with its own sources, so
-//! nothing accumulates from line to line. A plan is the JSON `engine run --format json`
+//! nothing accumulates from line to line (the engine's [`batch`] path, which the Python
+//! package shares). A plan is the JSON `engine run --format json`
 //! prints, on one line; a line that cannot be run gives `{"line": N, "error": {...}}`
 //! with its diagnostics placed in that line, and the batch goes on.
 
 use std::io::{BufRead, Read, Write};
 
+use rehab_engine::RunConfig;
+use rehab_engine::batch::{self, PatientText};
 use rehab_engine::model::Protocol;
-use rehab_engine::{Evaluator, RunConfig};
-use rehab_syntax::{Diagnostic, MAX_FILE_BYTES, codes};
-use rehab_syntax::{SourceFile, Sources};
+use rehab_syntax::{Diagnostic, MAX_FILE_BYTES, Sources, codes};
 use serde_json::{Value, json};
 
 /// Lines run together: enough to keep every core busy, few enough to bound memory.
@@ -36,7 +37,7 @@ pub fn run_lines<R: BufRead, W: Write>(
     input: &mut R,
     out: &mut W,
 ) -> std::io::Result<Tally> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = batch::threads();
     let mut tally = Tally::default();
     let mut number = 0usize;
     loop {
@@ -54,7 +55,7 @@ pub fn run_lines<R: BufRead, W: Write>(
         if block.is_empty() {
             return Ok(tally);
         }
-        for result in run_block(protocol, config, &block, threads) {
+        for result in run_block(protocol, config, block, threads) {
             tally.lines += 1;
             if result.1 {
                 tally.failed += 1;
@@ -66,97 +67,38 @@ pub fn run_lines<R: BufRead, W: Write>(
     }
 }
 
-/// Runs a block on `threads` threads, each taking every `threads`-th line, and gives the
-/// output lines in input order, each with whether it failed.
+/// Runs a block on `threads` threads with the engine's batch path and gives the output
+/// lines in input order, each with whether it failed.
 fn run_block(
     protocol: &Protocol,
     config: &RunConfig,
-    block: &[(usize, Result<String, Diagnostic>)],
+    block: Vec<(usize, Result<String, Diagnostic>)>,
     threads: usize,
 ) -> Vec<(String, bool)> {
-    let threads = threads.clamp(1, block.len().max(1));
-    let mut results: Vec<Option<(String, bool)>> = vec![None; block.len()];
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|t| {
-                scope.spawn(move || {
-                    let evaluator = protocol.scripts().evaluator();
-                    block
-                        .iter()
-                        .enumerate()
-                        .skip(t)
-                        .step_by(threads)
-                        .map(|(i, (number, line))| {
-                            let out = match (&evaluator, line) {
-                                (_, Err(d)) => Err(failure(*number, std::slice::from_ref(d), None)),
-                                (Err(d), _) => Err(failure(*number, std::slice::from_ref(d), None)),
-                                (Ok(ev), Ok(text)) => one(protocol, ev, config, *number, text),
-                            };
-                            (i, out)
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        for worker in workers {
-            // A worker that panicked leaves its lines empty; they are reported below.
-            if let Ok(done) = worker.join() {
-                for (i, out) in done {
-                    results[i] = Some(match out {
-                        Ok(plan) => (plan, false),
-                        Err(error) => (error, true),
-                    });
-                }
-            }
-        }
-    });
-    results
+    let numbers: Vec<usize> = block.iter().map(|(number, _)| *number).collect();
+    let patients: Vec<PatientText> = block
         .into_iter()
-        .zip(block)
-        .map(|(r, (number, _))| {
-            r.unwrap_or_else(|| {
-                let d = Diagnostic::error(codes::PHASE, "internal: the line was not run");
-                (failure(*number, &[d], None), true)
+        .map(|(number, text)| (format!("line {number}"), text))
+        .collect();
+    batch::run_all(protocol, config, &patients, threads, |i, result| {
+        let number = numbers[i];
+        let plan = result.and_then(|plan| {
+            serde_json::to_string(&plan).map_err(|e| {
+                let d =
+                    Diagnostic::error(codes::PHASE, format!("cannot write the plan as JSON: {e}"));
+                batch::failure(&[d], &Sources::new())
             })
-        })
-        .collect()
-}
-
-/// One patient line: parsed, checked and run as `engine run --patient` would.
-fn one(
-    protocol: &Protocol,
-    evaluator: &Evaluator<'_>,
-    config: &RunConfig,
-    number: usize,
-    text: &str,
-) -> Result<String, String> {
-    let mut sources = Sources::new();
-    let file = sources.add(SourceFile::new(format!("line {number}"), text));
-    let doc = rehab_syntax::parse_patient(&sources, file)
-        .map_err(|found| failure(number, &found, Some(&sources)))?;
-    let (patient, found) = rehab_engine::check_patient(&sources, file, protocol, &doc);
-    let patient = match patient {
-        Some(p) if !found.iter().any(Diagnostic::is_error) => p,
-        _ => return Err(failure(number, &found, Some(&sources))),
-    };
-    let plan = rehab_engine::run_using(evaluator, protocol, &patient, config, None)
-        .map_err(|d| failure(number, &[d], Some(&sources)))?;
-    serde_json::to_string(&plan).map_err(|e| {
-        let d = Diagnostic::error(codes::PHASE, format!("cannot write the plan as JSON: {e}"));
-        failure(number, &[d], None)
+        });
+        match plan {
+            Ok(line) => (line, false),
+            Err(diagnostics) => (failure(number, diagnostics), true),
+        }
     })
 }
 
 /// `{"line": N, "error": {"diagnostics": [...]}}`, each diagnostic with its code,
 /// message and place in the line.
-fn failure(number: usize, found: &[Diagnostic], sources: Option<&Sources>) -> String {
-    let empty = Sources::new();
-    let sources = sources.unwrap_or(&empty);
-    let diagnostics: Vec<Value> = found
-        .iter()
-        .filter(|d| d.is_error())
-        .map(|d| d.to_json(sources))
-        .collect();
+fn failure(number: usize, diagnostics: Vec<Value>) -> String {
     json!({ "line": number, "error": { "diagnostics": diagnostics } }).to_string()
 }
 

@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 use crate::args::{Align, CompareArgs, ReportFormat};
 use crate::load::Session;
-use crate::simulate::{Population, population};
+use crate::simulate::population;
+use rehab_engine::simulate::Population;
 
 /// What the comparison shows of one plan.
 struct Side {

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rehab_engine::model::{Patient, Protocol};
-use rehab_engine::simulate::{Course, Model, Summary, simulate_many};
+use rehab_engine::simulate::{self, MAX_PATIENTS, Model, Population, Summary};
 use rehab_syntax::escape::visible;
 use rehab_syntax::patient::PatientDoc;
 use rehab_syntax::{Diagnostic, FileId, codes};
@@ -16,9 +16,6 @@ use serde::Deserialize;
 use crate::args::{ReportFormat, SimulateArgs};
 use crate::load::Session;
 use rehab_engine::load::FileKind;
-
-/// The largest simulation one command runs.
-const MAX_PATIENTS: u64 = 10_000_000;
 
 /// A model file: any of the model's numbers.
 #[derive(Debug, Default, Deserialize)]
@@ -91,84 +88,31 @@ pub fn simulate(a: &SimulateArgs) -> (Option<String>, Session, bool) {
     (Some(out), s, true)
 }
 
-/// How many patients, from which seed, on how many threads (one per core if `None`).
-#[derive(Debug, Clone, Copy)]
-pub struct Population {
-    pub patients: u64,
-    pub seed: u64,
-    pub threads: Option<usize>,
-}
-
-/// Simulates a population of `protocol` and summarises it in patient order, whatever
-/// the threads. The protocol was read and compiled once; every thread shares it.
+/// Simulates a population of `protocol` with the engine, showing progress on a
+/// terminal for a large one; the summary depends on the seed only.
 pub fn population(
     protocol: &Protocol,
     base: &Patient,
     model: &Model,
     run: Population,
 ) -> Result<Summary, String> {
-    if run.patients == 0 || run.patients > MAX_PATIENTS {
-        return Err(format!(
-            "a simulation has from 1 to {MAX_PATIENTS} patients, not {}",
-            run.patients
-        ));
-    }
-    let threads = run
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, 256);
-    let threads = u64::try_from(threads).unwrap_or(1).min(run.patients).max(1);
     let done = AtomicU64::new(0);
     let show_progress = std::io::stderr().is_terminal() && run.patients >= 2000;
-    let mut results: Vec<Option<Result<Course, Diagnostic>>> =
-        (0..run.patients).map(|_| None).collect();
-    let mut worker_error = None;
+    if !show_progress {
+        return simulate::population(protocol, base, model, run, &done);
+    }
     std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let done = &done;
-                scope.spawn(move || {
-                    // Every worker shares the one checked protocol; each makes its own
-                    // evaluator of the protocol's scripts.
-                    let indices = (t..run.patients).step_by(threads as usize);
-                    let courses = simulate_many(protocol, base, model, run.seed, indices, || {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    });
-                    (t, courses)
-                })
-            })
-            .collect();
-        if show_progress {
-            while !handles.iter().all(|h| h.is_finished()) {
-                progress(done.load(Ordering::Relaxed), run.patients);
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            progress(run.patients, run.patients);
-            let _ = writeln!(std::io::stderr());
+        let worker = scope.spawn(|| simulate::population(protocol, base, model, run, &done));
+        while !worker.is_finished() {
+            progress(done.load(Ordering::Relaxed), run.patients);
+            std::thread::sleep(Duration::from_millis(100));
         }
-        for h in handles {
-            match h.join() {
-                Ok((t, courses)) => {
-                    for (k, course) in courses.into_iter().enumerate() {
-                        let index = t as usize + k * threads as usize;
-                        if let Some(slot) = results.get_mut(index) {
-                            *slot = Some(course);
-                        }
-                    }
-                }
-                Err(_) => worker_error = Some("a worker stopped unexpectedly".to_string()),
-            }
-        }
-    });
-    if let Some(e) = worker_error {
-        return Err(e);
-    }
-    let mut summary = Summary::new(protocol);
-    for course in results.iter().flatten() {
-        summary.add(course);
-    }
-    summary.finish();
-    Ok(summary)
+        progress(run.patients, run.patients);
+        let _ = writeln!(std::io::stderr());
+        worker
+            .join()
+            .unwrap_or_else(|_| Err("a worker stopped unexpectedly".to_string()))
+    })
 }
 
 fn progress(done: u64, total: u64) {
@@ -369,49 +313,7 @@ fn json(
     m: &Model,
     a: &SimulateArgs,
 ) -> String {
-    let mean = if s.completion_days.is_empty() {
-        serde_json::Value::Null
-    } else {
-        let m = s.completion_days.iter().map(|d| f64::from(*d)).sum::<f64>()
-            / s.completion_days.len() as f64;
-        serde_json::json!((m * 10.0).round() / 10.0)
-    };
-    let value = serde_json::json!({
-        "protocol": { "id": protocol.id(), "version": protocol.version(), "title": protocol.title() },
-        "disclaimer": protocol.disclaimer(),
-        "patients": s.patients,
-        "patient_days": s.patient_days,
-        "seed": a.seed,
-        "model": {
-            "pain_chance": m.pain_chance,
-            "cross_pain_chance": m.cross_pain_chance,
-            "pain_min": m.pain_min,
-            "pain_max": m.pain_max,
-            "next_day_chance": m.next_day_chance,
-            "skip_chance": m.skip_chance,
-            "pass_chance": m.pass_chance,
-        },
-        "completed": s.completed,
-        "in_progress": s.in_progress,
-        "referred": s.referred,
-        "failed": s.failed,
-        "completion_days": {
-            "p10": s.percentile(10),
-            "p25": s.percentile(25),
-            "p50": s.percentile(50),
-            "p75": s.percentile(75),
-            "p90": s.percentile(90),
-            "min": s.completion_days.first(),
-            "max": s.completion_days.last(),
-            "mean": mean,
-        },
-        "histogram": s.histogram(12).iter().map(|(from, to, n)| serde_json::json!({
-            "from": from, "to": to, "patients": n,
-        })).collect::<Vec<_>>(),
-        "rules_fired": s.rules.iter().map(|(rule, n)| serde_json::json!({
-            "rule": rule, "times": n,
-        })).collect::<Vec<_>>(),
-    });
+    let value = simulate::report(protocol, s, m, a.seed);
     let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     text

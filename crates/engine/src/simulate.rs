@@ -5,7 +5,10 @@
 //! their number alone, so a simulation gives the same result for a seed however many
 //! threads share the work and in whatever order they finish.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use jiff::civil::Date;
+use rehab_syntax::Diagnostic;
 
 use crate::model::{Answer, Assessment, EntryKind, Patient, Protocol, SessionStatus};
 use crate::plan::OutcomeStatus;
@@ -377,6 +380,127 @@ pub fn simulate_many(
             course
         })
         .collect()
+}
+
+/// The largest simulation one call runs.
+pub const MAX_PATIENTS: u64 = 10_000_000;
+
+/// How many patients, from which seed, on how many threads (one per core if `None`).
+#[derive(Debug, Clone, Copy)]
+pub struct Population {
+    pub patients: u64,
+    pub seed: u64,
+    pub threads: Option<usize>,
+}
+
+/// Simulates a population of `protocol` and summarises it in patient order, whatever
+/// the threads: the same seed gives the same summary on any number of them. The
+/// protocol was read and compiled once; every thread shares it and makes its own
+/// evaluator. `done` counts the patients simulated so far, for a caller that shows
+/// progress from another thread.
+pub fn population(
+    protocol: &Protocol,
+    base: &Patient,
+    model: &Model,
+    run: Population,
+    done: &AtomicU64,
+) -> Result<Summary, String> {
+    if run.patients == 0 || run.patients > MAX_PATIENTS {
+        return Err(format!(
+            "a simulation has from 1 to {MAX_PATIENTS} patients, not {}",
+            run.patients
+        ));
+    }
+    let threads = run
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, 256);
+    let threads = u64::try_from(threads).unwrap_or(1).min(run.patients).max(1);
+    let mut results: Vec<Option<Result<Course, Diagnostic>>> =
+        (0..run.patients).map(|_| None).collect();
+    let mut worker_error = None;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                scope.spawn(move || {
+                    let indices = (t..run.patients).step_by(threads as usize);
+                    let courses = simulate_many(protocol, base, model, run.seed, indices, || {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    });
+                    (t, courses)
+                })
+            })
+            .collect();
+        for h in handles {
+            match h.join() {
+                Ok((t, courses)) => {
+                    for (k, course) in courses.into_iter().enumerate() {
+                        let index = t as usize + k * threads as usize;
+                        if let Some(slot) = results.get_mut(index) {
+                            *slot = Some(course);
+                        }
+                    }
+                }
+                Err(_) => worker_error = Some("a worker stopped unexpectedly".to_string()),
+            }
+        }
+    });
+    if let Some(e) = worker_error {
+        return Err(e);
+    }
+    let mut summary = Summary::new(protocol);
+    for course in results.iter().flatten() {
+        summary.add(course);
+    }
+    summary.finish();
+    Ok(summary)
+}
+
+/// The report of a simulation as `engine simulate --format json` gives it.
+pub fn report(protocol: &Protocol, s: &Summary, m: &Model, seed: u64) -> serde_json::Value {
+    let mean = if s.completion_days.is_empty() {
+        serde_json::Value::Null
+    } else {
+        let m = s.completion_days.iter().map(|d| f64::from(*d)).sum::<f64>()
+            / s.completion_days.len() as f64;
+        serde_json::json!((m * 10.0).round() / 10.0)
+    };
+    serde_json::json!({
+        "protocol": { "id": protocol.id(), "version": protocol.version(), "title": protocol.title() },
+        "disclaimer": protocol.disclaimer(),
+        "patients": s.patients,
+        "patient_days": s.patient_days,
+        "seed": seed,
+        "model": {
+            "pain_chance": m.pain_chance,
+            "cross_pain_chance": m.cross_pain_chance,
+            "pain_min": m.pain_min,
+            "pain_max": m.pain_max,
+            "next_day_chance": m.next_day_chance,
+            "skip_chance": m.skip_chance,
+            "pass_chance": m.pass_chance,
+        },
+        "completed": s.completed,
+        "in_progress": s.in_progress,
+        "referred": s.referred,
+        "failed": s.failed,
+        "completion_days": {
+            "p10": s.percentile(10),
+            "p25": s.percentile(25),
+            "p50": s.percentile(50),
+            "p75": s.percentile(75),
+            "p90": s.percentile(90),
+            "min": s.completion_days.first(),
+            "max": s.completion_days.last(),
+            "mean": mean,
+        },
+        "histogram": s.histogram(12).iter().map(|(from, to, n)| serde_json::json!({
+            "from": from, "to": to, "patients": n,
+        })).collect::<Vec<_>>(),
+        "rules_fired": s.rules.iter().map(|(rule, n)| serde_json::json!({
+            "rule": rule, "times": n,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]
