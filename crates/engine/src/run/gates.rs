@@ -220,31 +220,50 @@ impl Runner<'_, '_> {
                 .map(|(date, answers, passed)| result_evidence(a, date, answers, passed)));
         }
         if let Some(e) = gate.event.and_then(|e| protocol.events.get(e)) {
-            if followed && event_date(&self.journal, &e.id, today).is_none() {
-                self.ask(today, &GateNeed::Event(e));
-            }
-            return Ok(
-                event_date(&self.journal, &e.id, today).map(|date| Evidence {
-                    passed: true,
-                    what: format!("{} on {date}", e.title),
-                    values: Vec::new(),
-                    condition: None,
-                }),
-            );
+            return Ok(self.event_evidence(e, today, followed));
         }
         match gate.when {
-            Some(id) if followed => {
-                let vars = self.base_vars(visit, today, "gate", &|_| true);
-                let (passed, values) = self.eval(id, &vars)?;
-                Ok(Some(Evidence {
-                    passed,
-                    what: "its condition".to_string(),
-                    values,
-                    condition: Some(self.scripts.text(id).to_string()),
-                }))
-            }
+            Some(id) if followed => self.when_evidence(visit, id, today, "gate").map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// An event as evidence, on or before `today`; a followed day without it asks the
+    /// responder. Gates and requirements share it.
+    pub(super) fn event_evidence(
+        &mut self,
+        e: &crate::model::Event,
+        today: Date,
+        followed: bool,
+    ) -> Option<Evidence> {
+        if followed && event_date(&self.journal, &e.id, today).is_none() {
+            self.ask(today, &GateNeed::Event(e));
+        }
+        event_date(&self.journal, &e.id, today).map(|date| Evidence {
+            passed: true,
+            what: format!("{} on {date}", e.title),
+            values: Vec::new(),
+            condition: None,
+        })
+    }
+
+    /// A `when` condition as evidence, evaluated with `trigger` (`"gate"` or `"entry"`).
+    /// Gates and requirements share it.
+    pub(super) fn when_evidence(
+        &mut self,
+        visit: &Visit,
+        id: ScriptId,
+        today: Date,
+        trigger: &str,
+    ) -> Result<Evidence, Diagnostic> {
+        let vars = self.base_vars(visit, today, trigger, &|_| true);
+        let (passed, values) = self.eval(id, &vars)?;
+        Ok(Evidence {
+            passed,
+            what: "its condition".to_string(),
+            values,
+            condition: Some(self.scripts.text(id).to_string()),
+        })
     }
 
     /// Asks the responder, if there is one, for the evidence a gate needs, and adds

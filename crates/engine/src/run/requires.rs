@@ -1,7 +1,7 @@
 //! A phase's requirements: whether the evidence lets it begin, and the days the plan
 //! waits for them before it does.
 
-use super::gates::{Evidence, event_date, latest_result, result_evidence};
+use super::gates::{Evidence, latest_result, result_evidence};
 use super::*;
 
 /// How a phase is entered, which decides the requirements it tests first.
@@ -196,29 +196,10 @@ impl<'a> Runner<'a, '_> {
                 .map(|(date, answers, passed)| result_evidence(a, date, answers, passed)));
         }
         if let Some(e) = r.event.and_then(|e| protocol.events.get(e)) {
-            if live && event_date(&self.journal, &e.id, today).is_none() {
-                self.ask(today, &GateNeed::Event(e));
-            }
-            return Ok(
-                event_date(&self.journal, &e.id, today).map(|date| Evidence {
-                    passed: true,
-                    what: format!("{} on {date}", e.title),
-                    values: Vec::new(),
-                    condition: None,
-                }),
-            );
+            return Ok(self.event_evidence(e, today, live));
         }
         match r.when {
-            Some(id) if live => {
-                let vars = self.base_vars(visit, today, "entry", &|_| true);
-                let (passed, values) = self.eval(id, &vars)?;
-                Ok(Some(Evidence {
-                    passed,
-                    what: "its condition".to_string(),
-                    values,
-                    condition: Some(self.scripts.text(id).to_string()),
-                }))
-            }
+            Some(id) if live => self.when_evidence(visit, id, today, "entry").map(Some),
             _ => Ok(None),
         }
     }
