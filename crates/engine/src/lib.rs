@@ -25,7 +25,10 @@ pub mod simulate;
 pub use check::check_protocol;
 pub use patient::{MAX_YEAR, MIN_YEAR, check_patient, plausible, undeclared_journal_fields};
 pub use rehab_rules::{PAIN_TIMES, is_module_name};
-pub use run::{DayView, GateNeed, MAX_PLAN_DAYS, Responder, RunConfig, run, run_using, run_with};
+pub use run::{
+    Course, DayView, GateNeed, MAX_PLAN_DAYS, Responder, RunConfig, Scratch, run, run_course,
+    run_using, run_with,
+};
 pub use scripts::Evaluator;
 pub use scripts::ModuleFile;
 

@@ -12,7 +12,8 @@ use rehab_syntax::Diagnostic;
 
 use crate::model::{Answer, Assessment, EntryKind, Patient, Protocol, SessionStatus};
 use crate::plan::OutcomeStatus;
-use crate::run::{DayView, GateNeed, Responder, RunConfig, run_using};
+pub use crate::run::Course;
+use crate::run::{DayView, GateNeed, Responder, RunConfig, Scratch, run_course};
 use crate::scripts::Evaluator;
 
 /// How a simulated patient behaves. Chances are per session (or per test) and
@@ -203,16 +204,6 @@ impl Simulated<'_> {
     }
 }
 
-/// How one simulated patient's course ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Course {
-    pub status: OutcomeStatus,
-    /// Days from the plan's first day to its outcome, both counted.
-    pub days: u32,
-    /// How often each rule fired, by rule index.
-    pub fired: Vec<u32>,
-}
-
 /// Runs patient `index` of a simulation: `base` gives the inputs and should have an
 /// empty journal (entries it has come first); the model gives every report.
 pub fn simulate_one(
@@ -223,15 +214,24 @@ pub fn simulate_one(
     index: u64,
 ) -> Result<Course, rehab_syntax::Diagnostic> {
     let evaluator = protocol.scripts.evaluator()?;
-    simulate_on(&evaluator, protocol, base, (model, seed, index))
+    simulate_on(
+        &evaluator,
+        protocol,
+        base,
+        (model, seed, index),
+        &mut Scratch::default(),
+    )
 }
 
-/// Runs patient `index` as [`simulate_one`] does, on an evaluator made beforehand.
+/// Runs patient `index` as [`simulate_one`] does, on an evaluator made beforehand and
+/// with the thread's buffers. The run is lean: a simulation reads only how each course
+/// ended, its length and the rules that fired, so no plan is laid out.
 fn simulate_on(
     evaluator: &Evaluator<'_>,
     protocol: &Protocol,
     base: &Patient,
     (model, seed, index): (&Model, u64, u64),
+    scratch: &mut Scratch,
 ) -> Result<Course, rehab_syntax::Diagnostic> {
     let mut patient = Simulated {
         model,
@@ -241,22 +241,14 @@ fn simulate_on(
         quiet: true,
         ..RunConfig::default()
     };
-    let plan = run_using(evaluator, protocol, base, &config, Some(&mut patient))?;
-    let mut fired = vec![0u32; protocol.rules.len()];
-    for day in &plan.days {
-        for d in &day.decisions {
-            if let Some(id) = d.by.rule_id()
-                && let Some(i) = protocol.rules.iter().position(|r| r.id == id)
-            {
-                fired[i] += 1;
-            }
-        }
-    }
-    Ok(Course {
-        status: plan.outcome.status,
-        days: u32::try_from(plan.days.len()).unwrap_or(u32::MAX),
-        fired,
-    })
+    run_course(
+        evaluator,
+        protocol,
+        base,
+        &config,
+        Some(&mut patient),
+        scratch,
+    )
 }
 
 /// What a simulation found.
@@ -368,12 +360,16 @@ pub fn simulate_many(
     indices: impl Iterator<Item = u64>,
     mut progress: impl FnMut(),
 ) -> Vec<Result<Course, rehab_syntax::Diagnostic>> {
-    // One evaluator for all of this thread's patients: each run starts afresh on it.
+    // One evaluator and one set of buffers for all of this thread's patients: each run
+    // starts afresh on them.
     let evaluator = protocol.scripts.evaluator();
+    let mut scratch = Scratch::default();
     indices
         .map(|i| {
             let course = match &evaluator {
-                Ok(evaluator) => simulate_on(evaluator, protocol, base, (model, seed, i)),
+                Ok(evaluator) => {
+                    simulate_on(evaluator, protocol, base, (model, seed, i), &mut scratch)
+                }
                 Err(d) => Err(d.clone()),
             };
             progress();

@@ -87,6 +87,9 @@ pub struct HostData {
     /// Each day a rule fired (its condition held, whether or not its action won), in
     /// date order; the engine adds a day's firings after all of that day's rules ran.
     pub fired: Vec<(Date, String)>,
+    /// Whether host calls are recorded with their results, for explanations (see
+    /// `take_seen`); a run that explains nothing turns it off.
+    pub explain: bool,
 }
 
 impl Default for HostData {
@@ -102,6 +105,7 @@ impl Default for HostData {
             tables: Vec::new(),
             rules: Vec::new(),
             fired: Vec::new(),
+            explain: true,
         }
     }
 }
@@ -273,6 +277,12 @@ pub const HOST_FUNCTIONS: &[HostFunction] = &[
 pub(crate) struct Host {
     data: Mutex<HostData>,
     seen: Mutex<Vec<Seen>>,
+    /// Check-ins already converted for scripts, by their place in `HostData::checkins`,
+    /// each with the check-in it was made from: a script that asks for the last eight
+    /// check-ins every day converts each once, not eight times. An entry is used only
+    /// while the check-in in that place is still equal to it, so the engine may change
+    /// the list as it likes.
+    converted: Mutex<Vec<Option<(CheckIn, Dynamic)>>>,
 }
 
 impl Host {
@@ -291,12 +301,42 @@ impl Host {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+
+    /// Check-in number `i` of `data` as scripts see it, converted once while it stays
+    /// the same.
+    fn checkin(&self, data: &HostData, i: usize) -> Dynamic {
+        let Some(c) = data.checkins.get(i) else {
+            return Dynamic::UNIT;
+        };
+        let mut converted = self
+            .converted
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if converted.len() < data.checkins.len() {
+            converted.resize(data.checkins.len(), None);
+        }
+        match converted.get_mut(i) {
+            Some(Some((seen, value))) if seen == c => value.clone(),
+            Some(slot) => {
+                let value = checkin_map(c);
+                *slot = Some((c.clone(), value.clone()));
+                value
+            }
+            None => checkin_map(c),
+        }
+    }
 }
 
 type Shared = Arc<Host>;
 type Result<T> = std::result::Result<T, Box<EvalAltResult>>;
 
-fn record(host: &Host, call: String, value: &Dynamic) {
+/// Records a call and its result for explanations, when the run explains; `call` is
+/// only written out then.
+fn record(host: &Host, explain: bool, call: impl FnOnce() -> String, value: &Dynamic) {
+    if !explain {
+        return;
+    }
+    let call = call();
     let value = Value::from_dynamic(value.clone()).unwrap_or(Value::Unit);
     let mut seen = host.seen();
     // A condition evaluated in a loop would record the same call many times.
@@ -340,26 +380,29 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("checkins", move |n: INT| -> Dynamic {
         let data = h.data();
         let n = usize::try_from(n.max(0)).unwrap_or(0);
-        let mut latest: Vec<&CheckIn> = data.checkins_from(Date::MIN).take(n).collect();
-        latest.reverse();
-        let list: Array = latest.iter().map(|c| checkin_map(c)).collect();
+        // The places of the last `n` check-ins up to today, oldest first.
+        let today = data.today;
+        let upto = data.checkins.partition_point(|c| c.date <= today);
+        let list: Array = (upto.saturating_sub(n)..upto)
+            .map(|i| h.checkin(&data, i))
+            .collect();
         let value = Dynamic::from_array(list);
-        record(&h, format!("checkins({n})"), &value);
+        record(&h, data.explain, || format!("checkins({n})"), &value);
         value
     });
 
     let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move || -> INT {
-        let value = streak(&h.data(), 1);
-        record(&h, "pain_free_streak()".into(), &Dynamic::from_int(value));
+        let data = h.data();
+        let value = streak(&data, 1);
+        record(&h, data.explain, || "pain_free_streak()".into(), &Dynamic::from_int(value));
         value
     });
     let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move |threshold: INT| -> INT {
-        let value = streak(&h.data(), threshold);
-        record(
-            &h,
-            format!("pain_free_streak({threshold})"),
+        let data = h.data();
+        let value = streak(&data, threshold);
+        record(&h, data.explain, || format!("pain_free_streak({threshold})"),
             &Dynamic::from_int(value),
         );
         value
@@ -372,7 +415,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .window_start(days)
             .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
             .unwrap_or(0);
-        record(&h, format!("max_pain({days})"), &Dynamic::from_int(value));
+        record(&h, data.explain, || format!("max_pain({days})"), &Dynamic::from_int(value));
         value
     });
 
@@ -387,9 +430,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                     .max()
             })
             .unwrap_or(0);
-        record(
-            &h,
-            format!("max_pain_in_week({weeks_ago})"),
+        record(&h, data.explain, || format!("max_pain_in_week({weeks_ago})"),
             &Dynamic::from_int(value),
         );
         value
@@ -408,9 +449,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                         .filter_map(|c| c.fields.get(field.as_str()))
                 });
             let value = highest(values);
-            record(
-                &h,
-                format!("max_field_in_week({field:?}, {weeks_ago})"),
+            record(&h, data.explain, || format!("max_field_in_week({field:?}, {weeks_ago})"),
                 &value,
             );
             value
@@ -425,7 +464,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .map(CheckIn::max_pain)
             .max()
             .unwrap_or(0);
-        record(&h, "max_pain_in_phase()".into(), &Dynamic::from_int(value));
+        record(&h, data.explain, || "max_pain_in_phase()".into(), &Dynamic::from_int(value));
         value
     });
 
@@ -440,9 +479,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                     .count()
             });
             let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(
-                &h,
-                format!("painful_checkins({days}, {threshold})"),
+            record(&h, data.explain, || format!("painful_checkins({days}, {threshold})"),
                 &Dynamic::from_int(value),
             );
             value
@@ -470,9 +507,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 .collect();
             dates.dedup();
             let value = INT::try_from(dates.len()).unwrap_or(INT::MAX);
-            record(
-                &h,
-                format!("fired({rule:?}, {days})"),
+            record(&h, data.explain, || format!("fired({rule:?}, {days})"),
                 &Dynamic::from_int(value),
             );
             Ok(value)
@@ -497,9 +532,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .chain(assessments)
             .max()
             .map_or(-1, |d| data.days_ago(d));
-        record(
-            &h,
-            format!("days_since({name:?})"),
+        record(&h, data.explain, || format!("days_since({name:?})"),
             &Dynamic::from_int(value),
         );
         value
@@ -510,7 +543,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         let data = h.data();
         let value =
             latest(&data, &id).map_or(Dynamic::UNIT, |a| Value::Map(a.result.clone()).to_dynamic());
-        record(&h, format!("last_result({id:?})"), &value);
+        record(&h, data.explain, || format!("last_result({id:?})"), &value);
         value
     });
 
@@ -518,9 +551,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("last_passed", move |id: ImmutableString| -> bool {
         let data = h.data();
         let value = latest(&data, &id).is_some_and(|a| a.passed.unwrap_or(true));
-        record(
-            &h,
-            format!("last_passed({id:?})"),
+        record(&h, data.explain, || format!("last_passed({id:?})"),
             &Dynamic::from_bool(value),
         );
         value
@@ -536,9 +567,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 .filter(|c| c.session.as_deref() == Some(&status))
                 .count();
             let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(
-                &h,
-                format!("sessions_this_week({status:?})"),
+            record(&h, data.explain, || format!("sessions_this_week({status:?})"),
                 &Dynamic::from_int(value),
             );
             value
@@ -561,7 +590,7 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         map.insert("min_days".into(), Dynamic::from_int(row.min_days));
         map.insert("max_days".into(), Dynamic::from_int(row.max_days));
         let value = Dynamic::from_map(map);
-        record(&h, format!("table({id:?})"), &value);
+        record(&h, data.explain, || format!("table({id:?})"), &value);
         Ok(value)
     });
 

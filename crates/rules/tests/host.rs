@@ -71,6 +71,7 @@ fn data() -> HostData {
             // Today's firings count from tomorrow.
             (date(2026, 11, 10), "hold".into()),
         ],
+        explain: true,
     }
 }
 

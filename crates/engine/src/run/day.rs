@@ -1,62 +1,157 @@
 //! Laying out one day of a phase: its prescription, or a rest day.
+//!
+//! The state machine reads a day through [`Today`]: which kinds of part it holds and
+//! its status. The plan's [`Day`] (texts, parts, plain words, decisions, reminders) is
+//! built beside it only in a run that gives a plan; a lean run (`run_course`) builds
+//! none of it, and every choice the day makes is taken the same way in both.
 
 use super::*;
 
+/// The day being run.
+#[derive(Debug)]
+pub(super) struct Today {
+    /// Which kinds of part the day holds.
+    pub(super) holds: Holds,
+    pub(super) status: Status,
+    /// The plan's day, in a run that lays days out; `None` in a lean run.
+    pub(super) out: Option<Day>,
+}
+
+/// The kinds of part a day holds (none on a day off, a rest day or a waiting day).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Holds {
+    pub(super) session: bool,
+    pub(super) cross: bool,
+    pub(super) strength: bool,
+}
+
+impl Today {
+    pub(super) fn has(&self, kind: PartKind) -> bool {
+        match kind {
+            PartKind::Session => self.holds.session,
+            PartKind::Cross => self.holds.cross,
+            PartKind::Strength => self.holds.strength,
+            PartKind::Off => self.holds == Holds::default(),
+        }
+    }
+
+    /// Records a decision on the plan's day; in a lean run, which has none, the decision
+    /// is never built.
+    pub(super) fn decide(&mut self, decision: impl FnOnce() -> Decision) {
+        if let Some(day) = &mut self.out {
+            day.decisions.push(decision());
+        }
+    }
+
+    /// Records decisions already made.
+    pub(super) fn decide_all(&mut self, decisions: impl IntoIterator<Item = Decision>) {
+        if let Some(day) = &mut self.out {
+            day.decisions.extend(decisions);
+        }
+    }
+
+    /// The plan's day as filed: with the status the day ended with.
+    pub(super) fn into_day(self) -> Option<Day> {
+        let mut day = self.out?;
+        day.status = self.status;
+        Some(day)
+    }
+}
+
+/// What the rest of the run reads of a day once it is filed (limits on sessions look
+/// back over them), kept in every run.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Lived {
+    pub(super) date: Date,
+    pub(super) phase: usize,
+    pub(super) status: Status,
+    pub(super) session: bool,
+}
+
 impl Runner<'_, '_> {
-    /// Why no session may fall on `date`, when a limit on sessions forbids one.
+    /// The limit on sessions (an index into the phase's limits) that forbids a session
+    /// on `date` in the visit's phase, if one does.
     pub(super) fn session_limit(
         &self,
         phase: &Phase,
+        index: usize,
         date: Date,
-    ) -> Result<Option<Decision>, Diagnostic> {
-        for limit in phase.limits.iter().filter(|l| l.of == LimitOf::Sessions) {
+    ) -> Result<Option<usize>, Diagnostic> {
+        for (li, limit) in phase.limits.iter().enumerate() {
+            if limit.of != LimitOf::Sessions {
+                continue;
+            }
             let from = add_days(date, 1 - limit.days)?;
-            let recent: Vec<Date> = self
-                .days
-                .iter()
-                .rev()
-                .take_while(|d| d.date >= from)
-                .filter(|d| {
-                    d.phase == phase.id
-                        && d.status != Status::Skipped
-                        && d.session.has(PartKind::Session)
-                })
-                .map(|d| d.date)
-                .collect();
-            if recent.len() >= usize::try_from(limit.max).unwrap_or(usize::MAX) {
-                let dates: Vec<String> = recent.iter().rev().map(ToString::to_string).collect();
-                let mut d = Decision::engine(
-                    Decider::Limit(LimitOf::Sessions),
-                    Verdict::Off,
-                    format!(
-                        "No session today: {} (sessions on {}).",
-                        limit.describe(),
-                        dates.join(", ")
-                    ),
-                )
-                .with_source(limit.source.clone());
-                d.interpretation = limit.interpretation.clone();
-                return Ok(Some(d));
+            let recent = self.recent_sessions(index, from).count();
+            if recent >= usize::try_from(limit.max).unwrap_or(usize::MAX) {
+                return Ok(Some(li));
             }
         }
         Ok(None)
     }
 
-    pub(super) fn session_dose(
+    /// The days from `from` on that held a session of phase `index` not skipped,
+    /// newest first.
+    fn recent_sessions(&self, index: usize, from: Date) -> impl Iterator<Item = Date> + '_ {
+        self.lived
+            .iter()
+            .rev()
+            .take_while(move |d| d.date >= from)
+            .filter(move |d| d.phase == index && d.status != Status::Skipped && d.session)
+            .map(|d| d.date)
+    }
+
+    /// Why no session falls on `date`: the decision of limit `li` of the phase.
+    fn limit_decision(
+        &self,
+        phase: &Phase,
+        index: usize,
+        li: usize,
+        date: Date,
+    ) -> Result<Option<Decision>, Diagnostic> {
+        let Some(limit) = phase.limits.get(li) else {
+            return Ok(None);
+        };
+        let from = add_days(date, 1 - limit.days)?;
+        let mut dates: Vec<String> = self
+            .recent_sessions(index, from)
+            .map(|d| d.to_string())
+            .collect();
+        dates.reverse();
+        let mut d = Decision::engine(
+            Decider::Limit(LimitOf::Sessions),
+            Verdict::Off,
+            format!(
+                "No session today: {} (sessions on {}).",
+                limit.describe(),
+                dates.join(", ")
+            ),
+        )
+        .with_source(limit.source.clone());
+        d.interpretation = limit.interpretation.clone();
+        Ok(Some(d))
+    }
+
+    /// The dose of the `nth` session of a week: the protocol's own, or one its script
+    /// computed for the week (computed once a week, then kept).
+    pub(super) fn session_dose<'p>(
         &mut self,
         visit: &Visit,
-        plan: &WeekPlan,
+        plan: &'p WeekPlan,
         nth: usize,
-    ) -> Result<Option<Dose>, Diagnostic> {
+    ) -> Result<Option<Cow<'p, Dose>>, Diagnostic> {
         if !plan.sessions.is_empty() {
             // The nth session day of the week; a longer week repeats the last dose.
-            return Ok(plan.sessions.get(nth.min(plan.sessions.len() - 1)).cloned());
+            return Ok(plan
+                .sessions
+                .get(nth.min(plan.sessions.len() - 1))
+                .map(Cow::Borrowed));
         }
         let Some(id) = plan.compute else {
-            return Ok(plan.session.clone());
+            return Ok(plan.session.as_ref().map(Cow::Borrowed));
         };
         if let Some(d) = self.doses.get(&(visit.phase, visit.week)) {
-            return Ok(Some(d.clone()));
+            return Ok(Some(Cow::Owned(d.clone())));
         }
         let phase = &self.protocol.phases[visit.phase];
         let vars = Vars::new()
@@ -80,10 +175,13 @@ impl Runner<'_, '_> {
             )
         })?;
         self.doses.insert((visit.phase, visit.week), dose.clone());
-        Ok(Some(dose))
+        Ok(Some(Cow::Owned(dose)))
     }
 
-    pub(super) fn plan_day(&mut self, visit: &mut Visit, date: Date) -> Result<Day, Diagnostic> {
+    /// Lays out `date`, a day of the visit's schedule: what it holds (a session may be
+    /// left out by a limit, a strength day takes the next circuit of the rotation), and,
+    /// in a run that gives a plan, the plan's day.
+    pub(super) fn plan_day(&mut self, visit: &mut Visit, date: Date) -> Result<Today, Diagnostic> {
         let protocol = self.protocol;
         let phase = &protocol.phases[visit.phase];
         let week = visit.week;
@@ -98,7 +196,6 @@ impl Runner<'_, '_> {
         });
         // A level-by-level phase lists its doses by level, any other by week.
         let plan = week_plan(&phase.weeks, visit.progress.level().unwrap_or(week));
-        let mut parts = Vec::new();
         // A dose of `off` is no activity: the day holds none of that kind.
         let session = match plan {
             Some(p) if kind.session => self.session_dose(visit, p, nth)?.filter(|d| !d.is_off()),
@@ -106,58 +203,90 @@ impl Runner<'_, '_> {
         };
         let mut limited = None;
         if session.is_some() && !phase.limits.is_empty() {
-            limited = self.session_limit(phase, date)?;
+            limited = self.session_limit(phase, visit.phase, date)?;
         }
-        if limited.is_none()
-            && let Some(d) = session
-        {
-            parts.push(part(PartKind::Session, &d, None));
-        }
-        if kind.cross
-            && let Some(d) = plan.and_then(|p| p.cross.as_ref()).or(phase.cross.as_ref())
-            && !d.is_off()
-        {
-            parts.push(part(PartKind::Cross, d, None));
-        }
+        let session = session.filter(|_| limited.is_none());
+        let cross = if kind.cross {
+            plan.and_then(|p| p.cross.as_ref())
+                .or(phase.cross.as_ref())
+                .filter(|d| !d.is_off())
+        } else {
+            None
+        };
         let mut withheld = Vec::new();
+        let mut strength = None;
         if kind.strength {
             let (circuit, said) = self.strength_turn(visit, date);
             withheld = said;
-            if let Some(c) = circuit.and_then(|i| protocol.circuits.get(i))
-                && !c.exercises.is_off()
-            {
-                parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
-            }
+            strength = circuit
+                .and_then(|i| protocol.circuits.get(i))
+                .filter(|c| !c.exercises.is_off());
         }
-        let status = if parts.is_empty() {
-            parts.push(part(PartKind::Off, &Dose::Off, None));
+        let holds = Holds {
+            session: session.is_some(),
+            cross: cross.is_some(),
+            strength: strength.is_some(),
+        };
+        let status = if holds == Holds::default() {
             Status::Off
         } else {
             Status::Planned
         };
+        let mut today = Today {
+            holds,
+            status,
+            out: None,
+        };
+        if self.lean {
+            return Ok(today);
+        }
+        let mut parts = Vec::new();
+        if let Some(d) = &session {
+            parts.push(part(PartKind::Session, d, None));
+        }
+        if let Some(d) = cross {
+            parts.push(part(PartKind::Cross, d, None));
+        }
+        if let Some(c) = strength {
+            parts.push(part(PartKind::Strength, &c.exercises, Some(c.id.clone())));
+        }
+        if parts.is_empty() {
+            parts.push(part(PartKind::Off, &Dose::Off, None));
+        }
         let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
         day.level = visit.progress.level();
-        day.decisions.extend(limited);
+        if let Some(li) = limited {
+            day.decisions.extend(self.limit_decision(phase, visit.phase, li, date)?);
+        }
         day.decisions.extend(withheld);
         day.reminders = self.reminders(phase, week, &day.session.parts);
-        Ok(day)
+        today.out = Some(day);
+        Ok(today)
     }
 
-    pub(super) fn rest_day(&self, visit: &Visit, date: Date) -> Day {
-        let phase = &self.protocol.phases[visit.phase];
-        let parts = vec![part(PartKind::Off, &Dose::Off, None)];
-        let mut day = day_out(
-            phase,
-            date,
-            visit.week,
-            visit.slot,
-            self.seq,
-            parts,
-            Status::Off,
-        );
-        day.level = visit.progress.level();
-        day.reminders = self.reminders(phase, visit.week, &day.session.parts);
-        day
+    /// A rest day a rule asked for: nothing is prescribed.
+    pub(super) fn rest_day(&self, visit: &Visit, date: Date) -> Today {
+        let out = (!self.lean).then(|| {
+            let phase = &self.protocol.phases[visit.phase];
+            let parts = vec![part(PartKind::Off, &Dose::Off, None)];
+            let mut day = day_out(
+                phase,
+                date,
+                visit.week,
+                visit.slot,
+                self.seq,
+                parts,
+                Status::Off,
+            );
+            day.level = visit.progress.level();
+            day.reminders = self.reminders(phase, visit.week, &day.session.parts);
+            day
+        });
+        Today {
+            holds: Holds::default(),
+            status: Status::Off,
+            out,
+        }
     }
 }
 

@@ -40,12 +40,19 @@ pub(super) fn script_value(v: &Value) -> rehab_rules::Value {
 }
 
 /// The journal and tables as the host API shows them.
-pub(super) fn host_data(protocol: &Protocol, patient: &Patient, start: Date) -> HostData {
+pub(super) fn host_data(
+    protocol: &Protocol,
+    patient: &Patient,
+    start: Date,
+    config: &RunConfig,
+) -> HostData {
     let mut data = HostData {
         today: start,
         phase_start: start,
         week_start: start,
         rules: protocol.rules.iter().map(|r| r.id.clone()).collect(),
+        // A quiet run shows no decision's values, so host calls need not be recorded.
+        explain: !config.quiet,
         ..HostData::default()
     };
     for e in &patient.journal {

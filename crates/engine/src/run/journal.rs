@@ -8,7 +8,7 @@ impl Runner<'_, '_> {
     pub(super) fn read_journal(
         &mut self,
         visit: &Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
         resting: bool,
     ) -> Result<Option<usize>, Diagnostic> {
@@ -19,16 +19,11 @@ impl Runner<'_, '_> {
             host.week_start = visit.week_start;
         }
         self.ask_for_day(visit, day, today);
-        let entries: Vec<Entry> = self
-            .journal
-            .iter()
-            .filter(|e| e.date == today)
-            .cloned()
-            .collect();
-        let mut fired: Vec<(usize, Decision)> = Vec::new();
-        for entry in &entries {
+        let mut fired: Vec<Fired> = Vec::new();
+        // The journal stays in place: firing rules only reads it.
+        for entry in self.journal.iter().filter(|e| e.date == today) {
             if report(day, entry) {
-                fired.extend(self.fire(visit, day, today, Some(entry))?);
+                self.fire(visit, day, today, Some(entry), &mut fired)?;
             }
         }
         // Week-end rules run on the week's last day; a rest day is one only in a
@@ -37,32 +32,50 @@ impl Runner<'_, '_> {
         let on_week =
             !visit.awaiting() && (!resting || matches!(visit.progress, Progress::Levels(_)));
         if on_week && visit.slot == 6 && self.followed(today) {
-            fired.extend(self.fire(visit, day, today, None)?);
+            self.fire(visit, day, today, None, &mut fired)?;
         }
-        let chosen = choose(&mut fired, visit.phase, &self.protocol.rules);
-        if !fired.is_empty() {
+        if fired.is_empty() {
+            return Ok(None);
+        }
+        let protocol = self.protocol;
+        let rules = &protocol.rules;
+        let winner = choose(&fired, visit.phase, rules);
+        let chosen = winner.and_then(|w| fired.get(w)).map(|f| f.rule);
+        {
             let mut host = self.scripts.host_data();
-            for (i, _) in &fired {
-                if let Some(rule) = self.protocol.rules.get(*i) {
+            for f in &fired {
+                if let Some(rule) = rules.get(f.rule) {
                     host.fired.push((today, rule.id.clone()));
                 }
             }
         }
-        day.decisions.extend(fired.into_iter().map(|(_, d)| d));
+        for f in &fired {
+            if let Some(n) = self.tally.get_mut(f.rule) {
+                *n += 1;
+            }
+        }
+        if day.out.is_some() {
+            let winner_id = winner.and_then(|w| fired.get(w)).map(|w| &rules[w.rule].id);
+            for (i, f) in fired.into_iter().enumerate() {
+                let overridden = winner != Some(i) && !rules[f.rule].advises();
+                let by = winner_id.filter(|_| overridden).cloned();
+                day.decide(|| self.rule_decision(f, by));
+            }
+        }
         Ok(chosen)
     }
 
     /// Asks the responder, if there is one, what the patient reports today; every day
     /// a responder answers for is followed.
-    fn ask_for_day(&mut self, visit: &Visit, day: &Day, today: Date) {
+    fn ask_for_day(&mut self, visit: &Visit, day: &Today, today: Date) {
         let Some(responder) = self.responder.as_deref_mut() else {
             return;
         };
         let view = DayView {
             date: today,
             phase: &self.protocol.phases[visit.phase].id,
-            session: day.session.has(PartKind::Session),
-            cross: day.session.has(PartKind::Cross),
+            session: day.has(PartKind::Session),
+            cross: day.has(PartKind::Cross),
         };
         let reports = responder.day(&view);
         for kind in reports {
@@ -74,7 +87,7 @@ impl Runner<'_, '_> {
 
 /// Shows a check-in on the day it reports. Returns whether the entry reports anything,
 /// so that rules fire for it (an empty check-in fires none).
-fn report(day: &mut Day, entry: &Entry) -> bool {
+fn report(day: &mut Today, entry: &Entry) -> bool {
     let EntryKind::CheckIn {
         session,
         pain,
@@ -86,15 +99,27 @@ fn report(day: &mut Day, entry: &Entry) -> bool {
     if let Some(s) = session {
         day.status = Status::from(*s);
     }
-    day.report = Some(Report {
+    if let Some(day) = &mut day.out {
+        day.report = Some(report_out(entry.note.as_ref(), *session, pain, fields));
+    }
+    session.is_some() || pain.iter().any(Option::is_some) || !fields.is_empty()
+}
+
+/// A check-in as the plan's day shows it.
+fn report_out(
+    note: Option<&String>,
+    session: Option<SessionStatus>,
+    pain: &[Option<i64>; 4],
+    fields: &Answers,
+) -> Report {
+    Report {
         session: session.map(Status::from),
         pain: PAIN_TIMES
             .iter()
             .zip(pain)
             .filter_map(|(t, p)| p.map(|p| (*t, p)))
             .collect(),
-        fields: fields.clone(),
-        note: entry.note.clone(),
-    });
-    session.is_some() || pain.iter().any(Option::is_some) || !fields.is_empty()
+        fields: fields.to_vec(),
+        note: note.cloned(),
+    }
 }

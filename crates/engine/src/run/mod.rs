@@ -33,6 +33,7 @@ mod rules;
 mod step;
 mod strength;
 
+use day::{Lived, Today};
 use gates::GateResult;
 use host::*;
 use length::*;
@@ -122,25 +123,63 @@ pub fn run_using<'a>(
     config: &'a RunConfig,
     responder: Option<&mut dyn Responder>,
 ) -> Result<Plan, Diagnostic> {
-    if !std::ptr::eq(evaluator.scripts(), protocol.scripts.as_ref()) {
-        return Err(Diagnostic::error(
-            codes::SCRIPT_RUNTIME,
-            "internal: an evaluator of another protocol's scripts",
-        ));
-    }
-    let start = match config.start {
-        Some(d) => d,
-        None => date_input(patient, &protocol.starts_on)?,
-    };
-    let mut runner = Runner::new(protocol, patient, config, (start, evaluator));
+    let mut runner = Runner::new(protocol, patient, config, evaluator, Scratch::default())?;
     runner.responder = responder;
-    // The run is a state machine over visits: each step runs one day of a visit and
-    // gives the visit for tomorrow, until the plan is complete or the patient referred.
-    let mut visit = runner.enter(0, start, Entering::Start)?;
-    while let Some(v) = visit {
-        visit = runner.step(v)?;
-    }
+    runner.run()?;
     runner.finish()
+}
+
+/// How one course ended, as a lean run gives it: what a simulation reads of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Course {
+    pub status: OutcomeStatus,
+    /// Days from the plan's first day to its outcome, both counted.
+    pub days: u32,
+    /// How often each rule fired (its condition held, whether or not it won), by rule
+    /// index.
+    pub fired: Vec<u32>,
+}
+
+/// Buffers a thread reuses from one lean run to the next.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    journal: Vec<Entry>,
+    lived: Vec<Lived>,
+}
+
+/// Runs `protocol` for `patient` as [`run_using`] does, but lean: it takes every
+/// decision the same way and lays out nothing that only the plan shows (day texts,
+/// parts, plain words, decisions, reminders, summaries), and gives the course's outcome,
+/// length and rule firings instead of a plan. `scratch` holds buffers reused from run
+/// to run.
+pub fn run_course<'a>(
+    evaluator: &'a Evaluator<'a>,
+    protocol: &'a Protocol,
+    patient: &'a Patient,
+    config: &'a RunConfig,
+    responder: Option<&mut dyn Responder>,
+    scratch: &mut Scratch,
+) -> Result<Course, Diagnostic> {
+    let mut runner = Runner::new(
+        protocol,
+        patient,
+        config,
+        evaluator,
+        std::mem::take(scratch),
+    )?;
+    runner.lean = true;
+    runner.responder = responder;
+    let ran = runner.run();
+    let course = Course {
+        status: runner
+            .outcome
+            .as_ref()
+            .map_or(OutcomeStatus::InProgress, |o| o.status),
+        days: u32::try_from(runner.lived.len()).unwrap_or(u32::MAX),
+        fired: std::mem::take(&mut runner.tally),
+    };
+    *scratch = runner.scratch();
+    ran.map(|()| course)
 }
 
 type Answers = [(String, Answer)];
@@ -155,7 +194,14 @@ struct Runner<'a, 'r> {
     scripts: &'a Evaluator<'a>,
     start: Date,
     followed_until: Option<Date>,
+    /// The plan's days; none in a lean run.
     days: Vec<Day>,
+    /// What later days read of the days filed so far, in every run.
+    lived: Vec<Lived>,
+    /// How often each rule fired, by rule index.
+    tally: Vec<u32>,
+    /// A lean run lays out no day for a plan: see [`run_course`].
+    lean: bool,
     phases: Vec<PhasePlan>,
     skipped: Vec<NoteOut>,
     date: Date,
@@ -170,17 +216,38 @@ impl<'a, 'r> Runner<'a, 'r> {
         protocol: &'a Protocol,
         patient: &'a Patient,
         config: &'a RunConfig,
-        (start, scripts): (Date, &'a Evaluator<'a>),
-    ) -> Self {
-        scripts.begin_run(host_data(protocol, patient, start));
+        scripts: &'a Evaluator<'a>,
+        mut scratch: Scratch,
+    ) -> Result<Self, Diagnostic> {
+        if !std::ptr::eq(scripts.scripts(), protocol.scripts.as_ref()) {
+            return Err(Diagnostic::error(
+                codes::SCRIPT_RUNTIME,
+                "internal: an evaluator of another protocol's scripts",
+            ));
+        }
+        let start = match config.start {
+            Some(d) => d,
+            None => date_input(patient, &protocol.starts_on)?,
+        };
+        scripts.begin_run(host_data(protocol, patient, start, config));
         let mut inputs = Vars::new();
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));
         }
-        Runner {
+        // A reused journal buffer starts as the patient's; otherwise the patient's is
+        // borrowed until a responder adds to it.
+        let journal = if scratch.journal.capacity() > 0 {
+            scratch.journal.clear();
+            scratch.journal.extend_from_slice(&patient.journal);
+            Cow::Owned(std::mem::take(&mut scratch.journal))
+        } else {
+            Cow::Borrowed(patient.journal.as_slice())
+        };
+        scratch.lived.clear();
+        Ok(Runner {
             protocol,
             patient,
-            journal: Cow::Borrowed(patient.journal.as_slice()),
+            journal,
             responder: None,
             config,
             scripts,
@@ -192,6 +259,9 @@ impl<'a, 'r> Runner<'a, 'r> {
                 .max()
                 .filter(|d| *d >= start),
             days: Vec::new(),
+            lived: scratch.lived,
+            tally: vec![0; protocol.rules.len()],
+            lean: false,
             phases: Vec::new(),
             skipped: Vec::new(),
             date: start,
@@ -199,7 +269,39 @@ impl<'a, 'r> Runner<'a, 'r> {
             outcome: None,
             doses: HashMap::new(),
             inputs,
+        })
+    }
+
+    /// Runs the state machine over visits: each step runs one day of a visit and gives
+    /// the visit for tomorrow, until the plan is complete or the patient referred.
+    fn run(&mut self) -> Result<(), Diagnostic> {
+        let mut visit = self.enter(0, self.start, Entering::Start)?;
+        while let Some(v) = visit {
+            visit = self.step(v)?;
         }
+        Ok(())
+    }
+
+    /// The buffers of a run, to reuse for the next.
+    fn scratch(self) -> Scratch {
+        Scratch {
+            journal: match self.journal {
+                Cow::Owned(v) => v,
+                Cow::Borrowed(_) => Vec::new(),
+            },
+            lived: self.lived,
+        }
+    }
+
+    /// Files a day of phase `phase`: what later days read of it, and the plan's day.
+    fn file(&mut self, phase: usize, day: Today, date: Date) {
+        self.lived.push(Lived {
+            date,
+            phase,
+            status: day.status,
+            session: day.has(PartKind::Session),
+        });
+        self.days.extend(day.into_day());
     }
 
     /// Adds an entry a responder reported, to the journal and to what scripts see,
@@ -354,7 +456,7 @@ impl<'a, 'r> Runner<'a, 'r> {
     /// Ends the plan: every phase is done and `date` is the first day after it.
     fn complete(&mut self, date: Date) -> Result<(), Diagnostic> {
         let finished = date.yesterday().unwrap_or(date);
-        let Some(last) = self.days.last_mut() else {
+        if self.lived.is_empty() {
             return Err(Diagnostic::error(
                 codes::PHASE,
                 format!(
@@ -362,15 +464,17 @@ impl<'a, 'r> Runner<'a, 'r> {
                     self.protocol.id
                 ),
             ));
-        };
-        last.decisions.push(Decision::engine(
-            Decider::Complete,
-            Verdict::Complete,
-            format!(
-                "The last phase ends; the protocol \"{}\" is complete.",
-                self.protocol.title
-            ),
-        ));
+        }
+        if let Some(last) = self.days.last_mut() {
+            last.decisions.push(Decision::engine(
+                Decider::Complete,
+                Verdict::Complete,
+                format!(
+                    "The last phase ends; the protocol \"{}\" is complete.",
+                    self.protocol.title
+                ),
+            ));
+        }
         let status = match self.config.as_of {
             Some(as_of) if as_of < finished => OutcomeStatus::InProgress,
             _ => OutcomeStatus::Completed,

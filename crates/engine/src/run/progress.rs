@@ -257,45 +257,47 @@ pub(super) enum Rise<'a> {
 pub(super) fn level_up(
     phase: &Phase,
     levels: &mut Levels,
-    day: &mut Day,
+    day: &mut Today,
     today: Date,
     rise: Rise<'_>,
 ) -> Result<LevelUp, Diagnostic> {
     let done = levels.level;
-    let (source, interpretation) = match &phase.advance {
-        Some(a) => (a.source.clone(), a.interpretation.clone()),
-        None => (phase.source.clone(), None),
+    let decision = |reason: String, by: Decider, verdict: Verdict| {
+        let (source, interpretation) = match &phase.advance {
+            Some(a) => (a.source.clone(), a.interpretation.clone()),
+            None => (phase.source.clone(), None),
+        };
+        let mut d = Decision::engine(by, verdict, reason).with_source(source);
+        d.interpretation = interpretation;
+        d
     };
     if done >= levels.last {
-        let mut d = Decision::engine(
-            Decider::Level(done),
-            Verdict::Complete,
-            format!("Level {done}, the last of the phase, is done."),
-        )
-        .with_source(source);
-        d.interpretation = interpretation;
-        day.decisions.push(d);
+        day.decide(|| {
+            decision(
+                format!("Level {done}, the last of the phase, is done."),
+                Decider::Level(done),
+                Verdict::Complete,
+            )
+        });
         return Ok(LevelUp::LastDone);
     }
     let next = done + 1;
     let tomorrow = add_days(today, 1)?;
     if let Some(wait) = level_limit(phase, levels, next, tomorrow)? {
-        day.decisions.push(wait);
+        day.decide(|| wait);
         return Ok(LevelUp::Continues);
     }
-    let why = match rise {
-        Rise::Rule(r) => format!("Level {next} from tomorrow (rule {r})."),
-        Rise::Sessions => {
-            let n = levels.at_level;
-            format!(
+    let n = levels.at_level;
+    day.decide(|| {
+        let why = match rise {
+            Rise::Rule(r) => format!("Level {next} from tomorrow (rule {r})."),
+            Rise::Sessions => format!(
                 "Level {done} done ({n} session{} without a rule holding it back): level {next} from tomorrow.",
                 if n == 1 { "" } else { "s" }
-            )
-        }
-    };
-    let mut d = Decision::engine(Decider::Level(next), Verdict::Advance, why).with_source(source);
-    d.interpretation = interpretation;
-    day.decisions.push(d);
+            ),
+        };
+        decision(why, Decider::Level(next), Verdict::Advance)
+    });
     levels.level = next;
     levels.at_level = 0;
     levels.rises.push(tomorrow);

@@ -213,10 +213,18 @@ impl<'a> Runner<'a, '_> {
         today: Date,
     ) -> Result<Option<Visit>, Diagnostic> {
         let phase = &self.protocol.phases[visit.phase];
-        let parts = vec![day::part(PartKind::Off, &Dose::Off, None)];
-        let mut day = day::day_out(phase, today, 0, 0, self.seq, parts, Status::Waiting);
-        day.day = 0;
-        day.decisions.append(&mut visit.opening);
+        let out = (!self.lean).then(|| {
+            let parts = vec![day::part(PartKind::Off, &Dose::Off, None)];
+            let mut day = day::day_out(phase, today, 0, 0, self.seq, parts, Status::Waiting);
+            day.day = 0;
+            day
+        });
+        let mut day = day::Today {
+            holds: day::Holds::default(),
+            status: Status::Waiting,
+            out,
+        };
+        day.decide_all(visit.opening.drain(..));
         let chosen = self.read_journal(&visit, &mut day, today, false)?;
         let protocol = self.protocol;
         let mut transition = Transition::NextDay;

@@ -3,52 +3,52 @@
 use super::*;
 
 impl Runner<'_, '_> {
-    /// The rules that fire for a journal entry (or, with `None`, at the end of a week).
+    /// The rules that fire for a journal entry (or, with `None`, at the end of a week),
+    /// added to `fired` in protocol order.
     pub(super) fn fire(
         &self,
         visit: &Visit,
-        day: &Day,
+        day: &Today,
         today: Date,
         entry: Option<&Entry>,
-    ) -> Result<Vec<(usize, Decision)>, Diagnostic> {
+        fired: &mut Vec<Fired>,
+    ) -> Result<(), Diagnostic> {
         let (trigger, name) = match entry.map(|e| &e.kind) {
             None => (Trigger::WeekEnd, None),
             Some(EntryKind::CheckIn { .. }) => (Trigger::CheckIn, None),
             Some(EntryKind::Assessment { id, .. }) => (Trigger::Assessment, Some(id.as_str())),
             Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
         };
-        let mut fired = Vec::new();
-        let rules: Vec<(usize, &Rule)> = self
-            .protocol
-            .rules
-            .iter()
-            .enumerate()
-            .filter(|(_, rule)| {
-                rule.trigger == trigger
-                    && rule.applies_in(visit.phase)
-                    && rule.only.as_deref().is_none_or(|o| Some(o) == name)
-            })
-            .collect();
-        if rules.is_empty() {
-            return Ok(fired);
+        let rules = || {
+            self.protocol
+                .rules
+                .iter()
+                .enumerate()
+                .filter(move |(_, rule)| {
+                    rule.trigger == trigger
+                        && rule.applies_in(visit.phase)
+                        && rule.only.as_deref().is_none_or(|o| Some(o) == name)
+                })
+        };
+        if rules().next().is_none() {
+            return Ok(());
         }
         // Built and converted for scripts once, for all the rules this entry triggers,
         // and only the variables those rules read (all of them when one rule's reading
         // cannot be told from its text).
-        let mut needed: Option<Vec<&str>> = Some(Vec::new());
-        for (_, rule) in &rules {
-            match (self.scripts.reads(rule.condition), needed.as_mut()) {
-                (Some(reads), Some(all)) => all.extend(reads.iter().map(String::as_str)),
-                _ => needed = None,
-            }
-        }
-        let keep = |v: &str| needed.as_ref().is_none_or(|names| names.contains(&v));
+        let keep = |v: &str| {
+            rules().any(|(_, rule)| {
+                self.scripts
+                    .reads(rule.condition)
+                    .is_none_or(|reads| reads.iter().any(|r| r == v))
+            })
+        };
         let mut vars = self.trigger_vars(visit, today, trigger, entry, &keep);
         if trigger == Trigger::CheckIn && keep("planned") {
             vars.set("planned", planned(day));
         }
         let mut prepared = self.scripts.prepare(&vars);
-        for (i, rule) in rules {
+        for (i, rule) in rules() {
             self.scripts.take_seen();
             let holds = self.scripts.eval_bool_in(rule.condition, &mut prepared)?;
             self.scripts.take_trace();
@@ -56,21 +56,25 @@ impl Runner<'_, '_> {
                 continue;
             }
             let values = self.values(rule.condition, &vars);
-            fired.push((
-                i,
-                Decision {
-                    by: Decider::Rule(rule.id.clone()),
-                    action: rule.verdict(self.protocol),
-                    reason: rule.reason.clone(),
-                    values,
-                    condition: Some(self.scripts.text(rule.condition).to_string()),
-                    source: Some(rule.source.clone()),
-                    interpretation: rule.interpretation.clone(),
-                    overridden_by: None,
-                },
-            ));
+            fired.push(Fired { rule: i, values });
         }
-        Ok(fired)
+        Ok(())
+    }
+
+    /// The decision of a rule that fired; `overridden_by` names the rule that won over
+    /// it, if one did.
+    pub(super) fn rule_decision(&self, fired: Fired, overridden_by: Option<String>) -> Decision {
+        let rule = &self.protocol.rules[fired.rule];
+        Decision {
+            by: Decider::Rule(rule.id.clone()),
+            action: rule.verdict(self.protocol),
+            reason: rule.reason.clone(),
+            values: fired.values,
+            condition: Some(self.scripts.text(rule.condition).to_string()),
+            source: Some(rule.source.clone()),
+            interpretation: rule.interpretation.clone(),
+            overridden_by,
+        }
     }
 
     /// Evaluates a condition; returns whether it holds and the values it saw.
@@ -204,33 +208,28 @@ impl Runner<'_, '_> {
     }
 }
 
-/// Keeps every fired rule, marks all but the most conservative as overridden, and
-/// returns the winner. Ties go to the rule written first in the protocol.
-pub(super) fn choose(
-    fired: &mut [(usize, Decision)],
-    phase: usize,
-    rules: &[Rule],
-) -> Option<usize> {
+/// A rule whose condition held, with the values it saw (none in a quiet run).
+pub(super) struct Fired {
+    /// The rule, by index.
+    pub(super) rule: usize,
+    pub(super) values: Vec<(String, Value)>,
+}
+
+/// The most conservative of the fired rules that act: the one that acts, by its place
+/// in `fired`. The others that act are overridden by it (advice stands beside it). Ties
+/// go to the rule written first in the protocol.
+pub(super) fn choose(fired: &[Fired], phase: usize, rules: &[Rule]) -> Option<usize> {
     // Advice changes nothing, so it stands beside whatever acts and is never overridden.
-    let acts = |i: usize| !rules[i].advises();
-    let winner = fired
+    fired
         .iter()
         .enumerate()
-        .filter(|(_, (r, _))| acts(*r))
-        .max_by(|(_, (ra, _)), (_, (rb, _))| {
-            let a = rules[*ra].rank(phase);
-            let b = rules[*rb].rank(phase);
-            a.cmp(&b).then(rb.cmp(ra))
+        .filter(|(_, f)| !rules[f.rule].advises())
+        .max_by(|(_, a), (_, b)| {
+            let ra = rules[a.rule].rank(phase);
+            let rb = rules[b.rule].rank(phase);
+            ra.cmp(&rb).then(b.rule.cmp(&a.rule))
         })
-        .map(|(i, _)| i)?;
-    let rule = fired[winner].0;
-    let winner_id = rules[rule].id.clone();
-    for (i, (r, d)) in fired.iter_mut().enumerate() {
-        if i != winner && acts(*r) {
-            d.overridden_by = Some(winner_id.clone());
-        }
-    }
-    Some(rule)
+        .map(|(i, _)| i)
 }
 
 /// The variables a condition mentions, flattened (`pain.during`), with their values.
@@ -280,14 +279,14 @@ pub(super) fn answer_vars(answers: &Answers) -> Vars {
 
 /// What the day holds, as a pattern writes it: `"session"`, `"cross+strength"`, or
 /// `"off"` for a day off or a rest day.
-fn planned(day: &Day) -> String {
+fn planned(day: &Today) -> String {
     let kinds: Vec<&str> = [
         (PartKind::Session, "session"),
         (PartKind::Cross, "cross"),
         (PartKind::Strength, "strength"),
     ]
     .into_iter()
-    .filter(|(kind, _)| day.session.has(*kind))
+    .filter(|(kind, _)| day.has(*kind))
     .map(|(_, word)| word)
     .collect();
     if kinds.is_empty() {

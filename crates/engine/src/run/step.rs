@@ -7,7 +7,7 @@ impl Runner<'_, '_> {
     /// Runs one day of `visit`. Returns the visit that goes on tomorrow (the same phase
     /// or a new one), or `None` once the plan has ended.
     pub(super) fn step(&mut self, visit: Visit) -> Result<Option<Visit>, Diagnostic> {
-        if self.days.len() as i64 >= MAX_PLAN_DAYS {
+        if self.lived.len() as i64 >= MAX_PLAN_DAYS {
             return Err(Diagnostic::error(
                 codes::PHASE,
                 format!(
@@ -43,23 +43,23 @@ impl Runner<'_, '_> {
 
     /// Lays out today: the prescription or a rest day, with the visit's opening
     /// decisions on its first day.
-    fn open_day(&mut self, visit: &mut Visit, today: Date) -> Result<Day, Diagnostic> {
+    fn open_day(&mut self, visit: &mut Visit, today: Date) -> Result<Today, Diagnostic> {
         if visit.rest.left == 0 {
             let mut day = self.plan_day(visit, today)?;
-            day.decisions.append(&mut visit.opening);
+            day.decide_all(visit.opening.drain(..));
             return Ok(day);
         }
         let mut day = self.rest_day(visit, today);
-        day.decisions.append(&mut visit.opening);
+        day.decide_all(visit.opening.drain(..));
         if visit.rest.left == visit.rest.total {
-            day.decisions.push(Decision::engine(
-                Decider::Rest,
-                Verdict::Rest,
-                format!(
-                    "Rest day 1 of {}; the schedule resumes after the rest.",
-                    visit.rest.total
-                ),
-            ));
+            let total = visit.rest.total;
+            day.decide(|| {
+                Decision::engine(
+                    Decider::Rest,
+                    Verdict::Rest,
+                    format!("Rest day 1 of {total}; the schedule resumes after the rest."),
+                )
+            });
         }
         visit.rest.left -= 1;
         Ok(day)
@@ -70,7 +70,7 @@ impl Runner<'_, '_> {
         &mut self,
         rule: &Rule,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
     ) -> Result<Option<Transition>, Diagnostic> {
         for action in &rule.actions {
@@ -182,7 +182,7 @@ impl Runner<'_, '_> {
     fn advance(
         &mut self,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
         rule: &str,
     ) -> Result<Option<Transition>, Diagnostic> {
@@ -226,7 +226,7 @@ impl Runner<'_, '_> {
     fn count_session(
         &mut self,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
     ) -> Result<Option<Transition>, Diagnostic> {
         let protocol = self.protocol;
@@ -235,7 +235,7 @@ impl Runner<'_, '_> {
             return Ok(None);
         };
         if l.held_until.is_some()
-            || !day.session.has(PartKind::Session)
+            || !day.has(PartKind::Session)
             || matches!(day.status, Status::Skipped | Status::Partial)
         {
             return Ok(None);
@@ -255,7 +255,7 @@ impl Runner<'_, '_> {
     fn move_on(
         &mut self,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
         resting: bool,
     ) -> Result<Transition, Diagnostic> {
@@ -272,11 +272,14 @@ impl Runner<'_, '_> {
             && visit.progress.due().is_some()
             && let Some(rule) = visit.hold.take()
         {
-            day.decisions.push(Decision::engine(
-                Decider::Week(visit.week),
-                Verdict::Hold,
-                format!("The phase goes on for another week, as rule {rule} decided."),
-            ));
+            let week = visit.week;
+            day.decide(|| {
+                Decision::engine(
+                    Decider::Week(week),
+                    Verdict::Hold,
+                    format!("The phase goes on for another week, as rule {rule} decided."),
+                )
+            });
             return Ok(Transition::Extend {
                 days: 7,
                 why: format!("Extended by a week (rule {rule})."),
@@ -301,7 +304,7 @@ impl Runner<'_, '_> {
     fn next_slot(
         &mut self,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
     ) -> Result<(), Diagnostic> {
         visit.slot += 1;
@@ -315,14 +318,14 @@ impl Runner<'_, '_> {
             visit.week += 1;
             return Ok(());
         };
-        day.decisions.push(Decision::engine(
-            Decider::Week(visit.week),
-            Verdict::Hold,
-            format!(
-                "Week {} is repeated, as rule {rule} decided this week.",
-                visit.week
-            ),
-        ));
+        let week = visit.week;
+        day.decide(|| {
+            Decision::engine(
+                Decider::Week(week),
+                Verdict::Hold,
+                format!("Week {week} is repeated, as rule {rule} decided this week."),
+            )
+        });
         let why = format!("Week {} repeated (rule {rule}).", visit.week);
         visit.extend(7, why)
     }
@@ -332,7 +335,7 @@ impl Runner<'_, '_> {
     pub(super) fn apply(
         &mut self,
         mut visit: Visit,
-        mut day: Day,
+        mut day: Today,
         today: Date,
         transition: Transition,
     ) -> Result<Option<Visit>, Diagnostic> {
@@ -354,7 +357,7 @@ impl Runner<'_, '_> {
             Transition::EndPhase => Some(visit.phase + 1),
             Transition::GoTo(p) => Some(p),
             Transition::Refer => {
-                self.days.push(day);
+                self.file(visit.phase, day, today);
                 self.close(visit, today);
                 self.outcome = Some(Outcome {
                     status: OutcomeStatus::Referred,
@@ -363,7 +366,7 @@ impl Runner<'_, '_> {
                 return Ok(None);
             }
         };
-        self.days.push(day);
+        self.file(visit.phase, day, today);
         self.date = add_days(today, 1)?;
         match leave_for {
             None => Ok(Some(visit)),
@@ -379,14 +382,14 @@ impl Runner<'_, '_> {
     fn try_end(
         &mut self,
         visit: &mut Visit,
-        day: &mut Day,
+        day: &mut Today,
         today: Date,
         ending: Ending,
     ) -> Result<Transition, Diagnostic> {
         let result = self.gates(visit, today, ending)?;
         Ok(match (result, ending) {
             (GateResult::Pass(decisions), _) => {
-                day.decisions.extend(decisions);
+                day.decide_all(decisions);
                 if ending == Ending::Early {
                     visit
                         .adjustments
@@ -395,7 +398,7 @@ impl Runner<'_, '_> {
                 Transition::EndPhase
             }
             (GateResult::Fail { days, decisions }, Ending::Due) => {
-                day.decisions.extend(decisions);
+                day.decide_all(decisions);
                 let until = add_days(today, days)?;
                 visit.hold = None;
                 Transition::HoldUntil {
@@ -404,7 +407,7 @@ impl Runner<'_, '_> {
                 }
             }
             (GateResult::Wait(decisions), Ending::Due) => {
-                day.decisions.extend(decisions);
+                day.decide_all(decisions);
                 Transition::HoldUntil {
                     until: add_days(today, 1)?,
                     why: None,
