@@ -5,6 +5,8 @@
 //! built beside it only in a run that gives a plan; a lean run (`run_course`) builds
 //! none of it, and every choice the day makes is taken the same way in both.
 
+use std::rc::Rc;
+
 use super::*;
 
 /// The day being run.
@@ -57,6 +59,27 @@ impl Today {
         Some(day)
     }
 }
+
+/// A session's dose: as the protocol writes it, or as its script computed it for the
+/// week (kept for the week, and shared rather than copied day after day).
+pub(super) enum SessionDose<'p> {
+    Written(&'p Dose),
+    Computed(Rc<Dose>),
+}
+
+impl std::ops::Deref for SessionDose<'_> {
+    type Target = Dose;
+
+    fn deref(&self) -> &Dose {
+        match self {
+            SessionDose::Written(d) => d,
+            SessionDose::Computed(d) => d,
+        }
+    }
+}
+
+/// The most computed doses a thread keeps parsed, by text.
+const MAX_PARSED: usize = 1024;
 
 /// What the rest of the run reads of a day once it is filed (limits on sessions look
 /// back over them), kept in every run.
@@ -139,19 +162,19 @@ impl Runner<'_, '_> {
         visit: &Visit,
         plan: &'p WeekPlan,
         nth: usize,
-    ) -> Result<Option<Cow<'p, Dose>>, Diagnostic> {
+    ) -> Result<Option<SessionDose<'p>>, Diagnostic> {
         if !plan.sessions.is_empty() {
             // The nth session day of the week; a longer week repeats the last dose.
             return Ok(plan
                 .sessions
                 .get(nth.min(plan.sessions.len() - 1))
-                .map(Cow::Borrowed));
+                .map(SessionDose::Written));
         }
         let Some(id) = plan.compute else {
-            return Ok(plan.session.as_ref().map(Cow::Borrowed));
+            return Ok(plan.session.as_ref().map(SessionDose::Written));
         };
         if let Some(d) = self.doses.get(&(visit.phase, visit.week)) {
-            return Ok(Some(Cow::Owned(d.clone())));
+            return Ok(Some(SessionDose::Computed(Rc::clone(d))));
         }
         let phase = &self.protocol.phases[visit.phase];
         let vars = Vars::new()
@@ -165,17 +188,31 @@ impl Runner<'_, '_> {
                 format!("a computed session must be text in the dose notation, but the script gave {value:?}"),
             ));
         };
-        let dose = Dose::parse(&text).map_err(|e| {
-            self.scripts.value_error(
-                id,
-                format!(
-                    "the computed session `{text}` for week {} is not a dose: {}",
-                    visit.week, e.message
-                ),
-            )
-        })?;
-        self.doses.insert((visit.phase, visit.week), dose.clone());
-        Ok(Some(Cow::Owned(dose)))
+        // Parsing is a function of the text alone: a text seen before (in this run, or
+        // in an earlier lean run on the same buffers) is not parsed again.
+        let dose = match self.parsed.get(&text) {
+            Some(dose) => dose.clone(),
+            None => {
+                let dose = Dose::parse(&text).map_err(|e| {
+                    self.scripts.value_error(
+                        id,
+                        format!(
+                            "the computed session `{text}` for week {} is not a dose: {}",
+                            visit.week, e.message
+                        ),
+                    )
+                })?;
+                // A script that writes a new text every time is not remembered for ever.
+                if self.parsed.len() < MAX_PARSED {
+                    self.parsed.insert(text, dose.clone());
+                }
+                dose
+            }
+        };
+        let dose = Rc::new(dose);
+        self.doses
+            .insert((visit.phase, visit.week), Rc::clone(&dose));
+        Ok(Some(SessionDose::Computed(dose)))
     }
 
     /// Lays out `date`, a day of the visit's schedule: what it holds (a session may be

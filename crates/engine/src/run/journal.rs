@@ -21,7 +21,7 @@ impl Runner<'_, '_> {
         self.ask_for_day(visit, day, today);
         let mut fired: Vec<Fired> = Vec::new();
         // The journal stays in place: firing rules only reads it.
-        for entry in self.journal.iter().filter(|e| e.date == today) {
+        for entry in self.entries_on(today) {
             if report(day, entry) {
                 self.fire(visit, day, today, Some(entry), &mut fired)?;
             }

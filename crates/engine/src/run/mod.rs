@@ -145,6 +145,8 @@ pub struct Course {
 pub struct Scratch {
     journal: Vec<Entry>,
     lived: Vec<Lived>,
+    /// Computed doses by their text, parsed once.
+    parsed: HashMap<String, Dose>,
 }
 
 /// Runs `protocol` for `patient` as [`run_using`] does, but lean: it takes every
@@ -189,6 +191,9 @@ struct Runner<'a, 'r> {
     patient: &'a Patient,
     /// The journal: the patient file's, and what a responder adds as the run goes.
     journal: Cow<'a, [Entry]>,
+    /// Whether the journal is in date order, as a checked patient's is (entries are
+    /// added in order), so a day's entries can be found without reading all of it.
+    in_order: bool,
     responder: Option<&'r mut dyn Responder>,
     config: &'a RunConfig,
     scripts: &'a Evaluator<'a>,
@@ -207,7 +212,9 @@ struct Runner<'a, 'r> {
     date: Date,
     seq: u32,
     outcome: Option<Outcome>,
-    doses: HashMap<(usize, u32), Dose>,
+    doses: HashMap<(usize, u32), std::rc::Rc<Dose>>,
+    /// Computed doses by their text, parsed once.
+    parsed: HashMap<String, Dose>,
     inputs: Vars,
 }
 
@@ -244,10 +251,12 @@ impl<'a, 'r> Runner<'a, 'r> {
             Cow::Borrowed(patient.journal.as_slice())
         };
         scratch.lived.clear();
+        let in_order = journal.is_sorted_by_key(|e| e.date);
         Ok(Runner {
             protocol,
             patient,
             journal,
+            in_order,
             responder: None,
             config,
             scripts,
@@ -268,6 +277,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             seq: 0,
             outcome: None,
             doses: HashMap::new(),
+            parsed: scratch.parsed,
             inputs,
         })
     }
@@ -290,6 +300,7 @@ impl<'a, 'r> Runner<'a, 'r> {
                 Cow::Borrowed(_) => Vec::new(),
             },
             lived: self.lived,
+            parsed: self.parsed,
         }
     }
 
@@ -315,6 +326,19 @@ impl<'a, 'r> Runner<'a, 'r> {
         };
         host_record(&mut self.scripts.host_data(), &entry);
         insert_in_date_order(self.journal.to_mut(), entry, |e| e.date);
+    }
+
+    /// The journal's entries dated `date`, in journal order.
+    fn entries_on(&self, date: Date) -> impl Iterator<Item = &Entry> {
+        let journal: &[Entry] = &self.journal;
+        let within = if self.in_order {
+            let from = journal.partition_point(|e| e.date < date);
+            let to = journal.partition_point(|e| e.date <= date);
+            &journal[from..to]
+        } else {
+            journal
+        };
+        within.iter().filter(move |e| e.date == date)
     }
 
     fn followed(&self, date: Date) -> bool {
@@ -488,8 +512,10 @@ impl<'a, 'r> Runner<'a, 'r> {
 
     /// Closes a visit into its phase plan.
     fn close(&mut self, visit: Visit, last: Date) {
-        self.phases
-            .push(phase_plan(self.protocol, self.patient, visit, last));
+        if !self.lean {
+            self.phases
+                .push(phase_plan(self.protocol, self.patient, visit, last));
+        }
     }
 }
 

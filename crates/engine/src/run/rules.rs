@@ -36,13 +36,14 @@ impl Runner<'_, '_> {
         // Built and converted for scripts once, for all the rules this entry triggers,
         // and only the variables those rules read (all of them when one rule's reading
         // cannot be told from its text).
-        let keep = |v: &str| {
-            rules().any(|(_, rule)| {
-                self.scripts
-                    .reads(rule.condition)
-                    .is_none_or(|reads| reads.iter().any(|r| r == v))
-            })
-        };
+        let mut needed = 0u16;
+        for (_, rule) in rules() {
+            needed |= match self.scripts.reads(rule.condition) {
+                Some(reads) => reads.iter().filter_map(|r| variable_bit(r)).fold(0, |a, b| a | b),
+                None => u16::MAX,
+            };
+        }
+        let keep = |v: &str| variable_bit(v).is_none_or(|bit| needed & bit != 0);
         let mut vars = self.trigger_vars(visit, today, trigger, entry, &keep);
         if trigger == Trigger::CheckIn && keep("planned") {
             vars.set("planned", planned(day));
@@ -232,6 +233,28 @@ pub(super) fn choose(fired: &[Fired], phase: usize, rules: &[Rule]) -> Option<us
         .map(|(i, _)| i)
 }
 
+/// The bit of a variable a rule's trigger may build, in a mask of the variables the
+/// rules of one entry read; `None` for a name that is not one of them.
+fn variable_bit(name: &str) -> Option<u16> {
+    let place = match name {
+        "inputs" => 0,
+        "today" => 1,
+        "phase" => 2,
+        "week" => 3,
+        "level" => 4,
+        "day" => 5,
+        "days_in_phase" => 6,
+        "trigger" => 7,
+        "fields" => 8,
+        "pain" => 9,
+        "session" => 10,
+        "note" => 11,
+        "planned" => 12,
+        _ => return None,
+    };
+    Some(1 << place)
+}
+
 /// The variables a condition mentions, flattened (`pain.during`), with their values.
 pub(super) fn seen_values(text: &str, vars: &Vars) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -279,19 +302,19 @@ pub(super) fn answer_vars(answers: &Answers) -> Vars {
 
 /// What the day holds, as a pattern writes it: `"session"`, `"cross+strength"`, or
 /// `"off"` for a day off or a rest day.
-fn planned(day: &Today) -> String {
-    let kinds: Vec<&str> = [
-        (PartKind::Session, "session"),
-        (PartKind::Cross, "cross"),
-        (PartKind::Strength, "strength"),
-    ]
-    .into_iter()
-    .filter(|(kind, _)| day.has(*kind))
-    .map(|(_, word)| word)
-    .collect();
-    if kinds.is_empty() {
-        "off".to_string()
-    } else {
-        kinds.join("+")
+fn planned(day: &Today) -> &'static str {
+    match (
+        day.has(PartKind::Session),
+        day.has(PartKind::Cross),
+        day.has(PartKind::Strength),
+    ) {
+        (false, false, false) => "off",
+        (true, false, false) => "session",
+        (false, true, false) => "cross",
+        (false, false, true) => "strength",
+        (true, true, false) => "session+cross",
+        (true, false, true) => "session+strength",
+        (false, true, true) => "cross+strength",
+        (true, true, true) => "session+cross+strength",
     }
 }
