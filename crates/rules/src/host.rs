@@ -395,14 +395,22 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("pain_free_streak", move || -> INT {
         let data = h.data();
         let value = streak(&data, 1);
-        record(&h, data.explain, || "pain_free_streak()".into(), &Dynamic::from_int(value));
+        record(
+            &h,
+            data.explain,
+            || "pain_free_streak()".into(),
+            &Dynamic::from_int(value),
+        );
         value
     });
     let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move |threshold: INT| -> INT {
         let data = h.data();
         let value = streak(&data, threshold);
-        record(&h, data.explain, || format!("pain_free_streak({threshold})"),
+        record(
+            &h,
+            data.explain,
+            || format!("pain_free_streak({threshold})"),
             &Dynamic::from_int(value),
         );
         value
@@ -415,7 +423,12 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .window_start(days)
             .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
             .unwrap_or(0);
-        record(&h, data.explain, || format!("max_pain({days})"), &Dynamic::from_int(value));
+        record(
+            &h,
+            data.explain,
+            || format!("max_pain({days})"),
+            &Dynamic::from_int(value),
+        );
         value
     });
 
@@ -430,7 +443,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                     .max()
             })
             .unwrap_or(0);
-        record(&h, data.explain, || format!("max_pain_in_week({weeks_ago})"),
+        record(
+            &h,
+            data.explain,
+            || format!("max_pain_in_week({weeks_ago})"),
             &Dynamic::from_int(value),
         );
         value
@@ -449,7 +465,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                         .filter_map(|c| c.fields.get(field.as_str()))
                 });
             let value = highest(values);
-            record(&h, data.explain, || format!("max_field_in_week({field:?}, {weeks_ago})"),
+            record(
+                &h,
+                data.explain,
+                || format!("max_field_in_week({field:?}, {weeks_ago})"),
                 &value,
             );
             value
@@ -464,7 +483,12 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .map(CheckIn::max_pain)
             .max()
             .unwrap_or(0);
-        record(&h, data.explain, || "max_pain_in_phase()".into(), &Dynamic::from_int(value));
+        record(
+            &h,
+            data.explain,
+            || "max_pain_in_phase()".into(),
+            &Dynamic::from_int(value),
+        );
         value
     });
 
@@ -479,7 +503,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                     .count()
             });
             let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(&h, data.explain, || format!("painful_checkins({days}, {threshold})"),
+            record(
+                &h,
+                data.explain,
+                || format!("painful_checkins({days}, {threshold})"),
                 &Dynamic::from_int(value),
             );
             value
@@ -507,7 +534,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 .collect();
             dates.dedup();
             let value = INT::try_from(dates.len()).unwrap_or(INT::MAX);
-            record(&h, data.explain, || format!("fired({rule:?}, {days})"),
+            record(
+                &h,
+                data.explain,
+                || format!("fired({rule:?}, {days})"),
                 &Dynamic::from_int(value),
             );
             Ok(value)
@@ -532,7 +562,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
             .chain(assessments)
             .max()
             .map_or(-1, |d| data.days_ago(d));
-        record(&h, data.explain, || format!("days_since({name:?})"),
+        record(
+            &h,
+            data.explain,
+            || format!("days_since({name:?})"),
             &Dynamic::from_int(value),
         );
         value
@@ -551,7 +584,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     engine.register_fn("last_passed", move |id: ImmutableString| -> bool {
         let data = h.data();
         let value = latest(&data, &id).is_some_and(|a| a.passed.unwrap_or(true));
-        record(&h, data.explain, || format!("last_passed({id:?})"),
+        record(
+            &h,
+            data.explain,
+            || format!("last_passed({id:?})"),
             &Dynamic::from_bool(value),
         );
         value
@@ -567,7 +603,10 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
                 .filter(|c| c.session.as_deref() == Some(&status))
                 .count();
             let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(&h, data.explain, || format!("sessions_this_week({status:?})"),
+            record(
+                &h,
+                data.explain,
+                || format!("sessions_this_week({status:?})"),
                 &Dynamic::from_int(value),
             );
             value

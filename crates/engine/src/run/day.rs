@@ -293,7 +293,8 @@ impl Runner<'_, '_> {
         let mut day = day_out(phase, date, week, visit.slot, self.seq, parts, status);
         day.level = visit.progress.level();
         if let Some(li) = limited {
-            day.decisions.extend(self.limit_decision(phase, visit.phase, li, date)?);
+            day.decisions
+                .extend(self.limit_decision(phase, visit.phase, li, date)?);
         }
         day.decisions.extend(withheld);
         day.reminders = self.reminders(phase, week, &day.session.parts);

@@ -39,7 +39,10 @@ impl Runner<'_, '_> {
         let mut needed = 0u16;
         for (_, rule) in rules() {
             needed |= match self.scripts.reads(rule.condition) {
-                Some(reads) => reads.iter().filter_map(|r| variable_bit(r)).fold(0, |a, b| a | b),
+                Some(reads) => reads
+                    .iter()
+                    .filter_map(|r| variable_bit(r))
+                    .fold(0, |a, b| a | b),
                 None => u16::MAX,
             };
         }
