@@ -157,6 +157,44 @@ fn calls_are_recorded_for_explanations() {
 }
 
 #[test]
+fn a_run_that_explains_nothing_records_no_call() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(HostData {
+        explain: false,
+        ..data()
+    });
+    let value = eval(&sandbox, &ev, "painful_checkins(14, 2) + checkins(3).len()");
+    assert_eq!(value, Value::Int(5));
+    assert!(ev.take_seen().is_empty());
+}
+
+/// Converted check-ins are reused only while the journal holds them unchanged: an entry
+/// changed, or one inserted before others, is seen as it now is.
+#[test]
+fn check_ins_seen_again_follow_the_journal() {
+    let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
+    let ev = sandbox.evaluator().unwrap();
+    ev.begin_run(data());
+    let during = "checkins(3).map(|c| c.pain.during)";
+    let list = |v: &[i64]| Value::List(v.iter().map(|n| Value::Int(*n)).collect());
+    assert_eq!(eval(&sandbox, &ev, during), list(&[0, 0, 1]));
+    // A script changes its copy, not what the next one sees.
+    let changed = "let c = checkins(1); c[0].pain.during = 7; c[0].pain.during";
+    assert_eq!(eval(&sandbox, &ev, changed), Value::Int(7));
+    assert_eq!(eval(&sandbox, &ev, during), list(&[0, 0, 1]));
+    {
+        let mut data = ev.host_data();
+        data.checkins[4].pain[1] = Some(6);
+        data.checkins
+            .insert(3, checkin(date(2026, 11, 8), "done", [0, 3, 0, 0]));
+    }
+    assert_eq!(eval(&sandbox, &ev, during), list(&[3, 0, 6]));
+    ev.begin_run(data());
+    assert_eq!(eval(&sandbox, &ev, during), list(&[0, 0, 1]));
+}
+
+#[test]
 fn moving_today_forward_reveals_later_entries() {
     let sandbox = Sandbox::new(Limits::default(), Vec::new()).unwrap();
     let ev = sandbox.evaluator().unwrap();
