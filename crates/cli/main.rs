@@ -113,6 +113,8 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
         Format::Ics => render::ics(&plan),
         Format::Fhir => render::fhir::careplan(&plan),
     };
+    // The plan is freed by the process's exit (see `main`), not walked to be freed now.
+    std::mem::forget(plan);
     match out {
         Ok(out) => (Some(out), s, true),
         Err(message) => {
@@ -183,7 +185,11 @@ fn check(a: &CheckArgs) -> (Option<String>, Session, bool) {
                     continue;
                 };
                 match rehab_engine::run(&protocol, &p, &RunConfig::default()) {
-                    Ok(plan) => s.journal_warnings(&plan, (doc, *file, doc_path)),
+                    Ok(plan) => {
+                        s.journal_warnings(&plan, (doc, *file, doc_path));
+                        // Freed by the process's exit (see `main`).
+                        std::mem::forget(plan);
+                    }
                     Err(d) => s.diagnostics.push(d.in_file(&shown)),
                 }
             }

@@ -13,7 +13,9 @@
 
 use std::fmt;
 
-use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 
 use crate::spanned::S;
 use crate::structure::{Kind, Node};
@@ -260,8 +262,10 @@ impl<'de, D: de::Deserializer<'de, Error = Refused>> SeqAccess<'de> for PlacedDe
             return Ok(None);
         };
         self.step += 1;
-        seed.deserialize(IntoDeserializer::<Refused>::into_deserializer(number as u64))
-            .map(Some)
+        seed.deserialize(IntoDeserializer::<Refused>::into_deserializer(
+            number as u64,
+        ))
+        .map(Some)
     }
 }
 
@@ -438,7 +442,11 @@ mod tests {
             }
         }
         // Most files are read from their trees (the rest use tags or forms of YAML 1.1).
-        assert!(given * 2 > files.len(), "the tree gave {given} of {} files", files.len());
+        assert!(
+            given * 2 > files.len(),
+            "the tree gave {given} of {} files",
+            files.len()
+        );
         // Every shipped protocol is read from its tree.
         let mut shipped = Vec::new();
         yaml_files(&root.join("protocols"), &mut shipped);
@@ -454,12 +462,30 @@ mod tests {
     fn where_the_tree_cannot_tell_the_text_is_read() {
         let patient = |value: &str| format!("inputs:\n  x: {value}\njournal: []\n");
         // Plain values the tree gives as they are.
-        for value in ["3", "-3", "0", "2.5", "true", "text", "2026-01-05", "\"yes\"", "&a 5"] {
-            assert!(agree::<PatientDoc>(SchemaKind::Patient, &patient(value)), "{value}");
+        for value in [
+            "3",
+            "-3",
+            "0",
+            "2.5",
+            "true",
+            "text",
+            "2026-01-05",
+            "\"yes\"",
+            "&a 5",
+        ] {
+            assert!(
+                agree::<PatientDoc>(SchemaKind::Patient, &patient(value)),
+                "{value}"
+            );
         }
         // Forms only the text can settle: refused, and never a different value.
-        for value in ["yes", "off", "0x10", "010", "1e3", "1_000", ".inf", "!!str 5", "!!int 5"] {
-            assert!(!agree::<PatientDoc>(SchemaKind::Patient, &patient(value)), "{value}");
+        for value in [
+            "yes", "off", "0x10", "010", "1e3", "1_000", ".inf", "!!str 5", "!!int 5",
+        ] {
+            assert!(
+                !agree::<PatientDoc>(SchemaKind::Patient, &patient(value)),
+                "{value}"
+            );
         }
         // An alias is read from the tree, with the places the text gives it.
         let alias = "inputs:\n  x: &a 3\n  y: *a\njournal: []\n";
