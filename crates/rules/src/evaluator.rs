@@ -135,12 +135,18 @@ impl Evaluator {
         }
     }
 
-    /// Every function name scripts can call, with its module name (empty for global).
+    /// Every function name scripts can call by name, with its module name (empty for
+    /// global). Operators (`+`, `==`: hundreds of overloads in Rhai's packages) are left
+    /// out, as [`Sandbox::undefined_calls`] never looks them up.
     pub(crate) fn known_functions(&self) -> BTreeSet<(String, String)> {
         self.engine
             .collect_fn_metadata(
                 None,
-                |info| Some((info.namespace.to_string(), info.metadata.name.to_string())),
+                |info| {
+                    let name = info.metadata.name.as_str();
+                    name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                        .then(|| (info.namespace.to_string(), name.to_string()))
+                },
                 true,
             )
             .into_iter()
