@@ -39,39 +39,16 @@ impl SchemaKind {
     }
 }
 
-/// The schema the structural check walks, read once per process from the committed
-/// copy under `schemas/` (compiled into the binary), which is the generated schema to
-/// the byte: `tests/schema.rs` and this module's tests hold it so. Reading the text is
-/// about a fifth of the cost of generating it again, which was a tenth of a short run.
+/// The schema, generated once per process: the structural check walks it for every file.
 pub fn cached(kind: SchemaKind) -> &'static serde_json::Value {
-    static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| {
-        committed(
-            SchemaKind::Protocol,
-            include_str!("../../../schemas/protocol.schema.json"),
-        )
-    });
-    static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
-        committed(
-            SchemaKind::Patient,
-            include_str!("../../../schemas/patient.schema.json"),
-        )
-    });
-    static SCENARIO: LazyLock<serde_json::Value> = LazyLock::new(|| {
-        committed(
-            SchemaKind::Scenario,
-            include_str!("../../../schemas/scenario.schema.json"),
-        )
-    });
+    static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Protocol));
+    static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Patient));
+    static SCENARIO: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Scenario));
     match kind {
         SchemaKind::Protocol => &PROTOCOL,
         SchemaKind::Patient => &PATIENT,
         SchemaKind::Scenario => &SCENARIO,
     }
-}
-
-/// The committed schema's text as a value; should it not read, the generated schema.
-fn committed(kind: SchemaKind, text: &str) -> serde_json::Value {
-    serde_json::from_str(text).unwrap_or_else(|_| schema(kind))
 }
 
 /// The schema as a JSON value.
@@ -104,24 +81,4 @@ pub fn schema_text(kind: SchemaKind) -> String {
     let mut text = serde_json::to_string_pretty(&schema(kind)).unwrap_or_default();
     text.push('\n');
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The structural check walks the committed copy: it must be the generated schema.
-    #[test]
-    fn the_schema_walked_is_the_generated_schema() {
-        for kind in SchemaKind::ALL {
-            assert_eq!(
-                cached(kind),
-                &schema(kind),
-                "schemas/{} is stale: run `cargo run -- schema {} > schemas/{}`",
-                kind.file_name(),
-                kind.name(),
-                kind.file_name()
-            );
-        }
-    }
 }
