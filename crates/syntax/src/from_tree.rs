@@ -4,9 +4,10 @@
 //! It must give exactly what serde-saphyr's typed load of the same text gives. The tree
 //! was read by serde-saphyr itself (its own typing of scalars, its own places), so
 //! replaying it gives the same values, with three exceptions that this reader refuses
-//! rather than guesses at: tags (the tree holds them resolved),
-//! the words YAML 1.1 reads as booleans (the tree holds them as text, as editors do),
-//! and numbers written in any but the plainest decimal form. On a refusal, or on any
+//! rather than guesses at: tags (the tree holds them resolved), the words YAML 1.1 reads
+//! as booleans (the tree holds them as text, as editors do), and numbers written in any
+//! but the plainest decimal form. Aliases are fine: the tree holds them expanded, with
+//! the places serde-saphyr gives them, and the typed load expands them the same way. On a refusal, or on any
 //! error at all, the caller reads the text again with serde-saphyr, which also words
 //! the error exactly as before. `tests::the_tree_gives_what_the_text_gives` holds the
 //! two loads to the same result for every YAML file in the repository.
@@ -27,6 +28,10 @@ pub(crate) const PLACED: &str = "__rehab_syntax_placed";
 
 /// The typed value of `tree` (read from `text`), or `None` where only the text can say.
 pub(crate) fn from_tree<T: DeserializeOwned>(tree: &Node, text: &str) -> Option<T> {
+    // The tree holds a tagged value as its tag resolved it; the text keeps the tag.
+    if may_hold_tags(text) {
+        return None;
+    }
     T::deserialize(NodeDe { node: tree, text }).ok()
 }
 
@@ -96,30 +101,28 @@ fn plain_decimal(raw: &str) -> bool {
     }
 }
 
-/// Whether a tag (`!name`) is written just before `start`.
-fn tagged(text: &str, start: usize) -> bool {
-    let before = text.get(..start).unwrap_or("");
-    let before = before.trim_end_matches([' ', '\t']);
-    let token = before
-        .rsplit([' ', '\t', '\n', '\r', '[', '{', ','])
-        .next()
-        .unwrap_or("");
-    token.starts_with('!')
-}
-
-/// Refuses a node that carries a tag. (An alias is fine: the tree holds it expanded,
-/// with the places serde-saphyr gives it when it reads the text, and the typed load
-/// expands it the same way.)
-fn plain_place<T>(node: &S<T>, text: &str) -> Result<(), Refused> {
-    let place = node.defined;
-    if tagged(text, place.start)
-        || text
-            .get(place.start..place.end)
-            .is_some_and(|raw| raw.starts_with('!'))
-    {
-        return Err(Refused);
-    }
-    Ok(())
+/// Whether `text` may hold a YAML tag (`!name`, `!!str`): a `!` where a node can begin
+/// (at the start of a line, after `: `, `- `, `? `, a flow indicator or an anchor). A `!`
+/// inside text, such as a script's `&& !done`, is not one; one taken for a tag by
+/// mistake only sends the file to the slower read.
+fn may_hold_tags(text: &str) -> bool {
+    text.match_indices('!').any(|(at, _)| {
+        let before = text.get(..at).unwrap_or("");
+        let trimmed = before.trim_end_matches([' ', '\t']);
+        let spaced = trimmed.len() < before.len();
+        let token = trimmed.rsplit([' ', '\t', '\n', '\r']).next().unwrap_or("");
+        match trimmed.chars().last() {
+            None | Some('\n' | '\r' | '[' | '{' | ',') => true,
+            Some(':' | '-' | '?') => spaced,
+            // An anchor (`&name`), not a script's `&&`.
+            Some(_) => {
+                spaced
+                    && token.strip_prefix('&').is_some_and(|name| {
+                        name.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                    })
+            }
+        }
+    })
 }
 
 #[derive(Clone, Copy)]
@@ -139,7 +142,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     type Error = Refused;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
-        plain_place(self.node, self.text)?;
         match &self.node.value {
             Kind::Null => visitor.visit_unit(),
             Kind::Bool(b) if matches!(self.raw(), "true" | "false") => visitor.visit_bool(*b),
@@ -166,10 +168,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
         match self.node.value {
-            Kind::Null => {
-                plain_place(self.node, self.text)?;
-                visitor.visit_none()
-            }
+            Kind::Null => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -180,7 +179,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         visitor: V,
     ) -> Result<V::Value, Refused> {
         if name == PLACED {
-            plain_place(self.node, self.text)?;
             visitor.visit_seq(PlacedDe::new(self, self.node))
         } else if name.starts_with("__") {
             // serde-saphyr's own wrappers: only the text can answer those.
@@ -196,7 +194,6 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
         _variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Refused> {
-        plain_place(self.node, self.text)?;
         match &self.node.value {
             Kind::Str(s) if !boolean_word(s) => {
                 visitor.visit_enum(IntoDeserializer::<Refused>::into_deserializer(s.as_str()))
@@ -212,10 +209,7 @@ impl<'de> de::Deserializer<'de> for NodeDe<'_> {
     /// Text asked for as text: a plain `off` is the text `off` to both readers.
     fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Refused> {
         match &self.node.value {
-            Kind::Str(s) => {
-                plain_place(self.node, self.text)?;
-                visitor.visit_str(s)
-            }
+            Kind::Str(s) => visitor.visit_str(s),
             _ => self.deserialize_any(visitor),
         }
     }
@@ -312,7 +306,6 @@ impl<'de> MapAccess<'de> for MapDe<'_> {
     ) -> Result<Option<K::Value>, Refused> {
         match self.entries.next() {
             Some((key, value)) => {
-                plain_place(key, self.text)?;
                 self.value = Some(value);
                 seed.deserialize(KeyDe { key }).map(Some)
             }
@@ -480,7 +473,18 @@ mod tests {
         }
         // Forms only the text can settle: refused, and never a different value.
         for value in [
-            "yes", "off", "0x10", "010", "1e3", "1_000", ".inf", "!!str 5", "!!int 5",
+            "yes",
+            "off",
+            "0x10",
+            "010",
+            "1e3",
+            "1_000",
+            ".inf",
+            "!!str 5",
+            "!!int 5",
+            "\n    !!str 5",
+            "&a !!str 5",
+            "[!!str 5]",
         ] {
             assert!(
                 !agree::<PatientDoc>(SchemaKind::Patient, &patient(value)),
@@ -490,5 +494,33 @@ mod tests {
         // An alias is read from the tree, with the places the text gives it.
         let alias = "inputs:\n  x: &a 3\n  y: *a\njournal: []\n";
         assert!(agree::<PatientDoc>(SchemaKind::Patient, alias));
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::may_hold_tags;
+
+    #[test]
+    fn tags_are_told_from_exclamation_marks_in_text() {
+        for tagged in [
+            "x: !!str 5",
+            "x:\n  !!str 5",
+            "- !t a",
+            "[!t a]",
+            "{a: 1, b: !t 2}",
+            "x: &a !t 5",
+            "!t\nx: 1",
+        ] {
+            assert!(may_hold_tags(tagged), "{tagged}");
+        }
+        for plain in [
+            "when: a && !b(c)",
+            "note: Stop!",
+            "x: \"!quoted\"",
+            "x: a!b",
+        ] {
+            assert!(!may_hold_tags(plain), "{plain}");
+        }
     }
 }
