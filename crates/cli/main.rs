@@ -51,9 +51,10 @@ fn main() {
             .write_all(out.as_bytes())
             .and_then(|()| stdout.flush());
     }
-    // Everything is written and flushed: the process ends here without freeing what it
-    // built (the checked protocols, the plan, the sources), which the system takes back
-    // at once and would otherwise cost a tenth of a short run.
+    // Everything is written and flushed, and every command has released what it holds
+    // (`engine log` its lock) on returning: the process ends here without freeing what it
+    // built (the checked protocols, the sources), which the system takes back at once;
+    // freeing it cost about 3 % of a short run, 2.5 % of checking five protocols.
     let _ = std::io::stderr().flush();
     std::process::exit(if ok { 0 } else { 1 })
 }
