@@ -9,7 +9,9 @@ mod markdown;
 mod text;
 
 use rehab_engine::plan::{MinuteRange, OutcomeStatus, Plan, Status, WeekSummary};
-use rehab_syntax::escape::visible;
+use std::borrow::Cow;
+
+use rehab_syntax::escape::{is_unsafe, visible};
 
 pub use html::html;
 pub use ics::ics;
@@ -159,11 +161,22 @@ fn plural(n: u32, word: &str) -> String {
 /// other space, and each word is escaped for the terminal ([`visible`]): most text from
 /// files reaches the output through here.
 pub(crate) fn wrap(text: &str, width: usize, indent: &str) -> String {
-    let mut out = String::new();
+    // Most text has nothing to escape: then its words are written as they are, without
+    // looking at each one again.
+    let plain = !text.chars().any(is_unsafe);
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1) * indent.len());
     let mut line_len = 0;
     for word in text.split_whitespace() {
-        let word = visible(word);
-        let len = word.chars().count();
+        let word = if plain {
+            Cow::Borrowed(word)
+        } else {
+            visible(word)
+        };
+        let len = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
         if line_len > 0 && line_len + 1 + len > width {
             out.push('\n');
             out.push_str(indent);
@@ -261,5 +274,8 @@ mod tests {
         assert_eq!(wrap("aa bb cc dd", 5, "  "), "aa bb\n  cc dd");
         assert_eq!(wrap("aaaaaa bb", 4, "> "), "aaaaaa\n> bb");
         assert_eq!(wrap("", 5, "  "), "");
+        // Words with control characters are escaped; line breaks fold like spaces.
+        assert_eq!(wrap("a\u{1b}b\nc", 20, ""), "a\\u{1b}b c");
+        assert_eq!(wrap("ü ü ü", 3, ""), "ü ü\nü");
     }
 }

@@ -135,12 +135,18 @@ impl Evaluator {
         }
     }
 
-    /// Every function name scripts can call, with its module name (empty for global).
+    /// Every function name scripts can call by name, with its module name (empty for
+    /// global). Operators (`+`, `==`: hundreds of overloads in Rhai's packages) are left
+    /// out, as [`Sandbox::undefined_calls`] never looks them up.
     pub(crate) fn known_functions(&self) -> BTreeSet<(String, String)> {
         self.engine
             .collect_fn_metadata(
                 None,
-                |info| Some((info.namespace.to_string(), info.metadata.name.to_string())),
+                |info| {
+                    let name = info.metadata.name.as_str();
+                    name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+                        .then(|| (info.namespace.to_string(), name.to_string()))
+                },
                 true,
             )
             .into_iter()
@@ -260,18 +266,25 @@ impl Evaluator {
 /// (the clock would make rules non-reproducible), blobs and bit fields (not needed).
 /// Rhai has no file, network, process or environment access except through its file
 /// module resolver and `fs` packages, which are neither enabled nor registered here.
+///
+/// Built once per process and shared by every sandbox: packages are inert once built,
+/// and building them was about 40 % of making a sandbox (`engine check` of several
+/// protocols makes one each).
 pub(crate) fn packages() -> Vec<SharedModule> {
-    vec![
-        ArithmeticPackage::new().as_shared_module(),
-        LogicPackage::new().as_shared_module(),
-        BasicMathPackage::new().as_shared_module(),
-        BasicStringPackage::new().as_shared_module(),
-        MoreStringPackage::new().as_shared_module(),
-        BasicArrayPackage::new().as_shared_module(),
-        BasicMapPackage::new().as_shared_module(),
-        BasicIteratorPackage::new().as_shared_module(),
-        BasicFnPackage::new().as_shared_module(),
-    ]
+    static PACKAGES: std::sync::LazyLock<Vec<SharedModule>> = std::sync::LazyLock::new(|| {
+        vec![
+            ArithmeticPackage::new().as_shared_module(),
+            LogicPackage::new().as_shared_module(),
+            BasicMathPackage::new().as_shared_module(),
+            BasicStringPackage::new().as_shared_module(),
+            MoreStringPackage::new().as_shared_module(),
+            BasicArrayPackage::new().as_shared_module(),
+            BasicMapPackage::new().as_shared_module(),
+            BasicIteratorPackage::new().as_shared_module(),
+            BasicFnPackage::new().as_shared_module(),
+        ]
+    });
+    PACKAGES.clone()
 }
 
 /// Builds a bare engine with `packages`, the limits, the host functions and the

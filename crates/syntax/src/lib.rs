@@ -13,6 +13,7 @@ pub mod codes;
 mod diagnostic;
 pub mod edit;
 pub mod escape;
+mod from_tree;
 mod load;
 pub mod patient;
 pub mod protocol;

@@ -4,6 +4,7 @@ use serde::de::DeserializeOwned;
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
+use crate::from_tree;
 use crate::patient::PatientDoc;
 use crate::protocol::ProtocolDoc;
 use crate::scenario::ScenarioDoc;
@@ -58,8 +59,13 @@ fn parse<T: DeserializeOwned>(
             .map(|d| d.in_file(&source.path))
             .collect());
     }
-    // The tree read cleanly, so what the typed load can still refuse is a value, such
-    // as a run of weeks written backwards.
+    // The typed values are read from the tree when it can tell them (nearly always),
+    // so the text is scanned once.
+    if let Some(doc) = from_tree::from_tree(&tree, &source.text) {
+        return Ok(doc);
+    }
+    // Otherwise from the text again. The tree read cleanly, so what the typed load can
+    // still refuse is a value, such as a run of weeks written backwards.
     read(file, source, codes::BAD_VALUE)
 }
 
