@@ -307,6 +307,17 @@ impl Scripts {
             .map(|(path, site)| (path.as_str(), site.text.as_str()))
     }
 
+    /// Every script compiled, in order, with its text as written: for the differential
+    /// tests of the native form and for listing which scripts have one.
+    pub fn compiled(&self) -> impl Iterator<Item = (&str, &Script)> {
+        self.compiled.iter().map(|(s, site)| (site.text.as_str(), s))
+    }
+
+    /// The sandbox the scripts were compiled in.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     /// The text of a script, as written.
     pub fn text(&self, id: ScriptId) -> &str {
         self.compiled.get(id.0).map_or("", |(_, s)| s.text.as_str())

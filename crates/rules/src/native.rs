@@ -9,9 +9,10 @@
 //! - **What compiles.** Literals (numbers, text, `true`/`false`, `()`), the variables the
 //!   engine hands in, property reads (`pain.during`, `fields["x"]`), arithmetic
 //!   (`+ - * / % **`), comparisons, `&&`, `||`, `!`, unary `-`, `if`, `let`, `return`,
-//!   blocks, `text.contains(text)`, calls to the host functions and calls to the
+//!   `throw` (left to Rhai when reached), blocks, assignments to `let` variables,
+//!   `for` loops over an array written out (`for p in [a, b, c] { ... }`), `text.contains(text)`, calls to the host functions and calls to the
 //!   protocol's module functions whose bodies are themselves in the subset. Anything else
-//!   (loops, closures, assignments, arrays and maps written in the script, other built-in
+//!   (other loops, closures, other assignments, arrays and maps elsewhere, other built-in
 //!   functions, `print`, `import`...) leaves the whole script to Rhai: [`compile`] says
 //!   why.
 //! - **Only the ordinary path is native.** At run time the native form handles the
@@ -68,9 +69,15 @@ enum St {
     /// operation.
     Call(Ex),
     Let(usize, Ex),
+    /// `variable = value`, to a `let` variable.
+    Assign(usize, Ex),
+    /// `for variable in [items] { body }`.
+    For(Box<(usize, Box<[Ex]>, Box<[St]>)>),
     If(Box<(Ex, Box<[St]>, Box<[St]>)>),
     Return(Option<Ex>),
     Block(Box<[St]>),
+    /// `throw`: the evaluation is Rhai's to finish.
+    Throw,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,25 +159,27 @@ pub(crate) fn compile(ast: &AST, library: &Library<'_>) -> Result<Program, Strin
 }
 
 struct Names {
-    names: Vec<(String, usize)>,
+    /// Each visible name, its slot, and whether the script may assign to it (a `let`
+    /// variable).
+    names: Vec<(String, usize, bool)>,
     slots: usize,
     /// The script's top level, where unknown names are the variables handed in.
     top: bool,
 }
 
 impl Names {
-    fn find(&self, name: &str) -> Option<usize> {
+    fn find(&self, name: &str) -> Option<(usize, bool)> {
         self.names
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, slot)| *slot)
+            .find(|(n, ..)| n == name)
+            .map(|(_, slot, assignable)| (*slot, *assignable))
     }
 
-    fn push(&mut self, name: &str) -> usize {
+    fn push(&mut self, name: &str, assignable: bool) -> usize {
         let slot = self.slots;
         self.slots += 1;
-        self.names.push((name.to_owned(), slot));
+        self.names.push((name.to_owned(), slot, assignable));
         slot
     }
 }
@@ -206,7 +215,8 @@ impl Compiler<'_, '_> {
                 }
                 let (name, value, _) = &**x;
                 let value = self.expr(value, scope)?;
-                St::Let(scope.push(name.name.as_str()), value)
+                let assignable = !flags.contains(ASTFlags::CONSTANT);
+                St::Let(scope.push(name.name.as_str(), assignable), value)
             }
             Stmt::If(x, _) => {
                 let guard = self.expr(&x.expr, scope)?;
@@ -214,16 +224,43 @@ impl Compiler<'_, '_> {
                 let branch = self.block(x.branch.statements(), scope)?;
                 St::If(Box::new((guard, body, branch)))
             }
-            Stmt::Return(value, flags, _) => {
-                if flags.contains(ASTFlags::BREAK) {
-                    return Err("`throw`".to_owned());
-                }
+            // `throw` always ends in an error, which Rhai reports.
+            Stmt::Return(_, flags, _) if flags.contains(ASTFlags::BREAK) => St::Throw,
+            Stmt::Return(value, ..) => {
                 St::Return(match value {
                     Some(e) => Some(self.expr(e, scope)?),
                     None => None,
                 })
             }
             Stmt::Block(block) => St::Block(self.block(block.statements(), scope)?),
+            Stmt::Assignment(x) => {
+                let (op, target) = &**x;
+                let name = match &target.lhs {
+                    Expr::Variable(v, ..) if v.2.is_empty() && !op.is_op_assignment() => {
+                        v.1.as_str()
+                    }
+                    _ => return Err("an assignment other than `variable = value`".to_owned()),
+                };
+                let Some((slot, true)) = scope.find(name) else {
+                    return Err(format!("an assignment to `{name}`, which is not a `let` variable"));
+                };
+                St::Assign(slot, self.expr(&target.rhs, scope)?)
+            }
+            Stmt::For(x, _) => {
+                let (var, counter, flow) = &**x;
+                let Expr::Array(items, _) = &flow.expr else {
+                    return Err("a `for` loop over something other than an array written out".to_owned());
+                };
+                if counter.is_some() {
+                    return Err("a `for` loop with a counter".to_owned());
+                }
+                let items = self.exprs(items, scope)?;
+                let mark = scope.names.len();
+                let slot = scope.push(var.name.as_str(), false);
+                let body = self.block(flow.body.statements(), scope);
+                scope.names.truncate(mark);
+                St::For(Box::new((slot, items, body?)))
+            }
             other => return Err(format!("a statement of a kind it does not have ({})", stmt_kind(other))),
         })
     }
@@ -242,7 +279,7 @@ impl Compiler<'_, '_> {
                 }
                 let name = v.1.as_str();
                 match scope.find(name) {
-                    Some(slot) => Ex::Local(slot),
+                    Some((slot, _)) => Ex::Local(slot),
                     None if scope.top => Ex::Outer(name.to_owned()),
                     None => {
                         return Err(format!(
@@ -449,7 +486,7 @@ impl Compiler<'_, '_> {
                     top: false,
                 };
                 for p in &def.params {
-                    scope.push(p.as_str());
+                    scope.push(p.as_str(), false);
                 }
                 // Rhai does not name the type of a function's body outside the crate:
                 // walk a copy of the module holding only this function, whose
@@ -486,10 +523,10 @@ impl Compiler<'_, '_> {
                         })
                     })
                     .map_err(|why| {
-                        if why.starts_with('`') {
+                        if why.starts_with('`') || why.starts_with("in `") {
                             why
                         } else {
-                            format!("`{shown}` has {why}")
+                            format!("in `{shown}`: {why}")
                         }
                     });
                 // A refusal that depends on where the function was reached from (the
@@ -623,6 +660,37 @@ fn stmt<'a>(s: &'a St, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> 
             frame[*slot] = value;
             V::O(Value::Unit)
         }
+        St::Assign(slot, e) => {
+            let value = expr(e, cx, frame)?;
+            cx.ops += 1;
+            frame[*slot] = value;
+            V::O(Value::Unit)
+        }
+        St::For(x) => {
+            let (slot, items, body) = &**x;
+            // The array is an expression of its own: one operation, then its items.
+            cx.ops += 1;
+            let mut list = Vec::with_capacity(items.len());
+            for item in items.iter() {
+                list.push(expr(item, cx, frame)?.into_owned());
+            }
+            let list = Value::List(list);
+            if !within_limits(&list, cx.limits) {
+                return Err(Stop::Bail);
+            }
+            let Value::List(list) = list else {
+                return Err(Stop::Bail);
+            };
+            for item in list {
+                if body.is_empty() {
+                    cx.ops += 1;
+                    continue;
+                }
+                frame[*slot] = V::O(item);
+                block(body, cx, frame)?;
+            }
+            V::O(Value::Unit)
+        }
         St::If(x) => {
             let (guard, body, branch) = &**x;
             match expr(guard, cx, frame)?.get() {
@@ -640,6 +708,7 @@ fn stmt<'a>(s: &'a St, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> 
             return Err(Stop::Ret(value));
         }
         St::Block(body) => block(body, cx, frame)?,
+        St::Throw => return Err(Stop::Bail),
     })
 }
 

@@ -31,6 +31,8 @@ fn worst(pain) {
     w
 }
 fn looping(n) { looping(n - 1) }
+fn counting(n) { let i = 0; while i < n { i += 1; } i }
+fn constant(x) { x = 1; x }
 "#;
 
 fn sandbox() -> Sandbox {
@@ -162,6 +164,13 @@ const SCRIPTS: &[&str] = &[
     "m::nothing(x)",
     "m::worst(pain)",
     "m::looping(3)",
+    "m::counting(x)",
+    "m::constant(x)",
+    "let a = 1; a = x; a",
+    "let a = 1; for p in [x, y, 3] { if p > a { a = p; } } a",
+    "for p in [x, y] { } x",
+    "{ throw x; }",
+    "if x == 1 { throw \"no\" } else { y }",
     "planned.contains(\"session\")",
     "max_pain(14) < 2",
     "max_pain(x)",
@@ -224,8 +233,10 @@ fn what_stays_in_rhai_says_why() {
     };
     assert_eq!(why("m::hurts(pain) && week > 2"), None);
     assert_eq!(why("m::twice(3)"), None);
-    let worst = why("m::worst(pain)").unwrap();
-    assert!(worst.contains("m::worst") && worst.contains("`for` loop"), "{worst}");
+    assert_eq!(why("m::worst(pain)"), None);
+    let counting = why("m::counting(3)").unwrap();
+    assert!(counting.contains("m::counting") && counting.contains("loop"), "{counting}");
+    assert!(why("m::constant(3)").unwrap().contains("not a `let` variable"));
     assert!(why("m::looping(3)").unwrap().contains("calls itself"));
     assert!(why("x.len()").unwrap().contains("len"));
     assert!(why("print(1)").unwrap().contains("print"));
