@@ -406,7 +406,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The variables of one evaluation, converted once for several scripts.
-    pub(crate) fn prepare(&self, vars: &Vars) -> rehab_rules::Prepared {
+    pub(crate) fn prepare<'v>(&self, vars: &'v Vars) -> rehab_rules::Prepared<'v> {
         self.inner.prepare(vars)
     }
 
@@ -421,7 +421,7 @@ impl<'p> Evaluator<'p> {
     pub(crate) fn eval_bool_in(
         &self,
         id: ScriptId,
-        vars: &mut rehab_rules::Prepared,
+        vars: &mut rehab_rules::Prepared<'_>,
     ) -> Result<bool, Diagnostic> {
         self.inner
             .eval_bool_in(self.scripts.script(id)?, vars)

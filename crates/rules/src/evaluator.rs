@@ -31,14 +31,14 @@ use crate::vars::{Value, Vars};
 /// [`Evaluator::prepare`]. Scripts in native form read the variables as they are; the
 /// conversion to Rhai's values is made the first time a script needs Rhai.
 #[derive(Debug, Clone)]
-pub struct Prepared {
-    vars: Vars,
+pub struct Prepared<'v> {
+    vars: &'v Vars,
     scope: Option<Scope<'static>>,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     fn scope(&mut self) -> &mut Scope<'static> {
-        let vars = &self.vars;
+        let vars = self.vars;
         self.scope.get_or_insert_with(|| {
             let mut scope = Scope::new();
             for (name, value) in vars.iter() {
@@ -224,17 +224,18 @@ impl Evaluator {
 
     /// The variables of one evaluation, made ready once: several conditions evaluated on
     /// the same variables (the rules of one check-in) share them.
-    pub fn prepare(&self, vars: &Vars) -> Prepared {
-        Prepared {
-            vars: vars.clone(),
-            scope: None,
-        }
+    pub fn prepare<'v>(&self, vars: &'v Vars) -> Prepared<'v> {
+        Prepared { vars, scope: None }
     }
 
     /// Evaluates a condition on prepared variables; whatever the script declares is
     /// dropped afterwards, so the next script sees the variables as they were.
-    pub fn eval_bool_in(&self, script: &Script, vars: &mut Prepared) -> Result<bool, ScriptError> {
-        if let Some(value) = self.try_native(script, &vars.vars) {
+    pub fn eval_bool_in(
+        &self,
+        script: &Script,
+        vars: &mut Prepared<'_>,
+    ) -> Result<bool, ScriptError> {
+        if let Some(value) = self.try_native(script, vars.vars) {
             return as_bool(script, value.to_dynamic());
         }
         let value = self.run_in(script, vars.scope())?;

@@ -782,13 +782,33 @@ fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>>
             V::O(binary(*op, a.get(), b.get()).ok_or(Stop::Bail)?)
         }
         Ex::Host(call, args) => {
-            let values = args
-                .iter()
-                .map(|a| expr(a, cx, frame))
-                .collect::<Result<Vec<_>, _>>()?;
-            cx.ops += 1;
-            let refs: Vec<&Value> = values.iter().map(V::get).collect();
-            let value = call_native(cx.host, *call, &refs).ok_or(Stop::Bail)?;
+            // No host function takes more than three arguments.
+            let value = match &args[..] {
+                [] => {
+                    cx.ops += 1;
+                    call_native(cx.host, *call, &[])
+                }
+                [a] => {
+                    let a = expr(a, cx, frame)?;
+                    cx.ops += 1;
+                    call_native(cx.host, *call, &[a.get()])
+                }
+                [a, b] => {
+                    let a = expr(a, cx, frame)?;
+                    let b = expr(b, cx, frame)?;
+                    cx.ops += 1;
+                    call_native(cx.host, *call, &[a.get(), b.get()])
+                }
+                [a, b, c] => {
+                    let a = expr(a, cx, frame)?;
+                    let b = expr(b, cx, frame)?;
+                    let c = expr(c, cx, frame)?;
+                    cx.ops += 1;
+                    call_native(cx.host, *call, &[a.get(), b.get(), c.get()])
+                }
+                _ => None,
+            }
+            .ok_or(Stop::Bail)?;
             if !within_limits(&value, cx.limits) {
                 return Err(Stop::Bail);
             }
