@@ -271,7 +271,11 @@ fn subject<'s>(sandbox: &Sandbox, text: &'s str, script: &'s Script) -> Subject<
 #[test]
 fn native_and_rhai_agree_on_every_condition() {
     let protocols = protocols();
-    assert!(protocols.len() >= 10, "only {} protocols check", protocols.len());
+    assert!(
+        protocols.len() >= 10,
+        "only {} protocols check",
+        protocols.len()
+    );
     let mut scripts = 0;
     let mut native_scripts = 0;
     let mut native_runs = 0;

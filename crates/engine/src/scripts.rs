@@ -310,7 +310,9 @@ impl Scripts {
     /// Every script compiled, in order, with its text as written: for the differential
     /// tests of the native form and for listing which scripts have one.
     pub fn compiled(&self) -> impl Iterator<Item = (&str, &Script)> {
-        self.compiled.iter().map(|(s, site)| (site.text.as_str(), s))
+        self.compiled
+            .iter()
+            .map(|(s, site)| (site.text.as_str(), s))
     }
 
     /// The sandbox the scripts were compiled in.

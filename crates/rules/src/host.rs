@@ -362,7 +362,9 @@ pub(crate) fn register(engine: &mut Engine, host: &Shared) {
         },
     );
     let h = Arc::clone(host);
-    engine.register_fn("max_pain_in_phase", move || -> INT { max_pain_in_phase(&h) });
+    engine.register_fn("max_pain_in_phase", move || -> INT {
+        max_pain_in_phase(&h)
+    });
     let h = Arc::clone(host);
     engine.register_fn(
         "painful_checkins",
@@ -478,7 +480,9 @@ pub(crate) fn call_native(host: &Host, call: HostCall, args: &[&Value]) -> Optio
         (H::Table, [Str(id)]) => table(host, id).ok().and_then(plain),
         (H::DaysBetween, [Str(a), Str(b)]) => days_between(a, b).ok().map(Int),
         (H::AddDays, [Str(d), Int(n)]) => add_days(d, *n).ok().map(Str),
-        (H::Clamp, [Int(x), Int(lo), Int(hi)]) => Some(Int(crate::evaluator::clamp_int(*x, *lo, *hi))),
+        (H::Clamp, [Int(x), Int(lo), Int(hi)]) => {
+            Some(Int(crate::evaluator::clamp_int(*x, *lo, *hi)))
+        }
         (H::Clamp, [Float(x), Float(lo), Float(hi)]) => {
             Some(Float(crate::evaluator::clamp_float(*x, *lo, *hi)))
         }
@@ -621,7 +625,11 @@ fn days_since(h: &Host, name: &str) -> INT {
         .chain(assessments)
         .max()
         .map_or(-1, |d| data.days_ago(d));
-    record(h, format!("days_since({name:?})"), &Dynamic::from_int(value));
+    record(
+        h,
+        format!("days_since({name:?})"),
+        &Dynamic::from_int(value),
+    );
     value
 }
 
@@ -636,7 +644,11 @@ fn last_result(h: &Host, id: &str) -> Dynamic {
 fn last_passed(h: &Host, id: &str) -> bool {
     let data = h.data();
     let value = latest(&data, id).is_some_and(|a| a.passed.unwrap_or(true));
-    record(h, format!("last_passed({id:?})"), &Dynamic::from_bool(value));
+    record(
+        h,
+        format!("last_passed({id:?})"),
+        &Dynamic::from_bool(value),
+    );
     value
 }
 

@@ -72,13 +72,20 @@ enum St {
     /// `variable = value`, to a `let` variable.
     Assign(usize, Ex),
     /// `for variable in [items] { body }`.
-    For(Box<(usize, Box<[Ex]>, Box<[St]>)>),
-    If(Box<(Ex, Box<[St]>, Box<[St]>)>),
+    For(Box<ForLoop>),
+    If(Box<IfElse>),
     Return(Option<Ex>),
     Block(Box<[St]>),
     /// `throw`: the evaluation is Rhai's to finish.
     Throw,
 }
+
+/// The guard, the body and the `else` branch.
+type IfElse = (Ex, Box<[St]>, Box<[St]>);
+/// The loop variable's slot, the array's items and the body.
+type ForLoop = (usize, Box<[Ex]>, Box<[St]>);
+/// A module function by module, name and number of parameters.
+type FuncId = (String, String, usize);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Bin {
@@ -127,7 +134,7 @@ enum Ex {
 /// sandbox: a module function is compiled once, or found not to compile once.
 #[derive(Debug, Default)]
 pub(crate) struct FuncCache {
-    compiled: Mutex<HashMap<(String, String, usize), Result<Arc<Func>, String>>>,
+    compiled: Mutex<HashMap<FuncId, Result<Arc<Func>, String>>>,
 }
 
 /// What the compiler reads: the sandbox's modules, by key.
@@ -190,7 +197,7 @@ struct Compiler<'l, 's> {
     /// unqualified.
     module: Option<usize>,
     /// The module functions being compiled, to refuse recursion.
-    stack: Vec<(String, String, usize)>,
+    stack: Vec<FuncId>,
 }
 
 impl Compiler<'_, '_> {
@@ -226,12 +233,10 @@ impl Compiler<'_, '_> {
             }
             // `throw` always ends in an error, which Rhai reports.
             Stmt::Return(_, flags, _) if flags.contains(ASTFlags::BREAK) => St::Throw,
-            Stmt::Return(value, ..) => {
-                St::Return(match value {
-                    Some(e) => Some(self.expr(e, scope)?),
-                    None => None,
-                })
-            }
+            Stmt::Return(value, ..) => St::Return(match value {
+                Some(e) => Some(self.expr(e, scope)?),
+                None => None,
+            }),
             Stmt::Block(block) => St::Block(self.block(block.statements(), scope)?),
             Stmt::Assignment(x) => {
                 let (op, target) = &**x;
@@ -242,14 +247,18 @@ impl Compiler<'_, '_> {
                     _ => return Err("an assignment other than `variable = value`".to_owned()),
                 };
                 let Some((slot, true)) = scope.find(name) else {
-                    return Err(format!("an assignment to `{name}`, which is not a `let` variable"));
+                    return Err(format!(
+                        "an assignment to `{name}`, which is not a `let` variable"
+                    ));
                 };
                 St::Assign(slot, self.expr(&target.rhs, scope)?)
             }
             Stmt::For(x, _) => {
                 let (var, counter, flow) = &**x;
                 let Expr::Array(items, _) = &flow.expr else {
-                    return Err("a `for` loop over something other than an array written out".to_owned());
+                    return Err(
+                        "a `for` loop over something other than an array written out".to_owned(),
+                    );
                 };
                 if counter.is_some() {
                     return Err("a `for` loop with a counter".to_owned());
@@ -261,7 +270,12 @@ impl Compiler<'_, '_> {
                 scope.names.truncate(mark);
                 St::For(Box::new((slot, items, body?)))
             }
-            other => return Err(format!("a statement of a kind it does not have ({})", stmt_kind(other))),
+            other => {
+                return Err(format!(
+                    "a statement of a kind it does not have ({})",
+                    stmt_kind(other)
+                ));
+            }
         })
     }
 
@@ -374,7 +388,9 @@ impl Compiler<'_, '_> {
         let name = call.name.as_str();
         let arity = call.args.len();
         if call.capture_parent_scope {
-            return Err(format!("calls `{name}!`, which sees the caller's variables"));
+            return Err(format!(
+                "calls `{name}!`, which sees the caller's variables"
+            ));
         }
         if call.op_token.is_some() {
             let args = self.exprs(&call.args, scope)?;
@@ -465,7 +481,7 @@ impl Compiler<'_, '_> {
             .unwrap_or_else(PoisonError::into_inner)
             .get(&id)
             .cloned();
-        let compiled = match cached {
+        match cached {
             Some(found) => found,
             None => {
                 let Some(def) = ast
@@ -498,12 +514,12 @@ impl Compiler<'_, '_> {
                 let mut statements = Vec::new();
                 let mut refused = None;
                 only.walk(&mut |path: &[rhai::ASTNode]| {
-                    if let (1, Some(rhai::ASTNode::Stmt(s))) = (path.len(), path.last()) {
-                        if refused.is_none() {
-                            match self.stmt(s, &mut scope) {
-                                Ok(st) => statements.push(st),
-                                Err(why) => refused = Some(why),
-                            }
+                    if let (1, Some(rhai::ASTNode::Stmt(s))) = (path.len(), path.last())
+                        && refused.is_none()
+                    {
+                        match self.stmt(s, &mut scope) {
+                            Ok(st) => statements.push(st),
+                            Err(why) => refused = Some(why),
                         }
                     }
                     true
@@ -541,8 +557,7 @@ impl Compiler<'_, '_> {
                 }
                 compiled
             }
-        };
-        compiled
+        }
     }
 }
 

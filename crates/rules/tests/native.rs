@@ -75,7 +75,12 @@ fn data() -> HostData {
     }
 }
 
-type Outcome = (Result<Value, ScriptError>, Result<bool, ScriptError>, u64, Vec<Seen>);
+type Outcome = (
+    Result<Value, ScriptError>,
+    Result<bool, ScriptError>,
+    u64,
+    Vec<Seen>,
+);
 
 fn outcome(evaluator: &Evaluator, script: &Script, vars: &Vars) -> Outcome {
     evaluator.begin_run(data());
@@ -235,12 +240,23 @@ fn what_stays_in_rhai_says_why() {
     assert_eq!(why("m::twice(3)"), None);
     assert_eq!(why("m::worst(pain)"), None);
     let counting = why("m::counting(3)").unwrap();
-    assert!(counting.contains("m::counting") && counting.contains("loop"), "{counting}");
-    assert!(why("m::constant(3)").unwrap().contains("not a `let` variable"));
+    assert!(
+        counting.contains("m::counting") && counting.contains("loop"),
+        "{counting}"
+    );
+    assert!(
+        why("m::constant(3)")
+            .unwrap()
+            .contains("not a `let` variable")
+    );
     assert!(why("m::looping(3)").unwrap().contains("calls itself"));
     assert!(why("x.len()").unwrap().contains("len"));
     assert!(why("print(1)").unwrap().contains("print"));
-    assert!(why("fn f() { 1 } f()").unwrap().contains("functions of its own"));
+    assert!(
+        why("fn f() { 1 } f()")
+            .unwrap()
+            .contains("functions of its own")
+    );
 }
 
 #[test]
@@ -294,4 +310,3 @@ fn operations_limits_trip_the_same_way() {
     assert!(a.is_err());
     assert_eq!(a, b);
 }
-
