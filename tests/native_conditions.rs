@@ -1,4 +1,4 @@
-//! The native form of conditions (crates/rules/src/native.rs) against Rhai: every rule
+//! The native form of conditions (crates/rules/src/native/) against Rhai: every rule
 //! condition, gate condition and computed value of every shipped protocol and of every
 //! fixture that checks is evaluated both ways on generated variables and journals
 //! (extreme integers, NaN and infinite floats, missing properties, wrong types), and

@@ -63,7 +63,7 @@ impl Script {
     }
 
     /// Why the script is evaluated by Rhai rather than in native form; `None` when it
-    /// compiled to native form (see `native.rs`).
+    /// compiled to native form (see `native/`).
     pub fn why_not_native(&self) -> Option<&str> {
         self.native.as_ref().err().map(String::as_str)
     }

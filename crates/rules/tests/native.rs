@@ -33,6 +33,8 @@ fn worst(pain) {
 fn looping(n) { looping(n - 1) }
 fn counting(n) { let i = 0; while i < n { i += 1; } i }
 fn constant(x) { x = 1; x }
+private fn hidden(x) { x + 1 }
+fn shows(x) { hidden(x) }
 "#;
 
 fn sandbox() -> Sandbox {
@@ -170,6 +172,8 @@ const SCRIPTS: &[&str] = &[
     "m::worst(pain)",
     "m::looping(3)",
     "m::counting(x)",
+    "m::shows(x)",
+    "m::shows(x) + m::hidden(x)",
     "m::constant(x)",
     "let a = 1; a = x; a",
     "let a = 1; for p in [x, y, 3] { if p > a { a = p; } } a",
