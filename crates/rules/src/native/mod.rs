@@ -3,15 +3,16 @@
 //!
 //! Most rule conditions are short expressions (`pain.during >= 4 && week > 2`, a call to
 //! a module function that compares a score). Rhai spends about a microsecond setting up
-//! any evaluation, however small; this form spends a few dozen nanoseconds. It covers a
-//! subset of Rhai and must give exactly what Rhai gives:
+//! any evaluation, however small; this form spends a small fraction of that. It covers
+//! a subset of Rhai and must give exactly what Rhai gives:
 //!
 //! - **What compiles.** Literals (numbers, text, `true`/`false`, `()`), the variables the
 //!   engine hands in, property reads (`pain.during`, `fields["x"]`), arithmetic
 //!   (`+ - * / % **`), comparisons, `&&`, `||`, `!`, unary `-`, `if`, `let`, `return`,
 //!   `throw` (left to Rhai when reached), blocks, assignments to `let` variables,
-//!   `for` loops over an array written out (`for p in [a, b, c] { ... }`), `text.contains(text)`, calls to the host functions and calls to the
-//!   protocol's module functions whose bodies are themselves in the subset. Anything else
+//!   `for` loops over an array written out (`for p in [a, b, c] { ... }`),
+//!   `text.contains(text)`, calls to the host functions and calls to the protocol's
+//!   module functions whose bodies are themselves in the subset. Anything else
 //!   (other loops, closures, other assignments, arrays and maps elsewhere, other built-in
 //!   functions, `print`, `import`...) leaves the whole script to Rhai: [`compile`] says
 //!   why.
@@ -27,9 +28,12 @@
 //!   each expression, each argument, each variable read by a call, each property read and
 //!   each function call (see `track_operation` in Rhai's source); the native form adds
 //!   the same counts at the same nodes, so `run_operations()` and the limits agree.
+//!   The wall-clock backstop is not read: the native form has no unbounded loop and no
+//!   recursion, so its evaluations end long before it.
 //!
-//! The differential tests (`tests/native_conditions.rs` in the root package and the
-//! fuzz target `fuzz/fuzz_targets/conditions.rs`) hold the two to the same results.
+//! The differential tests (`crates/rules/tests/native.rs`, `tests/native_conditions.rs`
+//! in the root package over every protocol's scripts, and the fuzz target
+//! `fuzz/fuzz_targets/conditions.rs`) hold the two to the same results.
 
 mod compile;
 mod eval;
