@@ -16,7 +16,7 @@ seconds="${1:-600}"
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(dose protocol patient journal)
+  targets=(dose protocol patient journal conditions)
 fi
 if ! rustc --version | grep -q nightly; then
   export RUSTC_BOOTSTRAP=1

@@ -19,6 +19,7 @@ mod hostile_scripts;
 mod invariants;
 mod limits_doc;
 mod log;
+mod native_conditions;
 mod reference_doc;
 mod scenarios;
 mod schema;

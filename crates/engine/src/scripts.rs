@@ -307,6 +307,19 @@ impl Scripts {
             .map(|(path, site)| (path.as_str(), site.text.as_str()))
     }
 
+    /// Every script compiled, in order, with its text as written: for the differential
+    /// tests of the native form and for listing which scripts have one.
+    pub fn compiled(&self) -> impl Iterator<Item = (&str, &Script)> {
+        self.compiled
+            .iter()
+            .map(|(s, site)| (site.text.as_str(), s))
+    }
+
+    /// The sandbox the scripts were compiled in.
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     /// The text of a script, as written.
     pub fn text(&self, id: ScriptId) -> &str {
         self.compiled.get(id.0).map_or("", |(_, s)| s.text.as_str())
@@ -395,7 +408,7 @@ impl<'p> Evaluator<'p> {
     }
 
     /// The variables of one evaluation, converted once for several scripts.
-    pub(crate) fn prepare(&self, vars: &Vars) -> rehab_rules::Prepared {
+    pub(crate) fn prepare<'v>(&self, vars: &'v Vars) -> rehab_rules::Prepared<'v> {
         self.inner.prepare(vars)
     }
 
@@ -410,7 +423,7 @@ impl<'p> Evaluator<'p> {
     pub(crate) fn eval_bool_in(
         &self,
         id: ScriptId,
-        vars: &mut rehab_rules::Prepared,
+        vars: &mut rehab_rules::Prepared<'_>,
     ) -> Result<bool, Diagnostic> {
         self.inner
             .eval_bool_in(self.scripts.script(id)?, vars)

@@ -27,10 +27,27 @@ use crate::modules::{ModuleStore, StoreResolver, is_module_name};
 use crate::sandbox::{Sandbox, Script};
 use crate::vars::{Value, Vars};
 
-/// Variables converted for scripts once, to evaluate several scripts on; see
-/// [`Evaluator::prepare`].
+/// Variables made ready once, to evaluate several scripts on; see
+/// [`Evaluator::prepare`]. Scripts in native form read the variables as they are; the
+/// conversion to Rhai's values is made the first time a script needs Rhai.
 #[derive(Debug, Clone)]
-pub struct Prepared(Scope<'static>);
+pub struct Prepared<'v> {
+    vars: &'v Vars,
+    scope: Option<Scope<'static>>,
+}
+
+impl Prepared<'_> {
+    fn scope(&mut self) -> &mut Scope<'static> {
+        let vars = self.vars;
+        self.scope.get_or_insert_with(|| {
+            let mut scope = Scope::new();
+            for (name, value) in vars.iter() {
+                scope.push_constant_dynamic(name, value.to_dynamic());
+            }
+            scope
+        })
+    }
+}
 
 /// What changes while an evaluator's scripts run.
 #[derive(Debug, Default)]
@@ -46,6 +63,8 @@ pub(crate) struct State {
     /// counts only the modules alive at once.
     imports: Arc<AtomicUsize>,
     host: Arc<Host>,
+    /// Evaluations the native form finished, over the evaluator's life.
+    native: AtomicU64,
 }
 
 impl State {
@@ -75,6 +94,8 @@ pub struct Evaluator {
     state: Arc<State>,
     limits: Limits,
     module_names: Vec<String>,
+    /// Whether scripts in native form run natively (the default) or in Rhai.
+    native: bool,
 }
 
 impl fmt::Debug for Evaluator {
@@ -132,7 +153,14 @@ impl Evaluator {
             state,
             limits: sandbox.limits().clone(),
             module_names: sandbox.module_names().to_vec(),
+            native: true,
         }
+    }
+
+    /// Runs every script in Rhai when `false`, even those with a native form; the
+    /// differential tests compare the two ways. Results are the same either way.
+    pub fn set_native(&mut self, enabled: bool) {
+        self.native = enabled;
     }
 
     /// Every function name scripts can call by name, with its module name (empty for
@@ -170,6 +198,12 @@ impl Evaluator {
         self.state.run.load(Ordering::Relaxed)
     }
 
+    /// How many evaluations the native form finished (rather than Rhai) since the
+    /// evaluator was made, for tests and benchmarks.
+    pub fn native_evaluations(&self) -> u64 {
+        self.state.native.load(Ordering::Relaxed)
+    }
+
     /// What the host functions see, to update between evaluations.
     pub fn host_data(&self) -> MutexGuard<'_, HostData> {
         self.state.host.data()
@@ -187,38 +221,39 @@ impl Evaluator {
 
     /// Evaluates a condition: it must give `true` or `false`.
     pub fn eval_bool(&self, script: &Script, vars: &Vars) -> Result<bool, ScriptError> {
-        self.eval_bool_in(script, &mut self.prepare(vars))
+        if let Some(value) = self.try_native(script, vars) {
+            return as_bool(script, value.to_dynamic());
+        }
+        let value = self.run_in(script, self.prepare(vars).scope())?;
+        as_bool(script, value)
     }
 
-    /// The variables of one evaluation, converted once for scripts: several conditions
-    /// evaluated on the same variables (the rules of one check-in) share them.
-    pub fn prepare(&self, vars: &Vars) -> Prepared {
-        let mut scope = Scope::new();
-        for (name, value) in vars.iter() {
-            scope.push_constant_dynamic(name, value.to_dynamic());
-        }
-        Prepared(scope)
+    /// The variables of one evaluation, made ready once: several conditions evaluated on
+    /// the same variables (the rules of one check-in) share them.
+    pub fn prepare<'v>(&self, vars: &'v Vars) -> Prepared<'v> {
+        Prepared { vars, scope: None }
     }
 
     /// Evaluates a condition on prepared variables; whatever the script declares is
     /// dropped afterwards, so the next script sees the variables as they were.
-    pub fn eval_bool_in(&self, script: &Script, vars: &mut Prepared) -> Result<bool, ScriptError> {
-        let value = self.run_in(script, &mut vars.0)?;
-        value.as_bool().map_err(|_| {
-            ScriptError::new(
-                ScriptErrorKind::NotABool,
-                &script.origin,
-                format!(
-                    "a condition must give true or false, but this one gave {}",
-                    describe_value(&value)
-                ),
-            )
-        })
+    pub fn eval_bool_in(
+        &self,
+        script: &Script,
+        vars: &mut Prepared<'_>,
+    ) -> Result<bool, ScriptError> {
+        if let Some(value) = self.try_native(script, vars.vars) {
+            return as_bool(script, value.to_dynamic());
+        }
+        let value = self.run_in(script, vars.scope())?;
+        as_bool(script, value)
     }
 
     /// Evaluates a script and returns its value.
     pub fn eval_value(&self, script: &Script, vars: &Vars) -> Result<Value, ScriptError> {
-        let value = self.run_in(script, &mut self.prepare(vars).0)?;
+        if let Some(value) = self.try_native(script, vars) {
+            return Ok(crate::native::as_rhai_gives(value));
+        }
+        let value = self.run_in(script, self.prepare(vars).scope())?;
         Value::from_dynamic(value).map_err(|type_name| {
             ScriptError::new(
                 ScriptErrorKind::Runtime,
@@ -226,6 +261,42 @@ impl Evaluator {
                 format!("the script gave a value of type {type_name}, which has no plain form"),
             )
         })
+    }
+
+    /// Runs the script's native form, when it has one and it can finish the evaluation
+    /// exactly as Rhai would; otherwise undoes what the attempt recorded and gives
+    /// `None`, for Rhai to run the script from the start.
+    fn try_native(&self, script: &Script, vars: &Vars) -> Option<Value> {
+        if !self.native {
+            return None;
+        }
+        let program = script.native.as_ref().ok()?;
+        let seen = self.state.host.seen().len();
+        let mut cx = crate::native::Cx {
+            outer: vars,
+            host: &self.state.host,
+            limits: &self.limits,
+            ops: 0,
+        };
+        let value = crate::native::run(program, &mut cx).map(crate::native::V::into_owned);
+        let run = self.state.run.load(Ordering::Relaxed);
+        let total = run.saturating_add(cx.ops);
+        // Rhai stops a script at the operation past either limit; such a script is left
+        // to Rhai, which reports it.
+        match value {
+            Some(value)
+                if cx.ops <= self.limits.max_operations
+                    && total <= self.limits.max_run_operations =>
+            {
+                self.state.run.store(total, Ordering::Relaxed);
+                self.state.native.fetch_add(1, Ordering::Relaxed);
+                Some(value)
+            }
+            _ => {
+                self.state.host.seen().truncate(seen);
+                None
+            }
+        }
     }
 
     fn run_in(&self, script: &Script, scope: &mut Scope<'static>) -> Result<Dynamic, ScriptError> {
@@ -379,13 +450,27 @@ fn push_trace(trace: &mut Vec<String>, max_lines: usize, line: String) {
 }
 
 /// `clamp(x, low, high)`: `x` limited to `low..=high` (`low` wins if `low > high`).
-fn clamp_int(x: INT, low: INT, high: INT) -> INT {
+pub(crate) fn clamp_int(x: INT, low: INT, high: INT) -> INT {
     x.min(high).max(low)
 }
 
 /// `clamp(x, low, high)` for floats; a NaN `x` stays NaN.
-fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
+pub(crate) fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
     if x.is_nan() { x } else { x.min(high).max(low) }
+}
+
+/// A condition's value as `true` or `false`, or the error that it is neither.
+fn as_bool(script: &Script, value: Dynamic) -> Result<bool, ScriptError> {
+    value.as_bool().map_err(|_| {
+        ScriptError::new(
+            ScriptErrorKind::NotABool,
+            &script.origin,
+            format!(
+                "a condition must give true or false, but this one gave {}",
+                describe_value(&value)
+            ),
+        )
+    })
 }
 
 /// A short description of a value for messages, e.g. `the number 5`.

@@ -375,283 +375,391 @@ fn checkin_map(c: &CheckIn) -> Dynamic {
 }
 
 /// Registers every function of [`HOST_FUNCTIONS`] except `clamp`, which the sandbox owns.
+/// Each registered function calls the same code the native evaluator calls
+/// ([`call_native`]), so both record the same calls and give the same values.
 pub(crate) fn register(engine: &mut Engine, host: &Shared) {
     let h = Arc::clone(host);
-    engine.register_fn("checkins", move |n: INT| -> Dynamic {
-        let data = h.data();
-        let n = usize::try_from(n.max(0)).unwrap_or(0);
-        // The places of the last `n` check-ins up to today, oldest first.
-        let today = data.today;
-        let upto = data.checkins.partition_point(|c| c.date <= today);
-        let list: Array = (upto.saturating_sub(n)..upto)
-            .map(|i| h.checkin(&data, i))
-            .collect();
-        let value = Dynamic::from_array(list);
-        record(&h, data.explain, || format!("checkins({n})"), &value);
-        value
-    });
-
+    engine.register_fn("checkins", move |n: INT| -> Dynamic { checkins(&h, n) });
     let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move || -> INT {
-        let data = h.data();
-        let value = streak(&data, 1);
-        record(
-            &h,
-            data.explain,
-            || "pain_free_streak()".into(),
-            &Dynamic::from_int(value),
-        );
-        value
+        pain_free_streak(&h, None)
     });
     let h = Arc::clone(host);
     engine.register_fn("pain_free_streak", move |threshold: INT| -> INT {
-        let data = h.data();
-        let value = streak(&data, threshold);
-        record(
-            &h,
-            data.explain,
-            || format!("pain_free_streak({threshold})"),
-            &Dynamic::from_int(value),
-        );
-        value
+        pain_free_streak(&h, Some(threshold))
     });
-
     let h = Arc::clone(host);
-    engine.register_fn("max_pain", move |days: INT| -> INT {
-        let data = h.data();
-        let value = data
-            .window_start(days)
-            .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
-            .unwrap_or(0);
-        record(
-            &h,
-            data.explain,
-            || format!("max_pain({days})"),
-            &Dynamic::from_int(value),
-        );
-        value
-    });
-
+    engine.register_fn("max_pain", move |days: INT| -> INT { max_pain(&h, days) });
     let h = Arc::clone(host);
     engine.register_fn("max_pain_in_week", move |weeks_ago: INT| -> INT {
-        let data = h.data();
-        let value = week_window(&data, weeks_ago)
-            .and_then(|(first, last)| {
-                data.checkins_from(first)
-                    .filter(|c| c.date <= last)
-                    .map(CheckIn::max_pain)
-                    .max()
-            })
-            .unwrap_or(0);
-        record(
-            &h,
-            data.explain,
-            || format!("max_pain_in_week({weeks_ago})"),
-            &Dynamic::from_int(value),
-        );
-        value
+        max_pain_in_week(&h, weeks_ago)
     });
-
     let h = Arc::clone(host);
     engine.register_fn(
         "max_field_in_week",
         move |field: ImmutableString, weeks_ago: INT| -> Dynamic {
-            let data = h.data();
-            let values = week_window(&data, weeks_ago)
-                .into_iter()
-                .flat_map(|(first, last)| {
-                    data.checkins_from(first)
-                        .filter(move |c| c.date <= last)
-                        .filter_map(|c| c.fields.get(field.as_str()))
-                });
-            let value = highest(values);
-            record(
-                &h,
-                data.explain,
-                || format!("max_field_in_week({field:?}, {weeks_ago})"),
-                &value,
-            );
-            value
+            max_field_in_week(&h, &field, weeks_ago)
         },
     );
-
     let h = Arc::clone(host);
     engine.register_fn("max_pain_in_phase", move || -> INT {
-        let data = h.data();
-        let value = data
-            .checkins_from(data.phase_start)
-            .map(CheckIn::max_pain)
-            .max()
-            .unwrap_or(0);
-        record(
-            &h,
-            data.explain,
-            || "max_pain_in_phase()".into(),
-            &Dynamic::from_int(value),
-        );
-        value
+        max_pain_in_phase(&h)
     });
-
     let h = Arc::clone(host);
     engine.register_fn(
         "painful_checkins",
-        move |days: INT, threshold: INT| -> INT {
-            let data = h.data();
-            let count = data.window_start(days).map_or(0, |first| {
-                data.checkins_from(first)
-                    .filter(|c| c.max_pain() >= threshold)
-                    .count()
-            });
-            let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(
-                &h,
-                data.explain,
-                || format!("painful_checkins({days}, {threshold})"),
-                &Dynamic::from_int(value),
-            );
-            value
-        },
+        move |days: INT, threshold: INT| -> INT { painful_checkins(&h, days, threshold) },
     );
-
     let h = Arc::clone(host);
     engine.register_fn(
         "fired",
-        move |rule: ImmutableString, days: INT| -> Result<INT> {
-            let data = h.data();
-            if !data.rules.iter().any(|r| r == rule.as_str()) {
-                return Err(fail(format!(
-                    "fired: no rule `{rule}`; the protocol's rules are: {}",
-                    data.rules.join(", ")
-                )));
-            }
-            let mut dates: Vec<Date> = data
-                .fired
-                .iter()
-                .filter(|(date, id)| {
-                    id == rule.as_str() && *date < data.today && data.days_ago(*date) <= days
-                })
-                .map(|(date, _)| *date)
-                .collect();
-            dates.dedup();
-            let value = INT::try_from(dates.len()).unwrap_or(INT::MAX);
-            record(
-                &h,
-                data.explain,
-                || format!("fired({rule:?}, {days})"),
-                &Dynamic::from_int(value),
-            );
-            Ok(value)
-        },
+        move |rule: ImmutableString, days: INT| -> Result<INT> { fired(&h, &rule, days) },
     );
-
     let h = Arc::clone(host);
     engine.register_fn("days_since", move |name: ImmutableString| -> INT {
-        let data = h.data();
-        let today = data.today;
-        let events = data
-            .events
-            .iter()
-            .filter(|e| e.id == name.as_str() && e.date <= today)
-            .map(|e| e.date);
-        let assessments = data
-            .assessments
-            .iter()
-            .filter(|a| a.id == name.as_str() && a.date <= today)
-            .map(|a| a.date);
-        let value = events
-            .chain(assessments)
-            .max()
-            .map_or(-1, |d| data.days_ago(d));
-        record(
-            &h,
-            data.explain,
-            || format!("days_since({name:?})"),
-            &Dynamic::from_int(value),
-        );
-        value
+        days_since(&h, &name)
     });
-
     let h = Arc::clone(host);
     engine.register_fn("last_result", move |id: ImmutableString| -> Dynamic {
-        let data = h.data();
-        let value =
-            latest(&data, &id).map_or(Dynamic::UNIT, |a| Value::Map(a.result.clone()).to_dynamic());
-        record(&h, data.explain, || format!("last_result({id:?})"), &value);
-        value
+        last_result(&h, &id)
     });
-
     let h = Arc::clone(host);
     engine.register_fn("last_passed", move |id: ImmutableString| -> bool {
-        let data = h.data();
-        let value = latest(&data, &id).is_some_and(|a| a.passed.unwrap_or(true));
-        record(
-            &h,
-            data.explain,
-            || format!("last_passed({id:?})"),
-            &Dynamic::from_bool(value),
-        );
-        value
+        last_passed(&h, &id)
     });
-
     let h = Arc::clone(host);
     engine.register_fn(
         "sessions_this_week",
-        move |status: ImmutableString| -> INT {
-            let data = h.data();
-            let count = data
-                .checkins_from(data.week_start)
-                .filter(|c| c.session.as_deref() == Some(&status))
-                .count();
-            let value = INT::try_from(count).unwrap_or(INT::MAX);
-            record(
-                &h,
-                data.explain,
-                || format!("sessions_this_week({status:?})"),
-                &Dynamic::from_int(value),
-            );
-            value
-        },
+        move |status: ImmutableString| -> INT { sessions_this_week(&h, &status) },
     );
-
     let h = Arc::clone(host);
     engine.register_fn("table", move |id: ImmutableString| -> Result<Dynamic> {
-        let data = h.data();
-        let Some(row) = data.tables.iter().find(|r| r.table == id.as_str()) else {
-            let names: Vec<&str> = data.tables.iter().map(|r| r.table.as_str()).collect();
-            return Err(fail(format!(
-                "table: no table `{id}`; the protocol's tables are: {}",
-                names.join(", ")
-            )));
-        };
-        let mut map = Map::new();
-        map.insert("key".into(), Dynamic::from(row.key.clone()));
-        map.insert("text".into(), Dynamic::from(row.text.clone()));
-        map.insert("min_days".into(), Dynamic::from_int(row.min_days));
-        map.insert("max_days".into(), Dynamic::from_int(row.max_days));
-        let value = Dynamic::from_map(map);
-        record(&h, data.explain, || format!("table({id:?})"), &value);
-        Ok(value)
+        table(&h, &id)
     });
-
     engine.register_fn(
         "days_between",
-        |from: ImmutableString, to: ImmutableString| -> Result<INT> {
-            let a = parse_date(&from, "days_between")?;
-            let b = parse_date(&to, "days_between")?;
-            Ok(INT::from((b - a).get_days()))
-        },
+        |from: ImmutableString, to: ImmutableString| -> Result<INT> { days_between(&from, &to) },
     );
     engine.register_fn(
         "add_days",
-        |date: ImmutableString, n: INT| -> Result<String> {
-            let d = parse_date(&date, "add_days")?;
-            jiff::Span::new()
-                .try_days(n)
-                .and_then(|span| d.checked_add(span))
-                .map(|d| d.to_string())
-                .map_err(|_| fail(format!("add_days: {date} plus {n} days is out of range")))
-        },
+        |date: ImmutableString, n: INT| -> Result<String> { add_days(&date, n) },
     );
+}
+
+/// A host function the native evaluator can call, resolved by name and number of
+/// arguments when a script is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostCall {
+    Checkins,
+    PainFreeStreak,
+    PainFreeStreakBelow,
+    MaxPain,
+    MaxPainInWeek,
+    MaxFieldInWeek,
+    MaxPainInPhase,
+    PainfulCheckins,
+    Fired,
+    DaysSince,
+    LastResult,
+    LastPassed,
+    SessionsThisWeek,
+    Table,
+    DaysBetween,
+    AddDays,
+    Clamp,
+}
+
+impl HostCall {
+    /// The host function `name` taking `arity` arguments, if there is one.
+    pub(crate) fn resolve(name: &str, arity: usize) -> Option<HostCall> {
+        use HostCall as H;
+        Some(match (name, arity) {
+            ("checkins", 1) => H::Checkins,
+            ("pain_free_streak", 0) => H::PainFreeStreak,
+            ("pain_free_streak", 1) => H::PainFreeStreakBelow,
+            ("max_pain", 1) => H::MaxPain,
+            ("max_pain_in_week", 1) => H::MaxPainInWeek,
+            ("max_field_in_week", 2) => H::MaxFieldInWeek,
+            ("max_pain_in_phase", 0) => H::MaxPainInPhase,
+            ("painful_checkins", 2) => H::PainfulCheckins,
+            ("fired", 2) => H::Fired,
+            ("days_since", 1) => H::DaysSince,
+            ("last_result", 1) => H::LastResult,
+            ("last_passed", 1) => H::LastPassed,
+            ("sessions_this_week", 1) => H::SessionsThisWeek,
+            ("table", 1) => H::Table,
+            ("days_between", 2) => H::DaysBetween,
+            ("add_days", 2) => H::AddDays,
+            ("clamp", 3) => H::Clamp,
+            _ => return None,
+        })
+    }
+}
+
+/// Calls a host function for the native evaluator with plain values. `None` when Rhai
+/// would not run it as asked (no overload for these argument types) or it fails: the
+/// caller then leaves the whole evaluation to Rhai, which reports the error.
+pub(crate) fn call_native(host: &Host, call: HostCall, args: &[&Value]) -> Option<Value> {
+    use HostCall as H;
+    use Value::{Float, Int, Str};
+    let plain = |d: Dynamic| Value::from_dynamic(d).ok();
+    match (call, args) {
+        (H::Checkins, [Int(n)]) => plain(checkins(host, *n)),
+        (H::PainFreeStreak, []) => Some(Int(pain_free_streak(host, None))),
+        (H::PainFreeStreakBelow, [Int(t)]) => Some(Int(pain_free_streak(host, Some(*t)))),
+        (H::MaxPain, [Int(d)]) => Some(Int(max_pain(host, *d))),
+        (H::MaxPainInWeek, [Int(w)]) => Some(Int(max_pain_in_week(host, *w))),
+        (H::MaxFieldInWeek, [Str(f), Int(w)]) => plain(max_field_in_week(host, f, *w)),
+        (H::MaxPainInPhase, []) => Some(Int(max_pain_in_phase(host))),
+        (H::PainfulCheckins, [Int(d), Int(t)]) => Some(Int(painful_checkins(host, *d, *t))),
+        (H::Fired, [Str(r), Int(d)]) => fired(host, r, *d).ok().map(Int),
+        (H::DaysSince, [Str(n)]) => Some(Int(days_since(host, n))),
+        (H::LastResult, [Str(id)]) => plain(last_result(host, id)),
+        (H::LastPassed, [Str(id)]) => Some(Value::Bool(last_passed(host, id))),
+        (H::SessionsThisWeek, [Str(s)]) => Some(Int(sessions_this_week(host, s))),
+        (H::Table, [Str(id)]) => table(host, id).ok().and_then(plain),
+        (H::DaysBetween, [Str(a), Str(b)]) => days_between(a, b).ok().map(Int),
+        (H::AddDays, [Str(d), Int(n)]) => add_days(d, *n).ok().map(Str),
+        (H::Clamp, [Int(x), Int(lo), Int(hi)]) => {
+            Some(Int(crate::evaluator::clamp_int(*x, *lo, *hi)))
+        }
+        (H::Clamp, [Float(x), Float(lo), Float(hi)]) => {
+            Some(Float(crate::evaluator::clamp_float(*x, *lo, *hi)))
+        }
+        _ => None,
+    }
+}
+
+fn checkins(h: &Host, n: INT) -> Dynamic {
+    let data = h.data();
+    let n = usize::try_from(n.max(0)).unwrap_or(0);
+    // The places of the last `n` check-ins up to today, oldest first.
+    let today = data.today;
+    let upto = data.checkins.partition_point(|c| c.date <= today);
+    let list: Array = (upto.saturating_sub(n)..upto)
+        .map(|i| h.checkin(&data, i))
+        .collect();
+    let value = Dynamic::from_array(list);
+    record(h, data.explain, || format!("checkins({n})"), &value);
+    value
+}
+
+fn pain_free_streak(h: &Host, threshold: Option<INT>) -> INT {
+    let data = h.data();
+    let value = streak(&data, threshold.unwrap_or(1));
+    let call = || match threshold {
+        None => "pain_free_streak()".to_owned(),
+        Some(t) => format!("pain_free_streak({t})"),
+    };
+    record(h, data.explain, call, &Dynamic::from_int(value));
+    value
+}
+
+fn max_pain(h: &Host, days: INT) -> INT {
+    let data = h.data();
+    let value = data
+        .window_start(days)
+        .and_then(|first| data.checkins_from(first).map(CheckIn::max_pain).max())
+        .unwrap_or(0);
+    record(
+        h,
+        data.explain,
+        || format!("max_pain({days})"),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn max_pain_in_week(h: &Host, weeks_ago: INT) -> INT {
+    let data = h.data();
+    let value = week_window(&data, weeks_ago)
+        .and_then(|(first, last)| {
+            data.checkins_from(first)
+                .filter(|c| c.date <= last)
+                .map(CheckIn::max_pain)
+                .max()
+        })
+        .unwrap_or(0);
+    record(
+        h,
+        data.explain,
+        || format!("max_pain_in_week({weeks_ago})"),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn max_field_in_week(h: &Host, field: &str, weeks_ago: INT) -> Dynamic {
+    let data = h.data();
+    let values = week_window(&data, weeks_ago)
+        .into_iter()
+        .flat_map(|(first, last)| {
+            data.checkins_from(first)
+                .filter(move |c| c.date <= last)
+                .filter_map(|c| c.fields.get(field))
+        });
+    let value = highest(values);
+    record(
+        h,
+        data.explain,
+        || format!("max_field_in_week({field:?}, {weeks_ago})"),
+        &value,
+    );
+    value
+}
+
+fn max_pain_in_phase(h: &Host) -> INT {
+    let data = h.data();
+    let value = data
+        .checkins_from(data.phase_start)
+        .map(CheckIn::max_pain)
+        .max()
+        .unwrap_or(0);
+    record(
+        h,
+        data.explain,
+        || "max_pain_in_phase()".into(),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn painful_checkins(h: &Host, days: INT, threshold: INT) -> INT {
+    let data = h.data();
+    let count = data.window_start(days).map_or(0, |first| {
+        data.checkins_from(first)
+            .filter(|c| c.max_pain() >= threshold)
+            .count()
+    });
+    let value = INT::try_from(count).unwrap_or(INT::MAX);
+    record(
+        h,
+        data.explain,
+        || format!("painful_checkins({days}, {threshold})"),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn fired(h: &Host, rule: &str, days: INT) -> Result<INT> {
+    let data = h.data();
+    if !data.rules.iter().any(|r| r == rule) {
+        return Err(fail(format!(
+            "fired: no rule `{rule}`; the protocol's rules are: {}",
+            data.rules.join(", ")
+        )));
+    }
+    let mut dates: Vec<Date> = data
+        .fired
+        .iter()
+        .filter(|(date, id)| id == rule && *date < data.today && data.days_ago(*date) <= days)
+        .map(|(date, _)| *date)
+        .collect();
+    dates.dedup();
+    let value = INT::try_from(dates.len()).unwrap_or(INT::MAX);
+    record(
+        h,
+        data.explain,
+        || format!("fired({rule:?}, {days})"),
+        &Dynamic::from_int(value),
+    );
+    Ok(value)
+}
+
+fn days_since(h: &Host, name: &str) -> INT {
+    let data = h.data();
+    let today = data.today;
+    let events = data
+        .events
+        .iter()
+        .filter(|e| e.id == name && e.date <= today)
+        .map(|e| e.date);
+    let assessments = data
+        .assessments
+        .iter()
+        .filter(|a| a.id == name && a.date <= today)
+        .map(|a| a.date);
+    let value = events
+        .chain(assessments)
+        .max()
+        .map_or(-1, |d| data.days_ago(d));
+    record(
+        h,
+        data.explain,
+        || format!("days_since({name:?})"),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn last_result(h: &Host, id: &str) -> Dynamic {
+    let data = h.data();
+    let value =
+        latest(&data, id).map_or(Dynamic::UNIT, |a| Value::Map(a.result.clone()).to_dynamic());
+    record(h, data.explain, || format!("last_result({id:?})"), &value);
+    value
+}
+
+fn last_passed(h: &Host, id: &str) -> bool {
+    let data = h.data();
+    let value = latest(&data, id).is_some_and(|a| a.passed.unwrap_or(true));
+    record(
+        h,
+        data.explain,
+        || format!("last_passed({id:?})"),
+        &Dynamic::from_bool(value),
+    );
+    value
+}
+
+fn sessions_this_week(h: &Host, status: &str) -> INT {
+    let data = h.data();
+    let count = data
+        .checkins_from(data.week_start)
+        .filter(|c| c.session.as_deref() == Some(status))
+        .count();
+    let value = INT::try_from(count).unwrap_or(INT::MAX);
+    record(
+        h,
+        data.explain,
+        || format!("sessions_this_week({status:?})"),
+        &Dynamic::from_int(value),
+    );
+    value
+}
+
+fn table(h: &Host, id: &str) -> Result<Dynamic> {
+    let data = h.data();
+    let Some(row) = data.tables.iter().find(|r| r.table == id) else {
+        let names: Vec<&str> = data.tables.iter().map(|r| r.table.as_str()).collect();
+        return Err(fail(format!(
+            "table: no table `{id}`; the protocol's tables are: {}",
+            names.join(", ")
+        )));
+    };
+    let mut map = Map::new();
+    map.insert("key".into(), Dynamic::from(row.key.clone()));
+    map.insert("text".into(), Dynamic::from(row.text.clone()));
+    map.insert("min_days".into(), Dynamic::from_int(row.min_days));
+    map.insert("max_days".into(), Dynamic::from_int(row.max_days));
+    let value = Dynamic::from_map(map);
+    record(h, data.explain, || format!("table({id:?})"), &value);
+    Ok(value)
+}
+
+fn days_between(from: &str, to: &str) -> Result<INT> {
+    let a = parse_date(from, "days_between")?;
+    let b = parse_date(to, "days_between")?;
+    Ok(INT::from((b - a).get_days()))
+}
+
+fn add_days(date: &str, n: INT) -> Result<String> {
+    let d = parse_date(date, "add_days")?;
+    jiff::Span::new()
+        .try_days(n)
+        .and_then(|span| d.checked_add(span))
+        .map(|d| d.to_string())
+        .map_err(|_| fail(format!("add_days: {date} plus {n} days is out of range")))
 }
 
 /// The first and last day of the week `weeks_ago` weeks before the current phase week;

@@ -25,6 +25,7 @@ mod evaluator;
 mod host;
 mod limits;
 mod modules;
+mod native;
 mod sandbox;
 mod vars;
 

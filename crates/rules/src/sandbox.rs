@@ -12,6 +12,7 @@ use crate::evaluator::{Evaluator, SharedModule, State, build_engine, packages};
 use crate::host::HOST_FUNCTIONS;
 use crate::limits::Limits;
 use crate::modules::{ModuleSource, forbidden_reason, normalize};
+use crate::native::{self, FuncCache, Library, Program};
 
 /// A name written in a script: a text literal passed as the first argument of a call
 /// ([`Sandbox::literal_arguments`]; `function` is the function), or a property read of
@@ -33,6 +34,8 @@ pub struct Script {
     /// The variables the script reads, when that can be told from its text (it defines
     /// no functions or closures, and does not look variables up by name).
     reads: Option<Vec<String>>,
+    /// The script in native form, or why it stays in Rhai.
+    pub(crate) native: Result<Arc<Program>, String>,
 }
 
 impl Script {
@@ -58,6 +61,12 @@ impl Script {
     pub fn origin(&self) -> &str {
         &self.origin
     }
+
+    /// Why the script is evaluated by Rhai rather than in native form; `None` when it
+    /// compiled to native form (see `native/`).
+    pub fn why_not_native(&self) -> Option<&str> {
+        self.native.as_ref().err().map(String::as_str)
+    }
 }
 
 /// The protocol's scripts' sandbox as an inert value: the limits, the plugin modules
@@ -77,6 +86,8 @@ pub struct Sandbox {
     /// Every function name scripts can call, with its module name (empty for global).
     known: BTreeSet<(String, String)>,
     compilations: AtomicUsize,
+    /// The module functions compiled to native form so far.
+    natives: FuncCache,
 }
 
 impl fmt::Debug for Sandbox {
@@ -135,6 +146,7 @@ impl Sandbox {
             module_names,
             known: BTreeSet::new(),
             compilations: AtomicUsize::new(0),
+            natives: FuncCache::default(),
         };
         let probe = Evaluator::new(&sandbox)?;
         sandbox.known = probe.known_functions();
@@ -325,10 +337,16 @@ impl Sandbox {
             .map_err(|err| ScriptError::from_parse(origin, &err))?;
         ast.set_source(origin);
         let reads = variables_read(&ast);
+        let library = Library {
+            modules: &self.modules,
+            cache: &self.natives,
+        };
+        let native = native::compile(&ast, &library).map(Arc::new);
         Ok(Script {
             origin: origin.to_owned(),
             ast,
             reads,
+            native,
         })
     }
 }
@@ -359,7 +377,7 @@ fn variables_read(ast: &AST) -> Option<Vec<String>> {
 }
 
 /// Names Rhai handles itself rather than as registered functions.
-const SPECIAL_FORMS: &[&str] = &[
+pub(crate) const SPECIAL_FORMS: &[&str] = &[
     "print",
     "debug",
     "type_of",

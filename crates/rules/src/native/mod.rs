@@ -1,0 +1,136 @@
+//! Scripts compiled to a native form: a small tree evaluated directly, without Rhai's
+//! machinery around each evaluation.
+//!
+//! Most rule conditions are short expressions (`pain.during >= 4 && week > 2`, a call to
+//! a module function that compares a score). Rhai spends about a microsecond setting up
+//! any evaluation, however small; this form spends a small fraction of that. It covers
+//! a subset of Rhai and must give exactly what Rhai gives:
+//!
+//! - **What compiles.** Literals (numbers, text, `true`/`false`, `()`), the variables the
+//!   engine hands in, property reads (`pain.during`, `fields["x"]`), arithmetic
+//!   (`+ - * / % **`), comparisons, `&&`, `||`, `!`, unary `-`, `if`, `let`, `return`,
+//!   `throw` (left to Rhai when reached), blocks, assignments to `let` variables,
+//!   `for` loops over an array written out (`for p in [a, b, c] { ... }`),
+//!   `text.contains(text)`, calls to the host functions and calls to the protocol's
+//!   module functions whose bodies are themselves in the subset. Anything else
+//!   (other loops, closures, other assignments, arrays and maps elsewhere, other built-in
+//!   functions, `print`, `import`...) leaves the whole script to Rhai: [`compile`] says
+//!   why.
+//! - **Only the ordinary path is native.** At run time the native form handles the
+//!   values it is sure about (numbers, text, booleans, `()`, maps read by property).
+//!   Whenever Rhai would do something else (an error of any kind, an overflow, an
+//!   operator on mixed types that Rhai resolves through its function tables, a property
+//!   of something that is not a map, a limit reached), the native evaluation stops and
+//!   the caller runs the script again in Rhai from the start, after undoing what the
+//!   native attempt recorded. Errors, their messages and positions therefore always come
+//!   from Rhai.
+//! - **The same operations are counted.** Rhai counts an operation at each statement,
+//!   each expression, each argument, each variable read by a call, each property read and
+//!   each function call (see `track_operation` in Rhai's source); the native form adds
+//!   the same counts at the same nodes, so `run_operations()` and the limits agree.
+//!   The wall-clock backstop is not read: the native form has no unbounded loop and no
+//!   recursion, so its evaluations end long before it.
+//!
+//! The differential tests (`crates/rules/tests/native.rs`, `tests/native_conditions.rs`
+//! in the root package over every protocol's scripts, and the fuzz target
+//! `fuzz/fuzz_targets/conditions.rs`) hold the two to the same results.
+
+mod compile;
+mod eval;
+
+use std::sync::Arc;
+
+use crate::host::HostCall;
+use crate::vars::Value;
+
+pub(crate) use compile::{FuncCache, Library, compile};
+pub(crate) use eval::{Cx, V, as_rhai_gives, run};
+
+/// How deep module functions may call each other in the native form; deeper chains
+/// stay in Rhai (its own limit on call levels is far above this).
+const MAX_CALL_DEPTH: usize = 8;
+
+/// A script in native form.
+#[derive(Debug)]
+pub(crate) struct Program {
+    body: Box<[St]>,
+    slots: usize,
+}
+
+/// A module function in native form.
+#[derive(Debug)]
+pub(crate) struct Func {
+    body: Box<[St]>,
+    params: usize,
+    slots: usize,
+}
+
+#[derive(Debug)]
+pub(crate) enum St {
+    Noop,
+    /// An expression statement: one operation, then the expression's own.
+    Expr(Ex),
+    /// A call standing alone as a statement: Rhai evaluates it without the expression's
+    /// operation.
+    Call(Ex),
+    Let(usize, Ex),
+    /// `variable = value`, to a `let` variable.
+    Assign(usize, Ex),
+    /// `for variable in [items] { body }`.
+    For(Box<ForLoop>),
+    If(Box<IfElse>),
+    Return(Option<Ex>),
+    Block(Box<[St]>),
+    /// `throw`: the evaluation is Rhai's to finish.
+    Throw,
+}
+
+/// The guard, the body and the `else` branch.
+type IfElse = (Ex, Box<[St]>, Box<[St]>);
+/// The loop variable's slot, the array's items and the body.
+type ForLoop = (usize, Box<[Ex]>, Box<[St]>);
+/// A module function by module, name and number of parameters.
+type FuncId = (String, String, usize);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bin {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug)]
+pub(crate) enum Ex {
+    Lit(Value),
+    Local(usize),
+    Outer(String),
+    /// `base.a.b` (`index` false) or `base["a"]` (`index` true, one key).
+    Prop {
+        base: Box<Ex>,
+        path: Box<[String]>,
+        index: bool,
+    },
+    And(Box<[Ex]>),
+    Or(Box<[Ex]>),
+    Not(Box<Ex>),
+    Neg(Box<Ex>),
+    Bin(Bin, Box<(Ex, Ex)>),
+    Host(HostCall, Box<[Ex]>),
+    Script {
+        func: Arc<Func>,
+        args: Box<[Ex]>,
+        qualified: bool,
+    },
+    Block(Box<[St]>),
+    /// `base.contains(arg)` on text.
+    Contains(Box<(Ex, Ex)>),
+}
