@@ -306,7 +306,7 @@ pub struct Part {
     /// The dose in plain words for patients (`walk 2 minutes, jog 1-2 minutes, repeat
     /// for 20 minutes in all`); not in JSON, whose `text` is the canonical notation.
     #[serde(skip)]
-    pub plain: String,
+    pub plain: std::sync::Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
