@@ -18,7 +18,13 @@ pub fn to_line<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> serde_jso
     let mut writer = Line {
         out,
         scratch: String::new(),
-        checked: [(0, 0); CHECKED],
+        names: Box::new(
+            [Name {
+                at: 0,
+                len: 0,
+                text: [0; NAME_BYTES],
+            }; NAMES],
+        ),
     };
     if value.serialize(&mut writer).is_ok() {
         return Ok(());
@@ -28,15 +34,25 @@ pub fn to_line<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> serde_jso
 }
 
 /// The writer: the output, a scratch string for values written with `Display`, and
-/// the field names known to need no escape (by address and length).
+/// the field names known to need no escape, written out.
 struct Line<'a> {
     out: &'a mut Vec<u8>,
     scratch: String,
-    checked: [(usize, usize); CHECKED],
+    names: Box<[Name; NAMES]>,
 }
 
-/// How many field names [`Line`] remembers as checked.
-const CHECKED: usize = 64;
+/// How many field names [`Line`] keeps written out (a power of two).
+const NAMES: usize = 128;
+/// The longest `"name":` kept.
+const NAME_BYTES: usize = 32;
+
+/// A field name at address `at`, `len` bytes long, as `"name":` in `text`.
+#[derive(Clone, Copy)]
+struct Name {
+    at: usize,
+    len: usize,
+    text: [u8; NAME_BYTES],
+}
 
 /// Why [`Line`] gave up; [`to_line`] then asks serde_json.
 #[derive(Debug)]
@@ -182,23 +198,33 @@ impl Line<'_> {
 
     /// A struct's field name and its colon: `"name":`. Field names are the program's
     /// own and need no escape, but each is checked all the same, once: the names
-    /// checked are remembered by where they are, in a small table.
+    /// checked are kept, written out, in a small table by where they are.
     #[inline]
     fn field_name(&mut self, key: &'static str) {
         let at = key.as_ptr() as usize;
-        let slot = &mut self.checked[(at >> 2 ^ key.len()) % CHECKED];
-        if *slot != (at, key.len()) {
-            if needs_escape(key) {
+        let spread = (at ^ key.len()).wrapping_mul(0x9e37_79b9_7f4a_7c15_u64 as usize);
+        let slot = &mut self.names[spread >> (usize::BITS - NAMES.trailing_zeros())];
+        if slot.at != at || slot.len != key.len() {
+            if key.len() + 3 > NAME_BYTES || needs_escape(key) {
                 string(self.out, key);
                 self.out.push(b':');
                 return;
             }
-            *slot = (at, key.len());
+            let mut text = [0u8; NAME_BYTES];
+            text[0] = b'"';
+            text[1..=key.len()].copy_from_slice(key.as_bytes());
+            text[key.len() + 1] = b'"';
+            text[key.len() + 2] = b':';
+            *slot = Name {
+                at,
+                len: key.len(),
+                text,
+            };
         }
-        self.out.reserve(key.len() + 3);
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        // A whole entry is copied (a copy of fixed size, inlined) and the tail cut off.
+        let end = self.out.len() + slot.len + 3;
+        self.out.extend_from_slice(&slot.text);
+        self.out.truncate(end);
     }
 
     /// `value` written with `Display`, as a JSON string.
@@ -634,6 +660,7 @@ impl ser::Serializer for Key<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Serialize;
     use serde_json::json;
     use std::collections::BTreeMap;
 
