@@ -66,7 +66,10 @@ pub fn run_lines<R: BufRead, W: Write>(
             }
             out.write_all(&line)?;
             line.clear();
-            spare.lock().unwrap_or_else(PoisonError::into_inner).push(line);
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
         }
         out.flush()?;
     }

@@ -712,7 +712,13 @@ mod tests {
 
     #[test]
     fn a_day_date_is_written_as_its_display_writes_it() {
-        for (y, m, d) in [(2026, 9, 1), (1000, 1, 1), (9999, 12, 31), (999, 5, 17), (1, 1, 1)] {
+        for (y, m, d) in [
+            (2026, 9, 1),
+            (1000, 1, 1),
+            (9999, 12, 31),
+            (999, 5, 17),
+            (1, 1, 1),
+        ] {
             let date = jiff::civil::date(y, m, d);
             let json = day_date(&date, serde_json::value::Serializer).unwrap();
             assert_eq!(json, serde_json::Value::String(date.to_string()), "{date}");
