@@ -181,11 +181,15 @@ fn three_thousand_patients_with_one_bad_line() {
             .checked_add(jiff::Span::new().days(i64::try_from(i % 365).expect("small")))
             .expect("a date");
         let mut p = serde_json::json!({ "name": format!("p{i}"), "inputs": { "start": start.to_string() } });
-        if i % 4 == 0 {
+        if i.is_multiple_of(4) {
             let day = start
                 .checked_add(jiff::Span::new().days(2))
                 .expect("a date");
-            let session = if i % 8 == 0 { "partial" } else { "done" };
+            let session = if i.is_multiple_of(8) {
+                "partial"
+            } else {
+                "done"
+            };
             p["journal"] = serde_json::json!([{ "date": day.to_string(), "session": session }]);
         }
         p.to_string()
