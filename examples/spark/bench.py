@@ -70,6 +70,7 @@ def time_spark(protocol: str, lines: list[str], cores: int) -> tuple[float, floa
         SparkSession.builder.master(f"local[{cores}]")
         .appName("rehab-bench")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.driver.host", "127.0.0.1")
         .getOrCreate()
