@@ -164,3 +164,89 @@ fn a_protocol_that_does_not_check_reads_no_line() {
     assert!(stdout(&o).is_empty(), "{}", stdout(&o));
     assert!(stderr(&o).contains("error[E001]"), "{}", stderr(&o));
 }
+
+/// Issue 21's first acceptance, whole: a batch of 3,000 patients with one bad line gives
+/// 3,000 output lines, the bad one `{"line": N, "error": ...}` at its place with its line
+/// number, and exit code 1; a sample of the others is compared, byte for byte once
+/// written compactly, with single `engine run --patient FILE --format json` runs. The
+/// protocol is couch-to-5k (nine weeks, cheap in the debug build), the patients start on
+/// different days and some report check-ins, so the plans differ.
+#[test]
+fn three_thousand_patients_with_one_bad_line() {
+    const N: usize = 3_000;
+    const BAD: usize = 1_234;
+    let first = jiff::civil::date(2026, 1, 1);
+    let patient = |i: usize| -> String {
+        let start = first
+            .checked_add(jiff::Span::new().days(i64::try_from(i % 365).expect("small")))
+            .expect("a date");
+        let mut p = serde_json::json!({ "name": format!("p{i}"), "inputs": { "start": start.to_string() } });
+        if i.is_multiple_of(4) {
+            let day = start
+                .checked_add(jiff::Span::new().days(2))
+                .expect("a date");
+            let session = if i.is_multiple_of(8) {
+                "partial"
+            } else {
+                "done"
+            };
+            p["journal"] = serde_json::json!([{ "date": day.to_string(), "session": session }]);
+        }
+        p.to_string()
+    };
+    let mut input = String::new();
+    for n in 1..=N {
+        if n == BAD {
+            input.push_str(r#"{"name": "bad", "inputs": {"start": "2026-02-30"}}"#);
+        } else {
+            input.push_str(&patient(n));
+        }
+        input.push('\n');
+    }
+    let o = batch("protocols/couch-to-5k.yaml", input.as_bytes(), &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!("1 of {N} patient lines failed")),
+        "{}",
+        stderr(&o)
+    );
+    let out = stdout(&o);
+    let printed: Vec<&str> = out.lines().collect();
+    assert_eq!(printed.len(), N);
+    for (i, line) in printed.iter().enumerate() {
+        assert_eq!(
+            line.starts_with(r#"{"line":"#),
+            i + 1 == BAD,
+            "line {}",
+            i + 1
+        );
+    }
+    let bad: Value = serde_json::from_str(printed[BAD - 1]).expect("JSON");
+    assert_eq!(bad["line"], BAD);
+    let diagnostic = &bad["error"]["diagnostics"][0];
+    assert_eq!(diagnostic["line"], 1, "{bad}");
+    assert!(diagnostic["column"].as_u64() > Some(1), "{bad}");
+    assert!(
+        diagnostic["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2026-02-30")),
+        "{bad}"
+    );
+    let dir = Scratch::new("batch-3000");
+    for n in [1, 2, 4, 8, BAD - 1, BAD + 1, 2_000, 2_997, N] {
+        let file = dir.write(&format!("p{n}.json"), patient(n));
+        let run = engine(&[
+            "run",
+            "protocols/couch-to-5k.yaml",
+            "--patient",
+            &file,
+            "--format",
+            "json",
+        ]);
+        assert!(run.status.success(), "line {n}: {}", stderr(&run));
+        let expected: Value = serde_json::from_str(&stdout(&run)).expect("json");
+        assert_eq!(expected["patient"]["name"], format!("p{n}"));
+        let compact = serde_json::to_string(&expected).expect("json");
+        assert_eq!(printed[n - 1], compact, "line {n}");
+    }
+}

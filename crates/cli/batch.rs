@@ -12,6 +12,7 @@
 //! with its diagnostics placed in that line, and the batch goes on.
 
 use std::io::{BufRead, Read, Write};
+use std::sync::{Mutex, PoisonError};
 
 use rehab_engine::RunConfig;
 use rehab_engine::batch::{self, PatientText};
@@ -40,6 +41,9 @@ pub fn run_lines<R: BufRead, W: Write>(
     let threads = batch::threads();
     let mut tally = Tally::default();
     let mut number = 0usize;
+    // The buffers the plans are written into, used again block after block: a plan is
+    // tens of kilobytes, and fresh buffers would cost the allocator and the kernel.
+    let spare = Mutex::new(Vec::new());
     loop {
         let mut block: Vec<(usize, Result<String, Diagnostic>)> = Vec::with_capacity(BLOCK);
         while block.len() < BLOCK {
@@ -55,26 +59,31 @@ pub fn run_lines<R: BufRead, W: Write>(
         if block.is_empty() {
             return Ok(tally);
         }
-        for result in run_block(protocol, config, block, threads) {
+        for (mut line, failed) in run_block(protocol, config, block, threads, &spare) {
             tally.lines += 1;
-            if result.1 {
+            if failed {
                 tally.failed += 1;
             }
-            out.write_all(result.0.as_bytes())?;
-            out.write_all(b"\n")?;
+            out.write_all(&line)?;
+            line.clear();
+            spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
         }
         out.flush()?;
     }
 }
 
 /// Runs a block on `threads` threads with the engine's batch path and gives the output
-/// lines in input order, each with whether it failed.
+/// lines in input order, each with its line ending and whether it failed.
 fn run_block(
     protocol: &Protocol,
     config: &RunConfig,
     block: Vec<(usize, Result<String, Diagnostic>)>,
     threads: usize,
-) -> Vec<(String, bool)> {
+    spare: &Mutex<Vec<Vec<u8>>>,
+) -> Vec<(Vec<u8>, bool)> {
     let numbers: Vec<usize> = block.iter().map(|(number, _)| *number).collect();
     let patients: Vec<PatientText> = block
         .into_iter()
@@ -83,23 +92,36 @@ fn run_block(
     batch::run_all(protocol, config, &patients, threads, |i, result| {
         let number = numbers[i];
         let plan = result.and_then(|plan| {
-            serde_json::to_string(&plan).map_err(|e| {
+            let mut line = spare
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .unwrap_or_default();
+            rehab_engine::json::to_line(&plan, &mut line).map_err(|e| {
                 let d =
                     Diagnostic::error(codes::PHASE, format!("cannot write the plan as JSON: {e}"));
                 batch::failure(&[d], &Sources::new())
-            })
+            })?;
+            Ok(line)
         });
         match plan {
-            Ok(line) => (line, false),
+            Ok(mut line) => {
+                line.push(b'\n');
+                (line, false)
+            }
             Err(diagnostics) => (failure(number, diagnostics), true),
         }
     })
 }
 
-/// `{"line": N, "error": {"diagnostics": [...]}}`, each diagnostic with its code,
-/// message and place in the line.
-fn failure(number: usize, diagnostics: Vec<Value>) -> String {
-    json!({ "line": number, "error": { "diagnostics": diagnostics } }).to_string()
+/// `{"line": N, "error": {"diagnostics": [...]}}` and its line ending, each diagnostic
+/// with its code, message and place in the line.
+fn failure(number: usize, diagnostics: Vec<Value>) -> Vec<u8> {
+    let mut line = json!({ "line": number, "error": { "diagnostics": diagnostics } })
+        .to_string()
+        .into_bytes();
+    line.push(b'\n');
+    line
 }
 
 /// The next line without its line ending, `None` at the end of the input. A line longer

@@ -76,7 +76,7 @@ fn plain_day(d: &rehab_engine::plan::Day) -> String {
         .session
         .parts
         .iter()
-        .map(|p| p.plain.as_str())
+        .map(|p| &*p.plain)
         .collect::<Vec<_>>()
         .join(", plus ");
     format!("{level}{parts}")

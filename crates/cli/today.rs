@@ -238,7 +238,7 @@ fn fill(card: &mut Card, protocol: &Protocol, plan: &Plan, day: &Day) {
         .map(|p| Todo {
             kind: p.kind,
             label: part_label(p),
-            words: p.plain.clone(),
+            words: p.plain.to_string(),
             dose: p.text.clone(),
             circuit: p.circuit.as_ref().map(|id| CardCircuit {
                 id: id.clone(),

@@ -109,7 +109,10 @@ fn error(code: &'static str, message: String) -> Failure {
 /// A plan as the JSON `engine run --format json` prints.
 fn plan_json(plan: Result<Plan, Failure>) -> Answer {
     match plan.and_then(|p| {
-        serde_json::to_string(&p)
+        let mut line = Vec::new();
+        rehab_engine::json::to_line(&p, &mut line)
+            .map_err(|e| error(codes::PHASE, format!("cannot write the plan as JSON: {e}")))?;
+        String::from_utf8(line)
             .map_err(|e| error(codes::PHASE, format!("cannot write the plan as JSON: {e}")))
     }) {
         Ok(text) => (true, text),

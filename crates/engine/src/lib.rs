@@ -12,6 +12,7 @@
 pub mod batch;
 mod check;
 pub mod disagree;
+pub mod json;
 pub mod load;
 pub mod model;
 mod patient;

@@ -201,6 +201,7 @@ pub struct PatternOut {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Day {
+    #[serde(serialize_with = "day_date")]
     pub date: Date,
     pub phase: String,
     /// The week of the phase, from 1; 0 on a day the plan waits for the phase's
@@ -223,6 +224,33 @@ pub struct Day {
     /// Which week of the plan the day falls in, counting repeated weeks apart.
     #[serde(skip)]
     pub seq: u32,
+}
+
+/// A day's date as `YYYY-MM-DD`, as its `Display` writes it, but without the formatting
+/// machinery (a plan writes some two hundred of them).
+fn day_date<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+    let year = date.year();
+    if !(1000..=9999).contains(&year) {
+        return date.serialize(s);
+    }
+    let digit = |n: i16| b'0' + (n % 10) as u8;
+    let (month, day) = (i16::from(date.month()), i16::from(date.day()));
+    let text = [
+        digit(year / 1000),
+        digit(year / 100),
+        digit(year / 10),
+        digit(year),
+        b'-',
+        digit(month / 10),
+        digit(month),
+        b'-',
+        digit(day / 10),
+        digit(day),
+    ];
+    match std::str::from_utf8(&text) {
+        Ok(text) => s.serialize_str(text),
+        Err(_) => date.serialize(s),
+    }
 }
 
 /// A day's check-in as reported.
@@ -306,7 +334,7 @@ pub struct Part {
     /// The dose in plain words for patients (`walk 2 minutes, jog 1-2 minutes, repeat
     /// for 20 minutes in all`); not in JSON, whose `text` is the canonical notation.
     #[serde(skip)]
-    pub plain: String,
+    pub plain: std::sync::Arc<str>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -676,4 +704,24 @@ pub enum OutcomeStatus {
     Completed,
     InProgress,
     Referred,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_day_date_is_written_as_its_display_writes_it() {
+        for (y, m, d) in [
+            (2026, 9, 1),
+            (1000, 1, 1),
+            (9999, 12, 31),
+            (999, 5, 17),
+            (1, 1, 1),
+        ] {
+            let date = jiff::civil::date(y, m, d);
+            let json = day_date(&date, serde_json::value::Serializer).unwrap();
+            assert_eq!(json, serde_json::Value::String(date.to_string()), "{date}");
+        }
+    }
 }

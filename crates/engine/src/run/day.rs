@@ -357,18 +357,90 @@ pub(super) fn day_out(
     }
 }
 
+/// A part of `kind` holding `dose`. A protocol's days repeat a few doses, and writing a
+/// dose out (its notation, its plain words) costs far more than looking it up, so each
+/// thread keeps the doses it has laid out (see [`LAID_OUT`]) and copies them.
 pub(super) fn part(kind: PartKind, dose: &Dose, circuit: Option<String>) -> Part {
+    let mut part = LAID_OUT.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(part) = cache.get(dose) {
+            return part.clone();
+        }
+        let part = lay_out(dose);
+        // Doses computed by scripts may differ from patient to patient: the cache stays
+        // small however many a long batch meets.
+        if cache.len() >= LAID_OUT_MAX {
+            cache.clear();
+        }
+        cache.insert(dose.clone(), part.clone());
+        part
+    });
+    part.kind = kind;
+    part.circuit = circuit;
+    part
+}
+
+/// How many laid-out doses a thread keeps at most.
+const LAID_OUT_MAX: usize = 256;
+
+thread_local! {
+    /// The doses this thread has laid out, each as a part of kind `off` without a
+    /// circuit (which [`part`] sets).
+    static LAID_OUT: std::cell::RefCell<HashMap<Dose, Part, BuildDoseHasher>> =
+        std::cell::RefCell::new(HashMap::default());
+}
+
+type BuildDoseHasher = std::hash::BuildHasherDefault<DoseHasher>;
+
+/// A quick hash for [`LAID_OUT`]'s doses (a multiply and a rotate a word; SipHash would
+/// cost more than the lookup saves, and the cache's bound caps any run of collisions).
+#[derive(Debug, Default)]
+struct DoseHasher(u64);
+
+impl DoseHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl std::hash::Hasher for DoseHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.add(n.into());
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.add(n.into());
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+}
+
+/// `dose` written out: its notation, its plain words and its running.
+fn lay_out(dose: &Dose) -> Part {
     let running_mm = dose
         .distance_in(|a| a.is_running())
         .filter(|(_, hi)| *hi > 0);
     Part {
-        kind,
+        kind: PartKind::Off,
         text: dose.to_string(),
-        circuit,
+        circuit: None,
         running_ms: dose.time_in(|a| a.is_running()),
         running_mm: running_mm.map(|(lo, hi)| (lo, hi, distance_unit(dose))),
         has_running: dose.items().any(|i| i.activity.is_running()),
-        plain: dose.plain_words(),
+        plain: dose.plain_words().into(),
     }
 }
 
