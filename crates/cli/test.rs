@@ -176,7 +176,7 @@ fn scenario_file(
         && here
             .iter()
             .chain(roots)
-            .any(|root| crate::load::inside(root, &path));
+            .any(|root| rehab_files::inside(root, &path));
     if allowed || (yaml && std::fs::metadata(&path).is_err()) {
         // A file that does not exist is reported by the reading, with its path.
         return Some(path);

@@ -10,8 +10,6 @@
 // Input-dependent paths return errors; a panic would abort the Python process.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 
-mod read;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -51,7 +49,7 @@ impl std::fmt::Debug for NativeProtocol {
 #[pyfunction]
 fn load(py: Python<'_>, path: PathBuf) -> (Option<NativeProtocol>, String) {
     py.detach(|| {
-        let mut loader = Loader::new(read::read_file);
+        let mut loader = Loader::new(rehab_files::read_file);
         let (loaded, found) = loader.protocol(&path);
         let sources = loader.into_sources();
         let diagnostics = to_json(&found, &sources);
@@ -71,7 +69,7 @@ fn load(py: Python<'_>, path: PathBuf) -> (Option<NativeProtocol>, String) {
 #[pyfunction]
 fn check(py: Python<'_>, path: PathBuf) -> String {
     py.detach(|| {
-        let mut loader = Loader::new(read::read_file);
+        let mut loader = Loader::new(rehab_files::read_file);
         let (loaded, mut found) = loader.protocol(&path);
         if let Some(loaded) = loaded
             && let Some(doc) = &loaded.example

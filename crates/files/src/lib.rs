@@ -1,16 +1,22 @@
-//! Reading files for the engine's loader under the command line's rules: regular files
-//! only, at most `rehab_syntax::MAX_FILE_BYTES`, and plugin modules only from inside
-//! their protocol's folder (links out of it are refused).
+//! Reading protocol, module and patient files from the file system for the engine's
+//! loader, under one set of rules: regular files only (a FIFO, a folder or a device is
+//! refused before it is opened), at most one byte past [`rehab_syntax::MAX_FILE_BYTES`]
+//! read whatever the file's size, UTF-8 without a byte-order mark, and a plugin module
+//! only from inside its protocol's folder, links followed.
 //!
-//! A copy of the command line's reader (crates/cli/load.rs): the engine does no I/O, and
-//! the command line is a binary this crate cannot depend on. Keep the two in step.
+//! The engine itself never reads files; the command line and the Python package both
+//! hand this reader to `rehab_engine::load::Loader`, so the two front ends cannot drift
+//! apart on what they accept.
 
 use std::path::Path;
 
 use rehab_engine::load::{FileKind, Unread};
 use rehab_syntax::{Diagnostic, codes};
 
-/// Reads a file the loader asks for.
+/// Reads a file from the file system for the loader: only a regular file, at most one
+/// byte past [`rehab_syntax::MAX_FILE_BYTES`] (so a file of any size costs no more
+/// memory than the limit), and a module only when it lies inside its protocol's folder,
+/// links followed.
 pub fn read_file(path: &Path, kind: FileKind) -> Result<String, Unread> {
     if kind == FileKind::Module {
         if std::fs::symlink_metadata(path).is_err() {
@@ -22,6 +28,7 @@ pub fn read_file(path: &Path, kind: FileKind) -> Result<String, Unread> {
     }
     read_limited(path)
 }
+
 /// Reads a regular file of at most [`rehab_syntax::MAX_FILE_BYTES`] as UTF-8 text,
 /// without a byte-order mark.
 fn read_limited(path: &Path) -> Result<String, Unread> {
@@ -85,7 +92,7 @@ fn file_kind(kind: std::fs::FileType) -> &'static str {
 }
 
 /// Whether `path`, links followed, is inside `folder` (also with links followed).
-fn inside(folder: &Path, path: &Path) -> bool {
+pub fn inside(folder: &Path, path: &Path) -> bool {
     let folder = if folder.as_os_str().is_empty() {
         Path::new(".")
     } else {
