@@ -116,6 +116,12 @@ fn run(a: &RunArgs) -> (Option<String>, Session, bool) {
     };
     // The plan is freed by the process's exit (see `main`), not walked to be freed now.
     std::mem::forget(plan);
+    rendered(out, s)
+}
+
+/// A command's rendered output, or the renderer's refusal as a diagnostic of the
+/// session (an option that does not fit the plan, such as a format it cannot take).
+fn rendered(out: Result<String, String>, mut s: Session) -> (Option<String>, Session, bool) {
     match out {
         Ok(out) => (Some(out), s, true),
         Err(message) => {
@@ -134,14 +140,7 @@ fn export(a: &ExportArgs) -> (Option<String>, Session, bool) {
     let out = match a.format {
         ExportFormat::Fhir => render::fhir::plan_definition(&protocol),
     };
-    match out {
-        Ok(out) => (Some(out), s, true),
-        Err(message) => {
-            s.diagnostics
-                .push(Diagnostic::error(codes::BAD_OPTION, message));
-            (None, s, false)
-        }
-    }
+    rendered(out, s)
 }
 
 fn schema(a: &SchemaArgs) -> (Option<String>, Session, bool) {
