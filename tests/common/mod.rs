@@ -178,3 +178,46 @@ pub fn refused(run: &Run, code: &str, words: &str) {
         &run.stderr[..run.stderr.len().min(2000)]
     );
 }
+
+/// Whether the tests run on CI (`CI=true`), where a missing outside client is a failure.
+pub fn on_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// The python of the virtual environment `target/<venv>` that holds a test's outside
+/// clients (calendar readers, FHIR validators), created with the pinned `requirements`
+/// (a path from the workspace root) when it is missing outside CI. On CI a missing
+/// environment is a failure: `.ci/run` creates it, and a test that quietly skipped would
+/// check nothing. Environments are created one at a time.
+pub fn client_python(venv: &str, requirements: &str) -> PathBuf {
+    static CREATING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = CREATING.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let venv = root.join("target").join(venv);
+    let python = venv.join("bin/python");
+    if python.exists() {
+        return python;
+    }
+    assert!(
+        !on_ci(),
+        "{} is missing: .ci/run creates it (python3 -m venv {}, then pip install -r {requirements})",
+        venv.display(),
+        venv.display()
+    );
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .status()
+        .expect("python3 runs");
+    assert!(made.success(), "python3 -m venv {} failed", venv.display());
+    let installed = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "-r"])
+        .arg(root.join(requirements))
+        .status()
+        .expect("pip runs");
+    if !installed.success() {
+        let _ = std::fs::remove_dir_all(&venv);
+        panic!("pip could not install {requirements}");
+    }
+    python
+}
