@@ -16,6 +16,7 @@ use rhai::packages::{
     BasicMathPackage, BasicStringPackage, LogicPackage, MoreStringPackage, Package,
 };
 use rhai::{Dynamic, Engine, FLOAT, INT, Module, Position, Scope, Shared};
+use smallvec::SmallVec;
 
 /// A compiled package of functions, shared between engines.
 pub(crate) type SharedModule = Shared<Module>;
@@ -34,6 +35,9 @@ use crate::vars::{Value, Vars};
 pub struct Prepared<'v> {
     vars: &'v Vars,
     scope: Option<Scope<'static>>,
+    /// The variables' values as numbered by the evaluator's memory, found once for
+    /// all the scripts evaluated on them.
+    numbers: Numbers,
 }
 
 impl Prepared<'_> {
@@ -96,6 +100,117 @@ pub struct Evaluator {
     module_names: Vec<String>,
     /// Whether scripts in native form run natively (the default) or in Rhai.
     native: bool,
+    /// The last native result of each script that calls no host function, with the
+    /// values it read: the same values give the same result and the same operations.
+    memory: Mutex<Memory>,
+}
+
+/// What an evaluator remembers of its native scripts that call no host function: the
+/// values their variables had, each numbered once, and their results for each
+/// combination of numbers seen. Two values get the same number only when
+/// [`same_value`] holds, and a number is never given to another value, so the same
+/// numbers mean the same values.
+#[derive(Debug, Default)]
+struct Memory {
+    /// Per variable name, the values seen lately with their numbers, the most
+    /// recently seen first.
+    values: Vec<(Arc<str>, Vec<Numbered>)>,
+    /// The next number to give; 0 stands for a variable not handed in.
+    next: u64,
+    /// Per script ([`crate::native::Program::id`]), its latest results.
+    scripts: Vec<Remembered>,
+}
+
+/// A value with its number.
+type Numbered = (u64, Value);
+
+/// A script's latest results.
+#[derive(Debug)]
+struct Remembered {
+    id: u64,
+    /// At most [`RESULTS_PER_SCRIPT`]: the numbers of the values read (in the order of
+    /// the script's `reads`), the value and the operations counted.
+    results: Vec<(Key, Value, u64)>,
+    /// The result to replace next once `results` is full.
+    next: usize,
+}
+
+/// The numbers of the variables' values, by name, found so far for one set of
+/// variables.
+type Numbers = SmallVec<[(Arc<str>, u64); 4]>;
+/// The numbers of the values a script read, in the order of its `reads`.
+type Key = SmallVec<[u64; 4]>;
+
+/// How many results an evaluator remembers per script: a rule sees a few kinds of day
+/// (a session, an off day, a painful one) again and again.
+const RESULTS_PER_SCRIPT: usize = 16;
+/// How many values of one variable are remembered; a variable that changes every day
+/// (`today`) only ever costs this many comparisons.
+const VALUES_PER_NAME: usize = 16;
+/// How many variable names and scripts are remembered; past that the memory starts
+/// again (a protocol has a few dozen scripts; only a long-lived evaluator compiling
+/// scripts one by one reaches this).
+const MAX_REMEMBERED: usize = 256;
+
+impl Memory {
+    /// The number of a variable's value, given one if it is new.
+    fn number(&mut self, name: &Arc<str>, value: Option<&Value>) -> u64 {
+        let Some(value) = value else {
+            return 0;
+        };
+        let at = match self.values.iter().position(|(n, _)| same_name(n, name)) {
+            Some(at) => at,
+            None => {
+                if self.values.len() >= MAX_REMEMBERED {
+                    self.values.clear();
+                }
+                self.values.push((Arc::clone(name), Vec::new()));
+                self.values.len() - 1
+            }
+        };
+        let seen = &mut self.values[at].1;
+        if let Some(i) = seen.iter().position(|(_, v)| same_value(v, value)) {
+            seen[..=i].rotate_right(1);
+            return seen[0].0;
+        }
+        self.next += 1;
+        if seen.len() >= VALUES_PER_NAME {
+            seen.pop();
+        }
+        seen.insert(0, (self.next, value.clone()));
+        self.next
+    }
+
+    fn recall(&self, id: u64, key: &Key) -> Option<(Value, u64)> {
+        let script = self.scripts.iter().find(|r| r.id == id)?;
+        let (_, value, operations) = script.results.iter().find(|(k, ..)| k == key)?;
+        Some((value.clone(), *operations))
+    }
+
+    fn remember(&mut self, id: u64, key: Key, value: &Value, operations: u64) {
+        let at = match self.scripts.iter().position(|r| r.id == id) {
+            Some(at) => at,
+            None => {
+                if self.scripts.len() >= MAX_REMEMBERED {
+                    self.scripts.clear();
+                }
+                self.scripts.push(Remembered {
+                    id,
+                    results: Vec::new(),
+                    next: 0,
+                });
+                self.scripts.len() - 1
+            }
+        };
+        let script = &mut self.scripts[at];
+        let result = (key, value.clone(), operations);
+        if script.results.len() < RESULTS_PER_SCRIPT {
+            script.results.push(result);
+        } else {
+            script.results[script.next] = result;
+            script.next = (script.next + 1) % RESULTS_PER_SCRIPT;
+        }
+    }
 }
 
 impl fmt::Debug for Evaluator {
@@ -154,6 +269,7 @@ impl Evaluator {
             limits: sandbox.limits().clone(),
             module_names: sandbox.module_names().to_vec(),
             native: true,
+            memory: Mutex::default(),
         }
     }
 
@@ -221,8 +337,10 @@ impl Evaluator {
 
     /// Evaluates a condition: it must give `true` or `false`.
     pub fn eval_bool(&self, script: &Script, vars: &Vars) -> Result<bool, ScriptError> {
-        if let Some(value) = self.try_native(script, vars) {
-            return as_bool(script, value.to_dynamic());
+        match self.try_native(script, vars, &mut Numbers::new()) {
+            Some(Value::Bool(holds)) => return Ok(holds),
+            Some(value) => return as_bool(script, value.to_dynamic()),
+            None => {}
         }
         let value = self.run_in(script, self.prepare(vars).scope())?;
         as_bool(script, value)
@@ -231,7 +349,11 @@ impl Evaluator {
     /// The variables of one evaluation, made ready once: several conditions evaluated on
     /// the same variables (the rules of one check-in) share them.
     pub fn prepare<'v>(&self, vars: &'v Vars) -> Prepared<'v> {
-        Prepared { vars, scope: None }
+        Prepared {
+            vars,
+            scope: None,
+            numbers: Numbers::new(),
+        }
     }
 
     /// Evaluates a condition on prepared variables; whatever the script declares is
@@ -241,8 +363,10 @@ impl Evaluator {
         script: &Script,
         vars: &mut Prepared<'_>,
     ) -> Result<bool, ScriptError> {
-        if let Some(value) = self.try_native(script, vars.vars) {
-            return as_bool(script, value.to_dynamic());
+        match self.try_native(script, vars.vars, &mut vars.numbers) {
+            Some(Value::Bool(holds)) => return Ok(holds),
+            Some(value) => return as_bool(script, value.to_dynamic()),
+            None => {}
         }
         let value = self.run_in(script, vars.scope())?;
         as_bool(script, value)
@@ -250,7 +374,7 @@ impl Evaluator {
 
     /// Evaluates a script and returns its value.
     pub fn eval_value(&self, script: &Script, vars: &Vars) -> Result<Value, ScriptError> {
-        if let Some(value) = self.try_native(script, vars) {
+        if let Some(value) = self.try_native(script, vars, &mut Numbers::new()) {
             return Ok(crate::native::as_rhai_gives(value));
         }
         let value = self.run_in(script, self.prepare(vars).scope())?;
@@ -266,30 +390,56 @@ impl Evaluator {
     /// Runs the script's native form, when it has one and it can finish the evaluation
     /// exactly as Rhai would; otherwise undoes what the attempt recorded and gives
     /// `None`, for Rhai to run the script from the start.
-    fn try_native(&self, script: &Script, vars: &Vars) -> Option<Value> {
+    ///
+    /// A native evaluation that called no host function gave a value, and counted
+    /// operations, that depend only on the values of the variables the script reads:
+    /// the same values take the same path again. Such results are remembered with
+    /// those values (see [`Memory`]) and given again, their operations counted again,
+    /// when the same values come back; floats are compared bit for bit, so `-0.0` is
+    /// not `0.0`.
+    fn try_native(&self, script: &Script, vars: &Vars, numbers: &mut Numbers) -> Option<Value> {
         if !self.native {
             return None;
         }
         let program = script.native.as_ref().ok()?;
+        let key = {
+            let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut key = Key::new();
+            for name in &program.reads {
+                let number = match numbers.iter().find(|(n, _)| same_name(n, name)) {
+                    Some((_, number)) => *number,
+                    None => {
+                        let number = memory.number(name, vars.get(name));
+                        numbers.push((Arc::clone(name), number));
+                        number
+                    }
+                };
+                key.push(number);
+            }
+            if let Some((value, operations)) = memory.recall(program.id, &key) {
+                drop(memory);
+                return self.count_native(operations).then_some(value);
+            }
+            key
+        };
         let seen = self.state.host.seen().len();
         let mut cx = crate::native::Cx {
             outer: vars,
             host: &self.state.host,
             limits: &self.limits,
             ops: 0,
+            host_calls: 0,
         };
         let value = crate::native::run(program, &mut cx).map(crate::native::V::into_owned);
-        let run = self.state.run.load(Ordering::Relaxed);
-        let total = run.saturating_add(cx.ops);
-        // Rhai stops a script at the operation past either limit; such a script is left
-        // to Rhai, which reports it.
         match value {
-            Some(value)
-                if cx.ops <= self.limits.max_operations
-                    && total <= self.limits.max_run_operations =>
-            {
-                self.state.run.store(total, Ordering::Relaxed);
-                self.state.native.fetch_add(1, Ordering::Relaxed);
+            Some(value) if self.count_native(cx.ops) => {
+                // Without host calls, the same values take the same path again.
+                if cx.host_calls == 0 {
+                    self.memory
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remember(program.id, key, &value, cx.ops);
+                }
                 Some(value)
             }
             _ => {
@@ -297,6 +447,23 @@ impl Evaluator {
                 None
             }
         }
+    }
+
+    /// Adds a native evaluation's operations to the run's, unless they pass either
+    /// limit: Rhai stops a script at the operation past a limit, so such a script is
+    /// left to Rhai, which reports it.
+    fn count_native(&self, operations: u64) -> bool {
+        let total = self
+            .state
+            .run
+            .load(Ordering::Relaxed)
+            .saturating_add(operations);
+        if operations > self.limits.max_operations || total > self.limits.max_run_operations {
+            return false;
+        }
+        self.state.run.store(total, Ordering::Relaxed);
+        self.state.native.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     fn run_in(&self, script: &Script, scope: &mut Scope<'static>) -> Result<Dynamic, ScriptError> {
@@ -460,6 +627,31 @@ pub(crate) fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
 }
 
 /// A condition's value as `true` or `false`, or the error that it is neither.
+/// Whether two names are the same: the same copy, as a sandbox's scripts share them,
+/// or equal text.
+fn same_name(a: &Arc<str>, b: &Arc<str>) -> bool {
+    Arc::ptr_eq(a, b) || **a == **b
+}
+
+/// Whether two values are the same for a script: equal, with floats equal bit for bit
+/// (`-0.0` and `0.0` differ, and a NaN is the same as itself), and maps' properties in
+/// the same order.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Float(x), Value::Float(y)) => x.to_bits() == y.to_bits(),
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_value(a, b))
+        }
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|((n, a), (m, b))| n == m && same_value(a, b))
+        }
+        _ => a == b,
+    }
+}
+
 fn as_bool(script: &Script, value: Dynamic) -> Result<bool, ScriptError> {
     value.as_bool().map_err(|_| {
         ScriptError::new(

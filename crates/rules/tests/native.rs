@@ -314,3 +314,86 @@ fn operations_limits_trip_the_same_way() {
     assert!(a.is_err());
     assert_eq!(a, b);
 }
+
+/// An evaluator remembers native results that called no host function, and gives one
+/// again only for the same values: each evaluation here is compared with Rhai's, in an
+/// order that would show a result given for the wrong values.
+#[test]
+fn remembered_results_only_come_back_for_the_same_values() {
+    let sandbox = sandbox();
+    let native = sandbox.evaluator().unwrap();
+    let mut rhai = sandbox.evaluator().unwrap();
+    rhai.set_native(false);
+    let float = |x: f64| Vars::new().with("x", x);
+    let cases: Vec<(&str, Vec<Vars>)> = vec![
+        // `-0.0 == 0.0`, but dividing by them does not give the same.
+        (
+            "1.0 / x",
+            vec![float(0.0), float(-0.0), float(0.0), float(-0.0)],
+        ),
+        // A NaN is remembered as itself; its comparisons are all false.
+        ("x == x", vec![float(f64::NAN), float(1.5), float(f64::NAN)]),
+        // Maps with the same properties in another order read the same.
+        (
+            "pain.during - pain.after",
+            vec![
+                Vars::new().with("pain", Vars::new().with("during", 3).with("after", 1)),
+                Vars::new().with("pain", Vars::new().with("after", 1).with("during", 3)),
+                Vars::new().with("pain", Vars::new().with("during", 1).with("after", 3)),
+            ],
+        ),
+        // A variable missing (on the path not taken), then handed in.
+        (
+            "if x > 1.0 { y } else { 0 }",
+            vec![
+                float(0.0),
+                float(0.0).with("y", 5),
+                float(2.0).with("y", 5),
+                float(2.0).with("y", 6),
+            ],
+        ),
+        // A host call on one path only: after it, the host data changes.
+        (
+            "if x > 1.0 { max_pain(7) } else { -1 }",
+            vec![float(0.0), float(2.0), float(0.0), float(2.0)],
+        ),
+    ];
+    for (text, sets) in &cases {
+        let script = sandbox.compile("t", text).unwrap();
+        assert_eq!(script.why_not_native(), None, "{text}");
+        for e in [&native, &rhai] {
+            e.begin_run(data());
+        }
+        for (turn, vars) in sets.iter().enumerate() {
+            if turn == 3 {
+                // The last check-in now hurts more: a remembered `max_pain` would be stale.
+                for e in [&native, &rhai] {
+                    e.host_data().checkins[1].pain = [Some(0), Some(6), Some(0), Some(0)];
+                }
+            }
+            let finished = native.native_evaluations();
+            let a = (native.eval_value(&script, vars), native.run_operations());
+            let b = (rhai.eval_value(&script, vars), rhai.run_operations());
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "{text} on {vars:?}");
+            assert_eq!(
+                native.native_evaluations(),
+                finished + 1,
+                "{text} on {vars:?}"
+            );
+        }
+    }
+    // Repeating the same values counts the same operations each time.
+    let script = sandbox.compile("t", "m::hurts(pain)").unwrap();
+    native.begin_run(data());
+    let vars = Vars::new().with("pain", Vars::new().with("before", 0).with("during", 0));
+    let mut spent = Vec::new();
+    for _ in 0..3 {
+        let before = native.run_operations();
+        assert!(!native.eval_bool(&script, &vars).unwrap());
+        spent.push(native.run_operations() - before);
+    }
+    assert!(
+        spent[0] > 0 && spent.iter().all(|s| *s == spent[0]),
+        "{spent:?}"
+    );
+}

@@ -15,6 +15,23 @@ use crate::vars::Value;
 #[derive(Debug, Default)]
 pub(crate) struct FuncCache {
     compiled: Mutex<HashMap<FuncId, Result<Arc<Func>, String>>>,
+    /// The names of the variables scripts read, one copy of each, so that an
+    /// evaluator's memory of values (`Evaluator::try_native`) tells them apart by
+    /// address first.
+    names: Mutex<Vec<Arc<str>>>,
+}
+
+impl FuncCache {
+    /// The sandbox's one copy of a variable name.
+    fn name(&self, name: &str) -> Arc<str> {
+        let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(found) = names.iter().find(|n| &***n == name) {
+            return Arc::clone(found);
+        }
+        let made: Arc<str> = Arc::from(name);
+        names.push(Arc::clone(&made));
+        made
+    }
 }
 
 /// What the compiler reads: the sandbox's modules, by key.
@@ -39,10 +56,9 @@ pub(crate) fn compile(ast: &AST, library: &Library<'_>) -> Result<Program, Strin
         top: true,
     };
     let body = compiler.block(ast.statements(), &mut scope)?;
-    Ok(Program {
-        body,
-        slots: scope.slots,
-    })
+    Ok(Program::new(body, scope.slots, |name| {
+        library.cache.name(name)
+    }))
 }
 
 struct Names {

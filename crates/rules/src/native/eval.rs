@@ -1,30 +1,85 @@
 //! Evaluating the native form, counting operations as Rhai counts them.
 
+use smallvec::SmallVec;
+
 use super::{Bin, Ex, Program, St};
 use crate::host::{Host, call_native};
 use crate::limits::Limits;
 use crate::vars::{Value, Vars};
 
-/// A value during a native evaluation: borrowed from the variables or the script, or
-/// made by it.
-#[derive(Debug)]
+/// A value during a native evaluation. Numbers, booleans and `()` are held as they are;
+/// text, lists and maps are borrowed from the variables or the script, so reading them
+/// copies nothing. Only what a host function makes is owned, and never a number,
+/// boolean or `()`: `Own` holds text, a list or a map.
+#[derive(Debug, Clone)]
 pub(crate) enum V<'a> {
-    B(&'a Value),
-    O(Value),
+    Unit,
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Str(&'a str),
+    List(&'a [Value]),
+    Map(&'a Vars),
+    Own(Box<Value>),
 }
 
-impl V<'_> {
-    fn get(&self) -> &Value {
+impl<'a> V<'a> {
+    /// A value of the variables or the script, borrowed.
+    fn of(value: &'a Value) -> V<'a> {
+        match value {
+            Value::Unit => V::Unit,
+            Value::Int(i) => V::Int(*i),
+            Value::Float(f) => V::Float(*f),
+            Value::Bool(b) => V::Bool(*b),
+            Value::Str(s) => V::Str(s),
+            Value::List(items) => V::List(items),
+            Value::Map(vars) => V::Map(vars),
+        }
+    }
+
+    /// A value made during the evaluation.
+    fn made(value: Value) -> V<'a> {
+        match value {
+            Value::Unit => V::Unit,
+            Value::Int(i) => V::Int(i),
+            Value::Float(f) => V::Float(f),
+            Value::Bool(b) => V::Bool(b),
+            other => V::Own(Box::new(other)),
+        }
+    }
+
+    /// The value as a borrowed one, whoever holds it: never `Own`.
+    fn view(&self) -> V<'_> {
         match self {
-            V::B(v) => v,
-            V::O(v) => v,
+            V::Unit => V::Unit,
+            V::Int(i) => V::Int(*i),
+            V::Float(f) => V::Float(*f),
+            V::Bool(b) => V::Bool(*b),
+            V::Str(s) => V::Str(s),
+            V::List(items) => V::List(items),
+            V::Map(vars) => V::Map(vars),
+            V::Own(value) => V::of(value),
+        }
+    }
+
+    /// The plain value, copied where it is borrowed.
+    fn to_value(&self) -> Value {
+        match self {
+            V::Own(value) => (**value).clone(),
+            other => other.view().into_owned(),
         }
     }
 
     pub(crate) fn into_owned(self) -> Value {
         match self {
-            V::B(v) => v.clone(),
-            V::O(v) => v,
+            V::Unit => Value::Unit,
+            V::Int(i) => Value::Int(i),
+            V::Float(f) => Value::Float(f),
+            V::Bool(b) => Value::Bool(b),
+            V::Str(s) => Value::Str(s.to_owned()),
+            V::List(items) => Value::List(items.to_vec()),
+            V::Map(vars) => Value::Map(vars.clone()),
+            V::Own(value) => *value,
         }
     }
 }
@@ -39,6 +94,12 @@ enum Stop<'a> {
 
 type R<'a, T> = Result<T, Stop<'a>>;
 
+/// The values of one evaluation: the script's variables, then each module function's
+/// frame above its caller's, and the items of a `for` loop's array while it runs. Held
+/// inline: the shipped scripts never need more than a few slots, so an evaluation
+/// allocates nothing for them.
+type Stack<'a> = SmallVec<[V<'a>; 16]>;
+
 /// The state of one native evaluation.
 pub(crate) struct Cx<'a> {
     pub(crate) outer: &'a Vars,
@@ -46,123 +107,126 @@ pub(crate) struct Cx<'a> {
     pub(crate) limits: &'a Limits,
     /// Operations counted so far, as Rhai would count them.
     pub(crate) ops: u64,
+    /// Host functions called so far.
+    pub(crate) host_calls: u64,
 }
 
 /// Runs a program; `None` when Rhai must run it instead.
 pub(crate) fn run<'a>(program: &'a Program, cx: &mut Cx<'a>) -> Option<V<'a>> {
-    let mut frame: Vec<V<'a>> = Vec::new();
-    frame.resize_with(program.slots, || V::O(Value::Unit));
-    match block(&program.body, cx, &mut frame) {
+    let mut stack: Stack<'a> = SmallVec::new();
+    stack.resize(program.slots, V::Unit);
+    match block(&program.body, cx, &mut stack, 0) {
         Ok(v) | Err(Stop::Ret(v)) => Some(v),
         Err(Stop::Bail) => None,
     }
 }
 
-fn block<'a>(body: &'a [St], cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> {
-    let mut last = V::O(Value::Unit);
+/// A block of statements whose variables' slots start at `base` on the stack.
+fn block<'a>(body: &'a [St], cx: &mut Cx<'a>, st: &mut Stack<'a>, base: usize) -> R<'a, V<'a>> {
+    let mut last = V::Unit;
     for s in body {
-        last = stmt(s, cx, frame)?;
+        last = stmt(s, cx, st, base)?;
     }
     Ok(last)
 }
 
-fn stmt<'a>(s: &'a St, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> {
+fn stmt<'a>(s: &'a St, cx: &mut Cx<'a>, st: &mut Stack<'a>, base: usize) -> R<'a, V<'a>> {
     cx.ops += 1;
     Ok(match s {
-        St::Noop => V::O(Value::Unit),
-        St::Expr(e) => expr(e, cx, frame)?,
-        St::Call(e) => inner(e, cx, frame)?,
+        St::Noop => V::Unit,
+        St::Expr(e) => expr(e, cx, st, base)?,
+        St::Call(e) => inner(e, cx, st, base)?,
         St::Let(slot, e) => {
-            let value = expr(e, cx, frame)?;
-            frame[*slot] = value;
-            V::O(Value::Unit)
+            let value = expr(e, cx, st, base)?;
+            st[base + slot] = value;
+            V::Unit
         }
         St::Assign(slot, e) => {
-            let value = expr(e, cx, frame)?;
+            let value = expr(e, cx, st, base)?;
             cx.ops += 1;
-            frame[*slot] = value;
-            V::O(Value::Unit)
+            st[base + slot] = value;
+            V::Unit
         }
         St::For(x) => {
             let (slot, items, body) = &**x;
-            // The array is an expression of its own: one operation, then its items.
+            // The array is an expression of its own: one operation, then its items,
+            // all evaluated before the first turn, as Rhai builds the array first.
             cx.ops += 1;
-            let mut list = Vec::with_capacity(items.len());
+            let top = st.len();
             for item in items.iter() {
-                list.push(expr(item, cx, frame)?.into_owned());
+                let value = expr(item, cx, st, base)?;
+                st.push(value);
             }
-            let list = Value::List(list);
-            if !within_limits(&list, cx.limits) {
+            if !items_within_limits(&st[top..], cx.limits) {
                 return Err(Stop::Bail);
             }
-            let Value::List(list) = list else {
-                return Err(Stop::Bail);
-            };
-            for item in list {
+            for i in top..top + items.len() {
                 if body.is_empty() {
                     cx.ops += 1;
                     continue;
                 }
-                frame[*slot] = V::O(item);
-                block(body, cx, frame)?;
+                st[base + slot] = st[i].clone();
+                block(body, cx, st, base)?;
             }
-            V::O(Value::Unit)
+            st.truncate(top);
+            V::Unit
         }
         St::If(x) => {
             let (guard, body, branch) = &**x;
-            match expr(guard, cx, frame)?.get() {
-                Value::Bool(true) if !body.is_empty() => block(body, cx, frame)?,
-                Value::Bool(false) if !branch.is_empty() => block(branch, cx, frame)?,
-                Value::Bool(_) => V::O(Value::Unit),
+            match expr(guard, cx, st, base)? {
+                V::Bool(true) if !body.is_empty() => block(body, cx, st, base)?,
+                V::Bool(false) if !branch.is_empty() => block(branch, cx, st, base)?,
+                V::Bool(_) => V::Unit,
                 _ => return Err(Stop::Bail),
             }
         }
         St::Return(value) => {
             let value = match value {
-                Some(e) => expr(e, cx, frame)?,
-                None => V::O(Value::Unit),
+                Some(e) => expr(e, cx, st, base)?,
+                None => V::Unit,
             };
             return Err(Stop::Ret(value));
         }
-        St::Block(body) => block(body, cx, frame)?,
+        St::Block(body) => block(body, cx, st, base)?,
         St::Throw => return Err(Stop::Bail),
     })
 }
 
 /// An expression as Rhai's `eval_expr` evaluates it: one operation, then its own.
-fn expr<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> {
+fn expr<'a>(e: &'a Ex, cx: &mut Cx<'a>, st: &mut Stack<'a>, base: usize) -> R<'a, V<'a>> {
     cx.ops += 1;
-    inner(e, cx, frame)
+    inner(e, cx, st, base)
 }
 
-fn boolean(v: &V<'_>) -> Result<bool, ()> {
-    match v.get() {
-        Value::Bool(b) => Ok(*b),
-        _ => Err(()),
+fn boolean(v: &V<'_>) -> Result<bool, Stop<'static>> {
+    match v {
+        V::Bool(b) => Ok(*b),
+        _ => Err(Stop::Bail),
     }
 }
 
-fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>> {
+fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, st: &mut Stack<'a>, base: usize) -> R<'a, V<'a>> {
     Ok(match e {
-        Ex::Lit(v) => V::B(v),
-        Ex::Local(slot) => match &frame[*slot] {
-            V::B(v) => V::B(v),
-            V::O(v) => V::O(v.clone()),
-        },
-        Ex::Outer(name) => V::B(cx.outer.get(name).ok_or(Stop::Bail)?),
-        Ex::Prop { base, path, index } => {
+        Ex::Lit(v) => V::of(v),
+        Ex::Local(slot) => st[base + slot].clone(),
+        Ex::Outer(name) => V::of(cx.outer.get(name).ok_or(Stop::Bail)?),
+        Ex::Prop {
+            base: object,
+            path,
+            index,
+        } => {
             if !index && path.len() >= 2 {
                 cx.ops += path.len() as u64;
             }
-            let mut value = expr(base, cx, frame)?;
+            let mut value = expr(object, cx, st, base)?;
             for key in path.iter() {
                 cx.ops += 1;
                 value = match value {
-                    V::B(Value::Map(map)) => match map.get(key) {
-                        Some(v) => V::B(v),
-                        None => V::O(Value::Unit),
+                    V::Map(map) => map.get(key).map_or(V::Unit, V::of),
+                    V::Own(owned) => match *owned {
+                        Value::Map(map) => V::made(map.get(key).cloned().unwrap_or(Value::Unit)),
+                        _ => return Err(Stop::Bail),
                     },
-                    V::O(Value::Map(map)) => V::O(map.get(key).cloned().unwrap_or(Value::Unit)),
                     _ => return Err(Stop::Bail),
                 };
             }
@@ -170,35 +234,36 @@ fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>>
         }
         Ex::And(list) => {
             for item in list.iter() {
-                if !boolean(&expr(item, cx, frame)?).map_err(|()| Stop::Bail)? {
-                    return Ok(V::O(Value::Bool(false)));
+                if !boolean(&expr(item, cx, st, base)?)? {
+                    return Ok(V::Bool(false));
                 }
             }
-            V::O(Value::Bool(true))
+            V::Bool(true)
         }
         Ex::Or(list) => {
             for item in list.iter() {
-                if boolean(&expr(item, cx, frame)?).map_err(|()| Stop::Bail)? {
-                    return Ok(V::O(Value::Bool(true)));
+                if boolean(&expr(item, cx, st, base)?)? {
+                    return Ok(V::Bool(true));
                 }
             }
-            V::O(Value::Bool(false))
+            V::Bool(false)
         }
-        Ex::Not(a) => match expr(a, cx, frame)?.get() {
-            Value::Bool(b) => V::O(Value::Bool(!b)),
+        Ex::Not(a) => match expr(a, cx, st, base)? {
+            V::Bool(b) => V::Bool(!b),
             _ => return Err(Stop::Bail),
         },
-        Ex::Neg(a) => match expr(a, cx, frame)?.get() {
-            Value::Int(i) => V::O(Value::Int(i.checked_neg().ok_or(Stop::Bail)?)),
-            Value::Float(f) => V::O(Value::Float(-f)),
+        Ex::Neg(a) => match expr(a, cx, st, base)? {
+            V::Int(i) => V::Int(i.checked_neg().ok_or(Stop::Bail)?),
+            V::Float(f) => V::Float(-f),
             _ => return Err(Stop::Bail),
         },
         Ex::Bin(op, x) => {
-            let a = expr(&x.0, cx, frame)?;
-            let b = expr(&x.1, cx, frame)?;
-            V::O(binary(*op, a.get(), b.get()).ok_or(Stop::Bail)?)
+            let a = expr(&x.0, cx, st, base)?;
+            let b = expr(&x.1, cx, st, base)?;
+            binary(*op, &a.view(), &b.view()).ok_or(Stop::Bail)?
         }
         Ex::Host(call, args) => {
+            cx.host_calls += 1;
             // No host function takes more than three arguments.
             let value = match &args[..] {
                 [] => {
@@ -206,22 +271,22 @@ fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>>
                     call_native(cx.host, *call, &[])
                 }
                 [a] => {
-                    let a = expr(a, cx, frame)?;
+                    let a = expr(a, cx, st, base)?.to_value();
                     cx.ops += 1;
-                    call_native(cx.host, *call, &[a.get()])
+                    call_native(cx.host, *call, &[&a])
                 }
                 [a, b] => {
-                    let a = expr(a, cx, frame)?;
-                    let b = expr(b, cx, frame)?;
+                    let a = expr(a, cx, st, base)?.to_value();
+                    let b = expr(b, cx, st, base)?.to_value();
                     cx.ops += 1;
-                    call_native(cx.host, *call, &[a.get(), b.get()])
+                    call_native(cx.host, *call, &[&a, &b])
                 }
                 [a, b, c] => {
-                    let a = expr(a, cx, frame)?;
-                    let b = expr(b, cx, frame)?;
-                    let c = expr(c, cx, frame)?;
+                    let a = expr(a, cx, st, base)?.to_value();
+                    let b = expr(b, cx, st, base)?.to_value();
+                    let c = expr(c, cx, st, base)?.to_value();
                     cx.ops += 1;
-                    call_native(cx.host, *call, &[a.get(), b.get(), c.get()])
+                    call_native(cx.host, *call, &[&a, &b, &c])
                 }
                 _ => None,
             }
@@ -229,16 +294,19 @@ fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>>
             if !within_limits(&value, cx.limits) {
                 return Err(Stop::Bail);
             }
-            V::O(value)
+            V::made(value)
         }
         Ex::Script {
             func,
             args,
             qualified,
         } => {
-            let mut callee: Vec<V<'a>> = Vec::with_capacity(func.slots);
+            // The callee's frame starts above everything its caller holds: its
+            // parameters first, then its own variables.
+            let callee = st.len();
             for a in args.iter() {
-                callee.push(expr(a, cx, frame)?);
+                let value = expr(a, cx, st, base)?;
+                st.push(value);
             }
             if func.body.is_empty() {
                 // Rhai skips an empty body before counting the call, except through a
@@ -246,89 +314,118 @@ fn inner<'a>(e: &'a Ex, cx: &mut Cx<'a>, frame: &mut Vec<V<'a>>) -> R<'a, V<'a>>
                 if *qualified {
                     cx.ops += 1;
                 }
-                return Ok(V::O(Value::Unit));
+                st.truncate(callee);
+                return Ok(V::Unit);
             }
             cx.ops += 1;
-            debug_assert_eq!(callee.len(), func.params);
-            callee.resize_with(func.slots, || V::O(Value::Unit));
-            match block(&func.body, cx, &mut callee) {
+            debug_assert_eq!(st.len() - callee, func.params);
+            st.resize(callee + func.slots, V::Unit);
+            let value = match block(&func.body, cx, st, callee) {
                 Ok(v) | Err(Stop::Ret(v)) => v,
                 Err(Stop::Bail) => return Err(Stop::Bail),
-            }
+            };
+            st.truncate(callee);
+            value
         }
-        Ex::Block(body) => block(body, cx, frame)?,
+        Ex::Block(body) => block(body, cx, st, base)?,
         Ex::Contains(x) => {
             // Rhai evaluates the method's argument first, then the object.
             cx.ops += 1;
-            let arg = expr(&x.1, cx, frame)?;
-            let base = expr(&x.0, cx, frame)?;
+            let arg = expr(&x.1, cx, st, base)?;
+            let object = expr(&x.0, cx, st, base)?;
             cx.ops += 1;
-            match (base.get(), arg.get()) {
-                (Value::Str(s), Value::Str(t)) => V::O(Value::Bool(s.contains(t.as_str()))),
+            match (object.view(), arg.view()) {
+                (V::Str(s), V::Str(t)) => V::Bool(s.contains(t)),
                 _ => return Err(Stop::Bail),
             }
         }
     })
 }
 
-/// Whether a host function's value is well within Rhai's data limits; a value near them
-/// is left to Rhai, which checks them exactly.
-fn within_limits(value: &Value, limits: &Limits) -> bool {
-    fn sizes(value: &Value, total: &mut (usize, usize, usize)) {
-        match value {
-            Value::Str(s) => total.2 += s.len(),
-            Value::List(items) => {
-                total.0 += items.len();
-                for item in items {
-                    sizes(item, total);
-                }
-            }
-            Value::Map(vars) => {
-                total.1 += vars.len();
-                for (_, item) in vars.iter() {
-                    sizes(item, total);
-                }
-            }
+/// Whether a `for` loop's array, made of these items, is well within Rhai's data limits;
+/// one near them is left to Rhai, which checks them exactly.
+fn items_within_limits(items: &[V<'_>], limits: &Limits) -> bool {
+    let mut total = (items.len(), 0, 0);
+    for item in items {
+        match item.view() {
+            V::Str(s) => total.2 += s.len(),
+            V::List(list) => list_sizes(list, &mut total),
+            V::Map(vars) => map_sizes(vars, &mut total),
             _ => {}
         }
     }
+    below_half(total, limits)
+}
+
+/// Whether a host function's value is well within Rhai's data limits; a value near them
+/// is left to Rhai, which checks them exactly.
+fn within_limits(value: &Value, limits: &Limits) -> bool {
     let mut total = (0, 0, 0);
     sizes(value, &mut total);
+    below_half(total, limits)
+}
+
+/// Adds a value's array items, map properties and text bytes to `total`, nested ones
+/// included.
+fn sizes(value: &Value, total: &mut (usize, usize, usize)) {
+    match value {
+        Value::Str(s) => total.2 += s.len(),
+        Value::List(items) => list_sizes(items, total),
+        Value::Map(vars) => map_sizes(vars, total),
+        _ => {}
+    }
+}
+
+fn list_sizes(items: &[Value], total: &mut (usize, usize, usize)) {
+    total.0 += items.len();
+    for item in items {
+        sizes(item, total);
+    }
+}
+
+fn map_sizes(vars: &Vars, total: &mut (usize, usize, usize)) {
+    total.1 += vars.len();
+    for (_, item) in vars.iter() {
+        sizes(item, total);
+    }
+}
+
+fn below_half(total: (usize, usize, usize), limits: &Limits) -> bool {
     total.0 < limits.max_array_size / 2
         && total.1 < limits.max_map_size / 2
         && total.2 < limits.max_string_size / 2
 }
 
-/// A binary operator as Rhai's built-in operators apply it; `None` where Rhai would
-/// fail or look the operator up among registered functions.
-fn binary(op: Bin, x: &Value, y: &Value) -> Option<Value> {
-    use Value::{Bool, Float, Int, Str, Unit};
+/// A binary operator as Rhai's built-in operators apply it, on two values seen through
+/// [`V::view`]; `None` where Rhai would fail or look the operator up among registered
+/// functions.
+fn binary(op: Bin, x: &V<'_>, y: &V<'_>) -> Option<V<'static>> {
     match (x, y) {
-        (Int(a), Int(b)) => int_op(op, *a, *b),
-        (Float(a), Float(b)) => float_op(op, *a, *b),
+        (V::Int(a), V::Int(b)) => int_op(op, *a, *b),
+        (V::Float(a), V::Float(b)) => float_op(op, *a, *b),
         #[allow(clippy::cast_precision_loss)]
-        (Float(a), Int(b)) => float_op(op, *a, *b as f64),
+        (V::Float(a), V::Int(b)) => float_op(op, *a, *b as f64),
         #[allow(clippy::cast_precision_loss)]
-        (Int(a), Float(b)) => float_op(op, *a as f64, *b),
-        (Bool(a), Bool(b)) => compare(op, a.cmp(b)),
-        (Str(a), Str(b)) => compare(op, a.as_str().cmp(b.as_str())),
-        (Unit, Unit) => match op {
-            Bin::Eq => Some(Bool(true)),
-            Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge => Some(Bool(false)),
+        (V::Int(a), V::Float(b)) => float_op(op, *a as f64, *b),
+        (V::Bool(a), V::Bool(b)) => compare(op, a.cmp(b)),
+        (V::Str(a), V::Str(b)) => compare(op, a.cmp(b)),
+        (V::Unit, V::Unit) => match op {
+            Bin::Eq => Some(V::Bool(true)),
+            Bin::Ne | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge => Some(V::Bool(false)),
             _ => None,
         },
         _ if std::mem::discriminant(x) == std::mem::discriminant(y) => None,
         // Different types, not both numbers: Rhai's comparisons say they differ.
         _ => match op {
-            Bin::Ne => Some(Bool(true)),
-            Bin::Eq | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge => Some(Bool(false)),
+            Bin::Ne => Some(V::Bool(true)),
+            Bin::Eq | Bin::Lt | Bin::Le | Bin::Gt | Bin::Ge => Some(V::Bool(false)),
             _ => None,
         },
     }
 }
 
-fn compare(op: Bin, order: std::cmp::Ordering) -> Option<Value> {
-    Some(Value::Bool(match op {
+fn compare(op: Bin, order: std::cmp::Ordering) -> Option<V<'static>> {
+    Some(V::Bool(match op {
         Bin::Eq => order.is_eq(),
         Bin::Ne => order.is_ne(),
         Bin::Lt => order.is_lt(),
@@ -339,8 +436,8 @@ fn compare(op: Bin, order: std::cmp::Ordering) -> Option<Value> {
     }))
 }
 
-fn int_op(op: Bin, x: i64, y: i64) -> Option<Value> {
-    Some(Value::Int(match op {
+fn int_op(op: Bin, x: i64, y: i64) -> Option<V<'static>> {
+    Some(V::Int(match op {
         Bin::Add => x.checked_add(y)?,
         Bin::Sub => x.checked_sub(y)?,
         Bin::Mul => x.checked_mul(y)?,
@@ -353,7 +450,7 @@ fn int_op(op: Bin, x: i64, y: i64) -> Option<Value> {
 }
 
 /// Floats as Rhai's checked build compares them: equal within a relative epsilon.
-fn float_op(op: Bin, x: f64, y: f64) -> Option<Value> {
+fn float_op(op: Bin, x: f64, y: f64) -> Option<V<'static>> {
     let scale = || {
         if x * y == 0.0 {
             1.0
@@ -363,35 +460,35 @@ fn float_op(op: Bin, x: f64, y: f64) -> Option<Value> {
     };
     let eps = f64::EPSILON;
     Some(match op {
-        Bin::Add => Value::Float(x + y),
-        Bin::Sub => Value::Float(x - y),
-        Bin::Mul => Value::Float(x * y),
-        Bin::Div => Value::Float(x / y),
-        Bin::Rem => Value::Float(x % y),
-        Bin::Pow => Value::Float(x.powf(y)),
+        Bin::Add => V::Float(x + y),
+        Bin::Sub => V::Float(x - y),
+        Bin::Mul => V::Float(x * y),
+        Bin::Div => V::Float(x / y),
+        Bin::Rem => V::Float(x % y),
+        Bin::Pow => V::Float(x.powf(y)),
         Bin::Eq => {
             let max = scale();
-            Value::Bool(max == 0.0 || (x - y).abs() / max <= eps)
+            V::Bool(max == 0.0 || (x - y).abs() / max <= eps)
         }
         Bin::Ne => {
             let max = scale();
-            Value::Bool(max != 0.0 && (x - y).abs() / max > eps)
+            V::Bool(max != 0.0 && (x - y).abs() / max > eps)
         }
         Bin::Gt => {
             let max = scale();
-            Value::Bool(max != 0.0 && (x - y) / max > eps)
+            V::Bool(max != 0.0 && (x - y) / max > eps)
         }
         Bin::Ge => {
             let max = scale();
-            Value::Bool(max == 0.0 || (x - y) / max > -eps)
+            V::Bool(max == 0.0 || (x - y) / max > -eps)
         }
         Bin::Lt => {
             let max = scale();
-            Value::Bool(max != 0.0 && (y - x) / max > eps)
+            V::Bool(max != 0.0 && (y - x) / max > eps)
         }
         Bin::Le => {
             let max = scale();
-            Value::Bool(max == 0.0 || (y - x) / max > -eps)
+            V::Bool(max == 0.0 || (y - x) / max > -eps)
         }
     })
 }

@@ -55,6 +55,13 @@ const MAX_CALL_DEPTH: usize = 8;
 pub(crate) struct Program {
     body: Box<[St]>,
     slots: usize,
+    /// Unique within the process: evaluators remember results by it.
+    pub(crate) id: u64,
+    /// The variables it reads, in the order it first names them (module functions
+    /// read only their parameters). An evaluation that calls no host function gives a
+    /// value, and counts operations, that depend on nothing else: the same values give
+    /// the same result, so evaluators remember it (see `Evaluator::try_native`).
+    pub(crate) reads: Box<[Arc<str>]>,
 }
 
 /// A module function in native form.
@@ -63,6 +70,65 @@ pub(crate) struct Func {
     body: Box<[St]>,
     params: usize,
     slots: usize,
+}
+
+impl Program {
+    /// `name` gives the sandbox's one copy of a variable's name.
+    fn new(body: Box<[St]>, slots: usize, name: impl Fn(&str) -> Arc<str>) -> Program {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let mut reads = Vec::new();
+        for s in &body {
+            reads_st(s, &mut reads);
+        }
+        Program {
+            body,
+            slots,
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            reads: reads.iter().map(|r| name(r)).collect(),
+        }
+    }
+}
+
+/// Adds the names of the variables handed in that a statement reads to `reads`.
+fn reads_st(s: &St, reads: &mut Vec<String>) {
+    match s {
+        St::Noop | St::Throw | St::Return(None) => {}
+        St::Expr(e) | St::Call(e) | St::Let(_, e) | St::Assign(_, e) | St::Return(Some(e)) => {
+            reads_ex(e, reads);
+        }
+        St::For(x) => {
+            let (_, items, body) = &**x;
+            items.iter().for_each(|e| reads_ex(e, reads));
+            body.iter().for_each(|s| reads_st(s, reads));
+        }
+        St::If(x) => {
+            let (guard, body, branch) = &**x;
+            reads_ex(guard, reads);
+            body.iter()
+                .chain(branch.iter())
+                .for_each(|s| reads_st(s, reads));
+        }
+        St::Block(body) => body.iter().for_each(|s| reads_st(s, reads)),
+    }
+}
+
+fn reads_ex(e: &Ex, reads: &mut Vec<String>) {
+    match e {
+        Ex::Lit(_) | Ex::Local(_) => {}
+        Ex::Outer(name) => {
+            if !reads.contains(name) {
+                reads.push(name.clone());
+            }
+        }
+        Ex::Prop { base, .. } | Ex::Not(base) | Ex::Neg(base) => reads_ex(base, reads),
+        Ex::And(list) | Ex::Or(list) => list.iter().for_each(|e| reads_ex(e, reads)),
+        Ex::Bin(_, x) | Ex::Contains(x) => {
+            reads_ex(&x.0, reads);
+            reads_ex(&x.1, reads);
+        }
+        Ex::Host(_, args) | Ex::Script { args, .. } => args.iter().for_each(|e| reads_ex(e, reads)),
+        Ex::Block(body) => body.iter().for_each(|s| reads_st(s, reads)),
+    }
 }
 
 #[derive(Debug)]
