@@ -170,7 +170,9 @@ impl Memory {
         };
         let seen = &mut self.values[at].1;
         if let Some(i) = seen.iter().position(|(_, v)| same_value(v, value)) {
-            seen[..=i].rotate_right(1);
+            if i > 0 {
+                seen[..=i].rotate_right(1);
+            }
             return seen[0].0;
         }
         self.next += 1;

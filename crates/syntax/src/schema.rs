@@ -39,11 +39,35 @@ impl SchemaKind {
     }
 }
 
-/// The schema, generated once per process: the structural check walks it for every file.
+/// The schema, read once per process: the structural check walks it for every file.
+///
+/// It is read from the committed file, built into the binary, rather than generated:
+/// reading the text costs a third of generating it, which every command would pay at
+/// start-up. `tests/schema.rs` holds the committed files equal to the generated
+/// schemas, and [`tests::the_built_in_schemas_are_the_generated_ones`] the values read
+/// here; should the text ever fail to read, the schema is generated instead.
 pub fn cached(kind: SchemaKind) -> &'static serde_json::Value {
-    static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Protocol));
-    static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Patient));
-    static SCENARIO: LazyLock<serde_json::Value> = LazyLock::new(|| schema(SchemaKind::Scenario));
+    fn read(kind: SchemaKind, text: &str) -> serde_json::Value {
+        serde_json::from_str(text).unwrap_or_else(|_| schema(kind))
+    }
+    static PROTOCOL: LazyLock<serde_json::Value> = LazyLock::new(|| {
+        read(
+            SchemaKind::Protocol,
+            include_str!("../../../schemas/protocol.schema.json"),
+        )
+    });
+    static PATIENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+        read(
+            SchemaKind::Patient,
+            include_str!("../../../schemas/patient.schema.json"),
+        )
+    });
+    static SCENARIO: LazyLock<serde_json::Value> = LazyLock::new(|| {
+        read(
+            SchemaKind::Scenario,
+            include_str!("../../../schemas/scenario.schema.json"),
+        )
+    });
     match kind {
         SchemaKind::Protocol => &PROTOCOL,
         SchemaKind::Patient => &PATIENT,
@@ -81,4 +105,16 @@ pub fn schema_text(kind: SchemaKind) -> String {
     let mut text = serde_json::to_string_pretty(&schema(kind)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_schemas_are_the_generated_ones() {
+        for kind in SchemaKind::ALL {
+            assert_eq!(cached(kind), &schema(kind), "{}", kind.name());
+        }
+    }
 }
