@@ -1,5 +1,6 @@
 //! The variables handed to a script and the plain values scripts give back.
 
+use compact_str::CompactString;
 use rhai::{Array, Dynamic, Map};
 
 /// A value passed into or returned from a script.
@@ -140,6 +141,8 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// Named values for one evaluation, in the order they were set; setting a name again
 /// replaces its value.
 ///
+/// A name of up to 24 bytes is stored inline, without an allocation of its own.
+///
 /// ```
 /// use rehab_rules::Vars;
 /// let vars = Vars::new()
@@ -149,13 +152,20 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(CompactString, Value)>,
 }
 
 impl Vars {
     /// No variables.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No variables, with room for `capacity` of them before the list grows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Vars {
+            entries: Vec::with_capacity(capacity),
+        }
     }
 
     /// Adds (or replaces) a variable, builder style.
@@ -170,7 +180,7 @@ impl Vars {
         let value = value.into();
         match self.entries.iter_mut().find(|(n, _)| n == name) {
             Some(entry) => entry.1 = value,
-            None => self.entries.push((name.to_owned(), value)),
+            None => self.entries.push((name.into(), value)),
         }
         self
     }
