@@ -147,6 +147,7 @@ pub struct Scratch {
     lived: Vec<Lived>,
     /// Computed doses by their text, parsed once.
     parsed: HashMap<String, Dose>,
+    firing: Firing,
 }
 
 /// Runs `protocol` for `patient` as [`run_using`] does, but lean: it takes every
@@ -216,6 +217,8 @@ struct Runner<'a, 'r> {
     /// Computed doses by their text, parsed once.
     parsed: HashMap<String, Dose>,
     inputs: Vars,
+    /// The rules a check-in or a week's end fires, by phase.
+    firing: Firing,
 }
 
 impl<'a, 'r> Runner<'a, 'r> {
@@ -251,6 +254,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             Cow::Borrowed(patient.journal.as_slice())
         };
         scratch.lived.clear();
+        scratch.firing.fill(protocol, scripts);
         let in_order = journal.is_sorted_by_key(|e| e.date);
         Ok(Runner {
             protocol,
@@ -279,6 +283,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             doses: HashMap::new(),
             parsed: scratch.parsed,
             inputs,
+            firing: scratch.firing,
         })
     }
 
@@ -301,6 +306,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             },
             lived: self.lived,
             parsed: self.parsed,
+            firing: self.firing,
         }
     }
 
