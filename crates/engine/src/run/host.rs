@@ -39,21 +39,45 @@ pub(super) fn script_value(v: &Value) -> rehab_rules::Value {
     }
 }
 
-/// The journal and tables as the host API shows them.
+/// The journal and tables as the host API shows them, in the lists of `reused` (what
+/// the evaluator's last run left), emptied first.
 pub(super) fn host_data(
+    reused: HostData,
     protocol: &Protocol,
     patient: &Patient,
     start: Date,
     config: &RunConfig,
 ) -> HostData {
+    let HostData {
+        mut checkins,
+        mut assessments,
+        mut events,
+        mut tables,
+        mut rules,
+        mut fired,
+        ..
+    } = reused;
+    checkins.clear();
+    assessments.clear();
+    events.clear();
+    tables.clear();
+    fired.clear();
+    if !rules.iter().eq(protocol.rules.iter().map(|r| &r.id)) {
+        rules.clear();
+        rules.extend(protocol.rules.iter().map(|r| r.id.clone()));
+    }
     let mut data = HostData {
         today: start,
         phase_start: start,
         week_start: start,
-        rules: protocol.rules.iter().map(|r| r.id.clone()).collect(),
+        checkins,
+        assessments,
+        events,
+        tables,
+        rules,
+        fired,
         // A quiet run shows no decision's values, so host calls need not be recorded.
         explain: !config.quiet,
-        ..HostData::default()
     };
     for e in &patient.journal {
         host_record(&mut data, e);

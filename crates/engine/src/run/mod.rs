@@ -239,7 +239,9 @@ impl<'a, 'r> Runner<'a, 'r> {
             Some(d) => d,
             None => date_input(patient, &protocol.starts_on)?,
         };
-        scripts.begin_run(host_data(protocol, patient, start, config));
+        // The last run's host data lends its lists to this one.
+        let reused = std::mem::take(&mut *scripts.host_data());
+        scripts.begin_run(host_data(reused, protocol, patient, start, config));
         let mut inputs = Vars::new();
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));
@@ -526,7 +528,13 @@ impl<'a, 'r> Runner<'a, 'r> {
 }
 
 fn add_days(date: Date, days: i64) -> Result<Date, Diagnostic> {
-    date.checked_add(jiff::Span::new().days(days)).map_err(|_| {
+    // Most days move on by one, which needs no span.
+    let next = if days == 1 {
+        date.tomorrow()
+    } else {
+        date.checked_add(jiff::Span::new().days(days))
+    };
+    next.map_err(|_| {
         Diagnostic::error(
             codes::BAD_VALUE,
             format!("a plan starting {date} runs past the last supported date"),
