@@ -190,6 +190,14 @@ impl Vars {
         self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
     }
 
+    /// The value of a variable, if set, to change in place.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.entries
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+
     /// How many variables are set.
     pub fn len(&self) -> usize {
         self.entries.len()

@@ -219,6 +219,8 @@ struct Runner<'a, 'r> {
     inputs: Vars,
     /// The rules a check-in or a week's end fires, by phase.
     firing: Firing,
+    /// The variables of the last entry rules fired for.
+    day_vars: std::cell::RefCell<DayVars>,
 }
 
 impl<'a, 'r> Runner<'a, 'r> {
@@ -286,6 +288,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             parsed: scratch.parsed,
             inputs,
             firing: scratch.firing,
+            day_vars: std::cell::RefCell::default(),
         })
     }
 

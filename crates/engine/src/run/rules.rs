@@ -44,11 +44,14 @@ impl Runner<'_, '_> {
         // Built and converted for scripts once, for all the rules this entry triggers,
         // and only the variables those rules read (all of them when one rule's reading
         // cannot be told from its text).
-        let mut vars = self.trigger_vars(visit, today, trigger, entry, needed);
+        let mut day_vars = self.day_vars.borrow_mut();
+        let vars = day_vars.for_entry(trigger, needed, entry);
+        self.fill_trigger(vars, visit, today, trigger, entry, needed);
         if trigger == Trigger::CheckIn && needed & PLANNED != 0 {
-            vars.set("planned", planned(day));
+            set_text(vars, "planned", planned(day));
         }
-        let mut prepared = self.scripts.prepare(&vars);
+        let vars = &*vars;
+        let mut prepared = self.scripts.prepare(vars);
         for &i in rules.iter() {
             let rule = &self.protocol.rules[i];
             self.forget_seen();
@@ -56,7 +59,7 @@ impl Runner<'_, '_> {
             if !holds {
                 continue;
             }
-            let values = self.values(rule.condition, &vars);
+            let values = self.values(rule.condition, vars);
             fired.push(Fired { rule: i, values });
         }
         // What the conditions printed is not kept.
@@ -125,17 +128,25 @@ impl Runner<'_, '_> {
         wanted: u16,
         more: usize,
     ) -> Vars {
-        let phase = &self.protocol.phases[visit.phase];
         let mut vars = Vars::with_capacity((wanted & BASE).count_ones() as usize + more);
+        self.fill_base(&mut vars, visit, today, trigger, wanted);
+        vars
+    }
+
+    /// Sets the variables every script sees in `vars`, those in `wanted` only; a
+    /// variable already set keeps its place and takes today's value. The patient's
+    /// inputs, the same all run, are set once.
+    fn fill_base(&self, vars: &mut Vars, visit: &Visit, today: Date, trigger: &str, wanted: u16) {
+        let phase = &self.protocol.phases[visit.phase];
         let keep = |bit: u16| wanted & bit != 0;
-        if keep(INPUTS) {
+        if keep(INPUTS) && vars.get("inputs").is_none() {
             vars.set("inputs", self.inputs.clone());
         }
         if keep(TODAY) {
             vars.set("today", today.to_string());
         }
         if keep(PHASE) {
-            vars.set("phase", phase.id.as_str());
+            set_text(vars, "phase", &phase.id);
         }
         if keep(WEEK) {
             vars.set("week", visit.week);
@@ -154,36 +165,31 @@ impl Runner<'_, '_> {
             vars.set("days_in_phase", if waiting { 0 } else { days });
         }
         if keep(TRIGGER) {
-            vars.set("trigger", trigger);
+            set_text(vars, "trigger", trigger);
         }
-        vars
     }
 
-    /// The variables of a rule's trigger: the base ones and the entry's; of those that
-    /// have a [`variable_bit`], only those in `wanted` are built.
-    pub(super) fn trigger_vars(
+    /// Sets the variables of a rule's trigger in `vars`, the base ones and the entry's;
+    /// of those that have a [`variable_bit`], only those in `wanted`. The caller keeps
+    /// `vars` from one entry to the next while the trigger and `wanted` stay the same
+    /// (see [`DayVars`]), so the same variables are set each time, in the same order.
+    fn fill_trigger(
         &self,
+        vars: &mut Vars,
         visit: &Visit,
         today: Date,
         trigger: Trigger,
         entry: Option<&Entry>,
         wanted: u16,
-    ) -> Vars {
+    ) {
         let name = match trigger {
             Trigger::CheckIn => "check-in",
             Trigger::WeekEnd => "week-end",
             Trigger::Assessment => "assessment",
             Trigger::Event => "event",
         };
-        // Room for the entry's variables (and a check-in's `planned`).
-        let more = match entry.map(|e| &e.kind) {
-            Some(EntryKind::CheckIn { .. }) => (wanted & !BASE).count_ones() as usize,
-            Some(EntryKind::Assessment { .. }) => 3,
-            Some(EntryKind::Event { .. }) => 1,
-            None => 0,
-        };
         let keep = |bit: u16| wanted & bit != 0;
-        let mut vars = self.base_vars(visit, today, name, wanted, more);
+        self.fill_base(vars, visit, today, name, wanted);
         match entry.map(|e| (&e.kind, &e.note)) {
             Some((
                 EntryKind::CheckIn {
@@ -197,11 +203,15 @@ impl Runner<'_, '_> {
                     vars.set("fields", answer_vars(fields));
                 }
                 if keep(PAIN) {
-                    let mut p = Vars::with_capacity(PAIN_TIMES.len());
-                    for (t, score) in PAIN_TIMES.iter().zip(pain) {
-                        p.set(t, score.unwrap_or(0));
+                    // The map of the last check-in takes today's scores in place.
+                    match vars.get_mut("pain") {
+                        Some(rehab_rules::Value::Map(p)) => set_pain(p, pain),
+                        _ => {
+                            let mut p = Vars::with_capacity(PAIN_TIMES.len());
+                            set_pain(&mut p, pain);
+                            vars.set("pain", p);
+                        }
                     }
-                    vars.set("pain", p);
                 }
                 if keep(SESSION) {
                     vars.set("session", session.map_or("", SessionStatus::as_str));
@@ -218,16 +228,15 @@ impl Runner<'_, '_> {
                 },
                 _,
             )) => {
-                vars.set("assessment", id.as_str());
+                set_text(vars, "assessment", id);
                 vars.set("result", answer_vars(answers));
                 vars.set("passed", passed.unwrap_or(true));
             }
             Some((EntryKind::Event { id }, _)) => {
-                vars.set("event", id.as_str());
+                set_text(vars, "event", id);
             }
             None => {}
         }
-        vars
     }
 }
 
@@ -272,6 +281,52 @@ impl Firing {
             Some((needed, span)) => (&self.rules[span.clone()], *needed),
             None => (&[], 0),
         }
+    }
+}
+
+/// The variables of the entry last fired for, kept to be set afresh for the next
+/// entry of the same trigger whose rules read the same variables: the same variables
+/// in the same order, without a new list each time.
+#[derive(Debug, Default)]
+pub(super) struct DayVars {
+    /// The trigger and the variables read, when `vars` holds them.
+    key: Option<(Trigger, u16)>,
+    vars: Vars,
+}
+
+impl DayVars {
+    /// The list to set an entry's variables in: the last one when it holds the same
+    /// kind, or a new one with room for them.
+    fn for_entry(&mut self, trigger: Trigger, wanted: u16, entry: Option<&Entry>) -> &mut Vars {
+        if self.key != Some((trigger, wanted)) {
+            // Room for the entry's variables (and a check-in's `planned`).
+            let more = match entry.map(|e| &e.kind) {
+                Some(EntryKind::CheckIn { .. }) => (wanted & !BASE).count_ones() as usize,
+                Some(EntryKind::Assessment { .. }) => 3,
+                Some(EntryKind::Event { .. }) => 1,
+                None => 0,
+            };
+            self.key = Some((trigger, wanted));
+            self.vars = Vars::with_capacity((wanted & BASE).count_ones() as usize + more);
+        }
+        &mut self.vars
+    }
+}
+
+/// Sets a text variable, leaving it be when it already holds `text`.
+fn set_text(vars: &mut Vars, name: &str, text: &str) {
+    match vars.get_mut(name) {
+        Some(rehab_rules::Value::Str(s)) if s == text => {}
+        _ => {
+            vars.set(name, text);
+        }
+    }
+}
+
+/// Sets a check-in's pain scores in its `pain` map (0 for a time not reported).
+fn set_pain(map: &mut Vars, pain: &[Option<i64>; 4]) {
+    for (t, score) in PAIN_TIMES.iter().zip(pain) {
+        map.set(t, score.unwrap_or(0));
     }
 }
 
