@@ -213,6 +213,12 @@ impl Vars {
         self.entries.iter().map(|(n, v)| (n.as_str(), v))
     }
 
+    /// The variables in the order they were first set, with their values to change in
+    /// place.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
+        self.entries.iter_mut().map(|(n, v)| (n.as_str(), v))
+    }
+
     pub(crate) fn to_map(&self) -> Map {
         self.entries
             .iter()

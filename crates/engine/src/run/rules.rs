@@ -200,7 +200,13 @@ impl Runner<'_, '_> {
                 note,
             )) => {
                 if keep(FIELDS) {
-                    vars.set("fields", answer_vars(fields));
+                    match vars.get_mut("fields") {
+                        // No answers again: the empty map stays.
+                        Some(rehab_rules::Value::Map(m)) if m.is_empty() && fields.is_empty() => {}
+                        _ => {
+                            vars.set("fields", answer_vars(fields));
+                        }
+                    }
                 }
                 if keep(PAIN) {
                     // The map of the last check-in takes today's scores in place.
@@ -262,8 +268,7 @@ impl Firing {
                 let mut needed = 0;
                 for (i, rule) in protocol.rules.iter().enumerate() {
                     // Rules kept for one assessment or event never fire here.
-                    if rule.trigger == trigger && rule.applies_in(phase) && rule.only.is_none()
-                    {
+                    if rule.trigger == trigger && rule.applies_in(phase) && rule.only.is_none() {
                         self.rules.push(i);
                         needed |= reads(scripts, rule);
                     }
@@ -323,8 +328,16 @@ fn set_text(vars: &mut Vars, name: &str, text: &str) {
     }
 }
 
-/// Sets a check-in's pain scores in its `pain` map (0 for a time not reported).
+/// Sets a check-in's pain scores in its `pain` map (0 for a time not reported). A map
+/// this function filled before has the four times in order, and takes the scores by
+/// place.
 fn set_pain(map: &mut Vars, pain: &[Option<i64>; 4]) {
+    if map.len() == PAIN_TIMES.len() {
+        for ((_, value), score) in map.iter_mut().zip(pain) {
+            *value = rehab_rules::Value::Int(score.unwrap_or(0));
+        }
+        return;
+    }
     for (t, score) in PAIN_TIMES.iter().zip(pain) {
         map.set(t, score.unwrap_or(0));
     }
