@@ -146,6 +146,11 @@ pub(super) fn host_record(data: &mut HostData, e: &Entry) {
 /// in order, and before later ones for an entry reported while a run is under way.
 pub(super) fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(&T) -> Date) {
     let day = date(&item);
+    // Most entries come in date order: no search, and nothing to move.
+    if list.last().is_none_or(|x| date(x) <= day) {
+        list.push(item);
+        return;
+    }
     let at = list.partition_point(|x| date(x) <= day);
     list.insert(at, item);
 }

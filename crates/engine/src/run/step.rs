@@ -17,9 +17,15 @@ impl Runner<'_, '_> {
             ));
         }
         let today = self.date;
-        // A phase waiting for its requirements begins this morning if they are met.
-        let Some(mut visit) = self.settle(visit, today)? else {
-            return Ok(None);
+        // A phase waiting for its requirements begins this morning if they are met. (A
+        // visit under way goes on as it is, without being passed through `settle`.)
+        let mut visit = if visit.awaiting() {
+            match self.settle(visit, today)? {
+                Some(visit) => visit,
+                None => return Ok(None),
+            }
+        } else {
+            visit
         };
         if visit.awaiting() {
             return self.wait(visit, today);
