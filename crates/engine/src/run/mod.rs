@@ -343,9 +343,15 @@ impl<'a, 'r> Runner<'a, 'r> {
     fn entries_on(&self, date: Date) -> impl Iterator<Item = &Entry> {
         let journal: &[Entry] = &self.journal;
         let within = if self.in_order {
-            let from = journal.partition_point(|e| e.date < date);
-            let to = journal.partition_point(|e| e.date <= date);
-            &journal[from..to]
+            // The day being run is most often the journal's last (a responder has just
+            // reported it): its entries are then found from the end, without a search.
+            let to = if journal.last().is_none_or(|e| e.date <= date) {
+                journal.len()
+            } else {
+                journal.partition_point(|e| e.date <= date)
+            };
+            let on_day = journal[..to].iter().rev().take_while(|e| e.date == date);
+            &journal[to - on_day.count()..to]
         } else {
             journal
         };

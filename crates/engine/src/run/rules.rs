@@ -318,10 +318,15 @@ impl DayVars {
     }
 }
 
-/// Sets a text variable, leaving it be when it already holds `text`.
+/// Sets a text variable; one that holds text already takes `text` in its own buffer.
 fn set_text(vars: &mut Vars, name: &str, text: &str) {
     match vars.get_mut(name) {
-        Some(rehab_rules::Value::Str(s)) if s == text => {}
+        Some(rehab_rules::Value::Str(s)) => {
+            if s != text {
+                s.clear();
+                s.push_str(text);
+            }
+        }
         _ => {
             vars.set(name, text);
         }
