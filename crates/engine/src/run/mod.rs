@@ -78,6 +78,11 @@ pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result
 pub trait Responder {
     /// What the patient reports on `day.date`, before the day's rules run.
     fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind>;
+    /// What the patient reports on `day.date`, as [`Responder::day`] gives it, added to
+    /// `reports`: the runner passes a list it reuses from day to day.
+    fn day_into(&mut self, day: &DayView<'_>, reports: &mut Vec<EntryKind>) {
+        reports.extend(self.day(day));
+    }
     /// A gate needs evidence the journal lacks: the assessment result or event the
     /// patient reports today, or `None` to keep the gate waiting.
     fn gate(&mut self, date: Date, need: &GateNeed<'_>) -> Option<EntryKind>;
@@ -221,6 +226,8 @@ struct Runner<'a, 'r> {
     firing: Firing,
     /// The variables of the last entry rules fired for.
     day_vars: std::cell::RefCell<DayVars>,
+    /// A responder's reports of the day, a list reused from day to day.
+    reports: Vec<EntryKind>,
 }
 
 impl<'a, 'r> Runner<'a, 'r> {
@@ -289,6 +296,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             inputs,
             firing: scratch.firing,
             day_vars: std::cell::RefCell::default(),
+            reports: Vec::new(),
         })
     }
 
