@@ -191,6 +191,16 @@ impl Vars {
     }
 
     /// The value of a variable, if set, to change in place.
+    ///
+    /// ```
+    /// use rehab_rules::{Value, Vars};
+    /// let mut vars = Vars::with_capacity(2).with("week", 1).with("phase", "walk");
+    /// if let Some(Value::Int(week)) = vars.get_mut("week") {
+    ///     *week += 1;
+    /// }
+    /// assert_eq!(vars.get("week"), Some(&Value::Int(2)));
+    /// assert!(vars.get_mut("level").is_none());
+    /// ```
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
         self.entries
             .iter_mut()
@@ -215,6 +225,17 @@ impl Vars {
 
     /// The variables in the order they were first set, with their values to change in
     /// place.
+    ///
+    /// ```
+    /// use rehab_rules::{Value, Vars};
+    /// let mut pain = Vars::new().with("during", 3).with("after", 5);
+    /// for (_, score) in pain.iter_mut() {
+    ///     *score = Value::Int(0);
+    /// }
+    /// let names: Vec<&str> = pain.iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["during", "after"]);
+    /// assert_eq!(pain.get("after"), Some(&Value::Int(0)));
+    /// ```
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
         self.entries.iter_mut().map(|(n, v)| (n.as_str(), v))
     }

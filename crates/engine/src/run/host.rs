@@ -154,3 +154,21 @@ pub(super) fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(
     let at = list.partition_point(|x| date(x) <= day);
     list.insert(at, item);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_goes_after_those_dated_on_or_before_it() {
+        let day = |d| jiff::civil::date(2026, 3, d);
+        let mut list = vec![(day(1), "a"), (day(3), "b")];
+        // In order: at the end, after an item of the same day.
+        insert_in_date_order(&mut list, (day(3), "c"), |x| x.0);
+        // Out of order: before the later items, after the earlier ones.
+        insert_in_date_order(&mut list, (day(2), "d"), |x| x.0);
+        insert_in_date_order(&mut list, (day(1), "e"), |x| x.0);
+        let names: Vec<&str> = list.iter().map(|x| x.1).collect();
+        assert_eq!(names, ["a", "e", "d", "b", "c"]);
+    }
+}
