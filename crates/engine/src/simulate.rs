@@ -121,16 +121,23 @@ struct Simulated<'m> {
 
 impl Responder for Simulated<'_> {
     fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind> {
+        let mut reports = Vec::new();
+        self.day_into(day, &mut reports);
+        reports
+    }
+
+    fn day_into(&mut self, day: &DayView<'_>, reports: &mut Vec<EntryKind>) {
         if !day.session && !day.cross {
-            return Vec::new();
+            return;
         }
         if self.stream.chance(self.model.skip_chance) {
-            return vec![EntryKind::CheckIn {
+            reports.push(EntryKind::CheckIn {
                 session: Some(SessionStatus::Skipped),
                 pain: [Some(0), Some(0), Some(0), Some(0)],
                 // The model reports pain only; journal fields stay unreported.
                 fields: Vec::new(),
-            }];
+            });
+            return;
         }
         // Pain the next day belongs to the session that caused it: a check-in's
         // `next_day` is the morning after that check-in's own session, as patients
@@ -157,11 +164,11 @@ impl Responder for Simulated<'_> {
                 );
             }
         }
-        vec![EntryKind::CheckIn {
+        reports.push(EntryKind::CheckIn {
             session: Some(SessionStatus::Done),
             pain,
             fields: Vec::new(),
-        }]
+        });
     }
 
     fn gate(&mut self, _date: Date, need: &GateNeed<'_>) -> Option<EntryKind> {

@@ -1,5 +1,6 @@
 //! The variables handed to a script and the plain values scripts give back.
 
+use compact_str::CompactString;
 use rhai::{Array, Dynamic, Map};
 
 /// A value passed into or returned from a script.
@@ -140,6 +141,8 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// Named values for one evaluation, in the order they were set; setting a name again
 /// replaces its value.
 ///
+/// A name of up to 24 bytes is stored inline, without an allocation of its own.
+///
 /// ```
 /// use rehab_rules::Vars;
 /// let vars = Vars::new()
@@ -149,13 +152,20 @@ impl<T: Into<Value>> From<Vec<T>> for Value {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Vars {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(CompactString, Value)>,
 }
 
 impl Vars {
     /// No variables.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// No variables, with room for `capacity` of them before the list grows.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Vars {
+            entries: Vec::with_capacity(capacity),
+        }
     }
 
     /// Adds (or replaces) a variable, builder style.
@@ -170,7 +180,7 @@ impl Vars {
         let value = value.into();
         match self.entries.iter_mut().find(|(n, _)| n == name) {
             Some(entry) => entry.1 = value,
-            None => self.entries.push((name.to_owned(), value)),
+            None => self.entries.push((name.into(), value)),
         }
         self
     }
@@ -178,6 +188,24 @@ impl Vars {
     /// The value of a variable, if set.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// The value of a variable, if set, to change in place.
+    ///
+    /// ```
+    /// use rehab_rules::{Value, Vars};
+    /// let mut vars = Vars::with_capacity(2).with("week", 1).with("phase", "walk");
+    /// if let Some(Value::Int(week)) = vars.get_mut("week") {
+    ///     *week += 1;
+    /// }
+    /// assert_eq!(vars.get("week"), Some(&Value::Int(2)));
+    /// assert!(vars.get_mut("level").is_none());
+    /// ```
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Value> {
+        self.entries
+            .iter_mut()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// How many variables are set.
@@ -193,6 +221,23 @@ impl Vars {
     /// The variables in the order they were first set.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
         self.entries.iter().map(|(n, v)| (n.as_str(), v))
+    }
+
+    /// The variables in the order they were first set, with their values to change in
+    /// place.
+    ///
+    /// ```
+    /// use rehab_rules::{Value, Vars};
+    /// let mut pain = Vars::new().with("during", 3).with("after", 5);
+    /// for (_, score) in pain.iter_mut() {
+    ///     *score = Value::Int(0);
+    /// }
+    /// let names: Vec<&str> = pain.iter().map(|(name, _)| name).collect();
+    /// assert_eq!(names, ["during", "after"]);
+    /// assert_eq!(pain.get("after"), Some(&Value::Int(0)));
+    /// ```
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
+        self.entries.iter_mut().map(|(n, v)| (n.as_str(), v))
     }
 
     pub(crate) fn to_map(&self) -> Map {

@@ -256,7 +256,7 @@ impl Runner<'_, '_> {
         today: Date,
         trigger: &str,
     ) -> Result<Evidence, Diagnostic> {
-        let vars = self.base_vars(visit, today, trigger, &|_| true);
+        let vars = self.base_vars(visit, today, trigger, ALL_VARIABLES, 0);
         let (passed, values) = self.eval(id, &vars)?;
         Ok(Evidence {
             passed,

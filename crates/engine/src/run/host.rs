@@ -39,21 +39,45 @@ pub(super) fn script_value(v: &Value) -> rehab_rules::Value {
     }
 }
 
-/// The journal and tables as the host API shows them.
+/// The journal and tables as the host API shows them, in the lists of `reused` (what
+/// the evaluator's last run left), emptied first.
 pub(super) fn host_data(
+    reused: HostData,
     protocol: &Protocol,
     patient: &Patient,
     start: Date,
     config: &RunConfig,
 ) -> HostData {
+    let HostData {
+        mut checkins,
+        mut assessments,
+        mut events,
+        mut tables,
+        mut rules,
+        mut fired,
+        ..
+    } = reused;
+    checkins.clear();
+    assessments.clear();
+    events.clear();
+    tables.clear();
+    fired.clear();
+    if !rules.iter().eq(protocol.rules.iter().map(|r| &r.id)) {
+        rules.clear();
+        rules.extend(protocol.rules.iter().map(|r| r.id.clone()));
+    }
     let mut data = HostData {
         today: start,
         phase_start: start,
         week_start: start,
-        rules: protocol.rules.iter().map(|r| r.id.clone()).collect(),
+        checkins,
+        assessments,
+        events,
+        tables,
+        rules,
+        fired,
         // A quiet run shows no decision's values, so host calls need not be recorded.
         explain: !config.quiet,
-        ..HostData::default()
     };
     for e in &patient.journal {
         host_record(&mut data, e);
@@ -122,6 +146,29 @@ pub(super) fn host_record(data: &mut HostData, e: &Entry) {
 /// in order, and before later ones for an entry reported while a run is under way.
 pub(super) fn insert_in_date_order<T>(list: &mut Vec<T>, item: T, date: impl Fn(&T) -> Date) {
     let day = date(&item);
+    // Most entries come in date order: no search, and nothing to move.
+    if list.last().is_none_or(|x| date(x) <= day) {
+        list.push(item);
+        return;
+    }
     let at = list.partition_point(|x| date(x) <= day);
     list.insert(at, item);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_goes_after_those_dated_on_or_before_it() {
+        let day = |d| jiff::civil::date(2026, 3, d);
+        let mut list = vec![(day(1), "a"), (day(3), "b")];
+        // In order: at the end, after an item of the same day.
+        insert_in_date_order(&mut list, (day(3), "c"), |x| x.0);
+        // Out of order: before the later items, after the earlier ones.
+        insert_in_date_order(&mut list, (day(2), "d"), |x| x.0);
+        insert_in_date_order(&mut list, (day(1), "e"), |x| x.0);
+        let names: Vec<&str> = list.iter().map(|x| x.1).collect();
+        assert_eq!(names, ["a", "e", "d", "b", "c"]);
+    }
 }

@@ -77,10 +77,12 @@ impl Runner<'_, '_> {
             session: day.has(PartKind::Session),
             cross: day.has(PartKind::Cross),
         };
-        let reports = responder.day(&view);
-        for kind in reports {
+        let mut reports = std::mem::take(&mut self.reports);
+        responder.day_into(&view, &mut reports);
+        for kind in reports.drain(..) {
             self.append(today, kind);
         }
+        self.reports = reports;
         self.followed_until = Some(today);
     }
 }

@@ -78,6 +78,11 @@ pub fn run(protocol: &Protocol, patient: &Patient, config: &RunConfig) -> Result
 pub trait Responder {
     /// What the patient reports on `day.date`, before the day's rules run.
     fn day(&mut self, day: &DayView<'_>) -> Vec<EntryKind>;
+    /// What the patient reports on `day.date`, as [`Responder::day`] gives it, added to
+    /// `reports`: the runner passes a list it reuses from day to day.
+    fn day_into(&mut self, day: &DayView<'_>, reports: &mut Vec<EntryKind>) {
+        reports.extend(self.day(day));
+    }
     /// A gate needs evidence the journal lacks: the assessment result or event the
     /// patient reports today, or `None` to keep the gate waiting.
     fn gate(&mut self, date: Date, need: &GateNeed<'_>) -> Option<EntryKind>;
@@ -147,6 +152,7 @@ pub struct Scratch {
     lived: Vec<Lived>,
     /// Computed doses by their text, parsed once.
     parsed: HashMap<String, Dose>,
+    firing: Firing,
 }
 
 /// Runs `protocol` for `patient` as [`run_using`] does, but lean: it takes every
@@ -216,6 +222,12 @@ struct Runner<'a, 'r> {
     /// Computed doses by their text, parsed once.
     parsed: HashMap<String, Dose>,
     inputs: Vars,
+    /// The rules a check-in or a week's end fires, by phase.
+    firing: Firing,
+    /// The variables of the last entry rules fired for.
+    day_vars: std::cell::RefCell<DayVars>,
+    /// A responder's reports of the day, a list reused from day to day.
+    reports: Vec<EntryKind>,
 }
 
 impl<'a, 'r> Runner<'a, 'r> {
@@ -236,7 +248,9 @@ impl<'a, 'r> Runner<'a, 'r> {
             Some(d) => d,
             None => date_input(patient, &protocol.starts_on)?,
         };
-        scripts.begin_run(host_data(protocol, patient, start, config));
+        // The last run's host data lends its lists to this one.
+        let reused = std::mem::take(&mut *scripts.host_data());
+        scripts.begin_run(host_data(reused, protocol, patient, start, config));
         let mut inputs = Vars::new();
         for (id, value) in &patient.inputs {
             inputs.set(id, script_value(value));
@@ -251,6 +265,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             Cow::Borrowed(patient.journal.as_slice())
         };
         scratch.lived.clear();
+        scratch.firing.fill(protocol, scripts);
         let in_order = journal.is_sorted_by_key(|e| e.date);
         Ok(Runner {
             protocol,
@@ -279,6 +294,9 @@ impl<'a, 'r> Runner<'a, 'r> {
             doses: HashMap::new(),
             parsed: scratch.parsed,
             inputs,
+            firing: scratch.firing,
+            day_vars: std::cell::RefCell::default(),
+            reports: Vec::new(),
         })
     }
 
@@ -301,6 +319,7 @@ impl<'a, 'r> Runner<'a, 'r> {
             },
             lived: self.lived,
             parsed: self.parsed,
+            firing: self.firing,
         }
     }
 
@@ -332,9 +351,15 @@ impl<'a, 'r> Runner<'a, 'r> {
     fn entries_on(&self, date: Date) -> impl Iterator<Item = &Entry> {
         let journal: &[Entry] = &self.journal;
         let within = if self.in_order {
-            let from = journal.partition_point(|e| e.date < date);
-            let to = journal.partition_point(|e| e.date <= date);
-            &journal[from..to]
+            // The day being run is most often the journal's last (a responder has just
+            // reported it): its entries are then found from the end, without a search.
+            let to = if journal.last().is_none_or(|e| e.date <= date) {
+                journal.len()
+            } else {
+                journal.partition_point(|e| e.date <= date)
+            };
+            let on_day = journal[..to].iter().rev().take_while(|e| e.date == date);
+            &journal[to - on_day.count()..to]
         } else {
             journal
         };
@@ -520,7 +545,13 @@ impl<'a, 'r> Runner<'a, 'r> {
 }
 
 fn add_days(date: Date, days: i64) -> Result<Date, Diagnostic> {
-    date.checked_add(jiff::Span::new().days(days)).map_err(|_| {
+    // Most days move on by one, which needs no span.
+    let next = if days == 1 {
+        date.tomorrow()
+    } else {
+        date.checked_add(jiff::Span::new().days(days))
+    };
+    next.map_err(|_| {
         Diagnostic::error(
             codes::BAD_VALUE,
             format!("a plan starting {date} runs past the last supported date"),

@@ -19,49 +19,51 @@ impl Runner<'_, '_> {
             Some(EntryKind::Assessment { id, .. }) => (Trigger::Assessment, Some(id.as_str())),
             Some(EntryKind::Event { id }) => (Trigger::Event, Some(id.as_str())),
         };
-        let rules = || {
-            self.protocol
-                .rules
-                .iter()
-                .enumerate()
-                .filter(move |(_, rule)| {
-                    rule.trigger == trigger
-                        && rule.applies_in(visit.phase)
-                        && rule.only.as_deref().is_none_or(|o| Some(o) == name)
-                })
+        // A check-in's and a week's end's rules were worked out for each phase when the
+        // run began; an assessment's or event's depend on its id.
+        let listed: Vec<usize>;
+        let (rules, needed): (&[usize], u16) = match name {
+            None => self.firing.get(visit.phase, trigger),
+            Some(_) => {
+                listed = (self.protocol.rules.iter().enumerate())
+                    .filter(|(_, rule)| {
+                        rule.trigger == trigger
+                            && rule.applies_in(visit.phase)
+                            && rule.only.as_deref().is_none_or(|o| Some(o) == name)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                let rules = &self.protocol.rules;
+                let needed = (listed.iter()).fold(0, |n, &i| n | reads(self.scripts, &rules[i]));
+                (&listed, needed)
+            }
         };
-        if rules().next().is_none() {
+        if rules.is_empty() {
             return Ok(());
         }
         // Built and converted for scripts once, for all the rules this entry triggers,
         // and only the variables those rules read (all of them when one rule's reading
         // cannot be told from its text).
-        let mut needed = 0u16;
-        for (_, rule) in rules() {
-            needed |= match self.scripts.reads(rule.condition) {
-                Some(reads) => reads
-                    .iter()
-                    .filter_map(|r| variable_bit(r))
-                    .fold(0, |a, b| a | b),
-                None => u16::MAX,
-            };
+        let mut day_vars = self.day_vars.borrow_mut();
+        let vars = day_vars.for_entry(trigger, needed, entry);
+        self.fill_trigger(vars, visit, today, trigger, entry, needed);
+        if trigger == Trigger::CheckIn && needed & PLANNED != 0 {
+            set_text(vars, "planned", planned(day));
         }
-        let keep = |v: &str| variable_bit(v).is_none_or(|bit| needed & bit != 0);
-        let mut vars = self.trigger_vars(visit, today, trigger, entry, &keep);
-        if trigger == Trigger::CheckIn && keep("planned") {
-            vars.set("planned", planned(day));
-        }
-        let mut prepared = self.scripts.prepare(&vars);
-        for (i, rule) in rules() {
-            self.scripts.take_seen();
+        let vars = &*vars;
+        let mut prepared = self.scripts.prepare(vars);
+        for &i in rules.iter() {
+            let rule = &self.protocol.rules[i];
+            self.forget_seen();
             let holds = self.scripts.eval_bool_in(rule.condition, &mut prepared)?;
-            self.scripts.take_trace();
             if !holds {
                 continue;
             }
-            let values = self.values(rule.condition, &vars);
+            let values = self.values(rule.condition, vars);
             fired.push(Fired { rule: i, values });
         }
+        // What the conditions printed is not kept.
+        self.scripts.take_trace();
         Ok(())
     }
 
@@ -87,7 +89,7 @@ impl Runner<'_, '_> {
         id: ScriptId,
         vars: &Vars,
     ) -> Result<(bool, Vec<(String, Value)>), Diagnostic> {
-        self.scripts.take_seen();
+        self.forget_seen();
         let holds = self.scripts.eval_bool(id, vars)?;
         self.scripts.take_trace();
         Ok((holds, self.values(id, vars)))
@@ -96,10 +98,10 @@ impl Runner<'_, '_> {
     /// The values the last evaluation of script `id` saw: the variables it mentions and
     /// the host calls it made. None in a quiet run, which explains nothing.
     pub(super) fn values(&self, id: ScriptId, vars: &Vars) -> Vec<(String, Value)> {
-        let seen = self.scripts.take_seen();
         if self.config.quiet {
             return Vec::new();
         }
+        let seen = self.scripts.take_seen();
         let mut values = seen_values(self.scripts.text(id), vars);
         for call in seen {
             values.push((call.call, from_script(&call.value)));
@@ -107,64 +109,87 @@ impl Runner<'_, '_> {
         values
     }
 
-    /// The variables every script sees; only those `keep` accepts are built.
+    /// Forgets the host calls recorded so far, before an evaluation whose own calls
+    /// [`Runner::values`] shows. A quiet run records none (its host data does not
+    /// explain), so there is nothing to forget.
+    fn forget_seen(&self) {
+        if !self.config.quiet {
+            self.scripts.take_seen();
+        }
+    }
+
+    /// The variables every script sees; only those in `wanted` (a mask of
+    /// [`variable_bit`]s) are built, in a list with room for `more` after them.
     pub(super) fn base_vars(
         &self,
         visit: &Visit,
         today: Date,
         trigger: &str,
-        keep: &dyn Fn(&str) -> bool,
+        wanted: u16,
+        more: usize,
     ) -> Vars {
+        let mut vars = Vars::with_capacity((wanted & BASE).count_ones() as usize + more);
+        self.fill_base(&mut vars, visit, today, trigger, wanted);
+        vars
+    }
+
+    /// Sets the variables every script sees in `vars`, those in `wanted` only; a
+    /// variable already set keeps its place and takes today's value. The patient's
+    /// inputs, the same all run, are set once.
+    fn fill_base(&self, vars: &mut Vars, visit: &Visit, today: Date, trigger: &str, wanted: u16) {
         let phase = &self.protocol.phases[visit.phase];
-        let mut vars = Vars::new();
-        if keep("inputs") {
+        let keep = |bit: u16| wanted & bit != 0;
+        if keep(INPUTS) && vars.get("inputs").is_none() {
             vars.set("inputs", self.inputs.clone());
         }
-        if keep("today") {
+        if keep(TODAY) {
             vars.set("today", today.to_string());
         }
-        if keep("phase") {
-            vars.set("phase", phase.id.as_str());
+        if keep(PHASE) {
+            set_text(vars, "phase", &phase.id);
         }
-        if keep("week") {
+        if keep(WEEK) {
             vars.set("week", visit.week);
         }
-        if keep("level") {
+        if keep(LEVEL) {
             vars.set("level", visit.level());
         }
         // While the plan waits for the phase's requirements, the phase has not begun:
         // its week, day and days are 0.
         let waiting = visit.awaiting();
-        if keep("day") {
+        if keep(DAY) {
             vars.set("day", if waiting { 0 } else { visit.slot + 1 });
         }
-        if keep("days_in_phase") {
+        if keep(DAYS_IN_PHASE) {
             let days = i64::from((today - visit.start).get_days()) + 1;
             vars.set("days_in_phase", if waiting { 0 } else { days });
         }
-        if keep("trigger") {
-            vars.set("trigger", trigger);
+        if keep(TRIGGER) {
+            set_text(vars, "trigger", trigger);
         }
-        vars
     }
 
-    /// The variables of a rule's trigger: the base ones and the entry's; only those
-    /// `keep` accepts are built.
-    pub(super) fn trigger_vars(
+    /// Sets the variables of a rule's trigger in `vars`, the base ones and the entry's;
+    /// of those that have a [`variable_bit`], only those in `wanted`. The caller keeps
+    /// `vars` from one entry to the next while the trigger and `wanted` stay the same
+    /// (see [`DayVars`]), so the same variables are set each time, in the same order.
+    fn fill_trigger(
         &self,
+        vars: &mut Vars,
         visit: &Visit,
         today: Date,
         trigger: Trigger,
         entry: Option<&Entry>,
-        keep: &dyn Fn(&str) -> bool,
-    ) -> Vars {
+        wanted: u16,
+    ) {
         let name = match trigger {
             Trigger::CheckIn => "check-in",
             Trigger::WeekEnd => "week-end",
             Trigger::Assessment => "assessment",
             Trigger::Event => "event",
         };
-        let mut vars = self.base_vars(visit, today, name, keep);
+        let keep = |bit: u16| wanted & bit != 0;
+        self.fill_base(vars, visit, today, name, wanted);
         match entry.map(|e| (&e.kind, &e.note)) {
             Some((
                 EntryKind::CheckIn {
@@ -174,20 +199,30 @@ impl Runner<'_, '_> {
                 },
                 note,
             )) => {
-                if keep("fields") {
-                    vars.set("fields", answer_vars(fields));
-                }
-                if keep("pain") {
-                    let mut p = Vars::new();
-                    for (t, score) in PAIN_TIMES.iter().zip(pain) {
-                        p.set(t, score.unwrap_or(0));
+                if keep(FIELDS) {
+                    match vars.get_mut("fields") {
+                        // No answers again: the empty map stays.
+                        Some(rehab_rules::Value::Map(m)) if m.is_empty() && fields.is_empty() => {}
+                        _ => {
+                            vars.set("fields", answer_vars(fields));
+                        }
                     }
-                    vars.set("pain", p);
                 }
-                if keep("session") {
+                if keep(PAIN) {
+                    // The map of the last check-in takes today's scores in place.
+                    match vars.get_mut("pain") {
+                        Some(rehab_rules::Value::Map(p)) => set_pain(p, pain),
+                        _ => {
+                            let mut p = Vars::with_capacity(PAIN_TIMES.len());
+                            set_pain(&mut p, pain);
+                            vars.set("pain", p);
+                        }
+                    }
+                }
+                if keep(SESSION) {
                     vars.set("session", session.map_or("", SessionStatus::as_str));
                 }
-                if keep("note") {
+                if keep(NOTE) {
                     vars.set("note", note.clone().unwrap_or_default());
                 }
             }
@@ -199,16 +234,129 @@ impl Runner<'_, '_> {
                 },
                 _,
             )) => {
-                vars.set("assessment", id.as_str());
+                set_text(vars, "assessment", id);
                 vars.set("result", answer_vars(answers));
                 vars.set("passed", passed.unwrap_or(true));
             }
             Some((EntryKind::Event { id }, _)) => {
-                vars.set("event", id.as_str());
+                set_text(vars, "event", id);
             }
             None => {}
         }
-        vars
+    }
+}
+
+/// The rules a check-in or a week's end fires in each phase, in protocol order, and the
+/// variables they read: worked out when a run begins, so that a day's entries only look
+/// them up. A thread's runs reuse its buffers.
+#[derive(Debug, Default)]
+pub(super) struct Firing {
+    rules: Vec<usize>,
+    /// By phase, the check-in's and then the week's end's: the variables their rules
+    /// read and where the rules are in `rules`.
+    lists: Vec<(u16, std::ops::Range<usize>)>,
+}
+
+impl Firing {
+    /// Works the lists out for `protocol` afresh.
+    pub(super) fn fill(&mut self, protocol: &Protocol, scripts: &Evaluator<'_>) {
+        self.rules.clear();
+        self.lists.clear();
+        for phase in 0..protocol.phases.len() {
+            for trigger in [Trigger::CheckIn, Trigger::WeekEnd] {
+                let from = self.rules.len();
+                let mut needed = 0;
+                for (i, rule) in protocol.rules.iter().enumerate() {
+                    // Rules kept for one assessment or event never fire here.
+                    if rule.trigger == trigger && rule.applies_in(phase) && rule.only.is_none() {
+                        self.rules.push(i);
+                        needed |= reads(scripts, rule);
+                    }
+                }
+                self.lists.push((needed, from..self.rules.len()));
+            }
+        }
+    }
+
+    /// The rules `trigger` (a check-in or a week's end) fires in `phase`, and the
+    /// variables they read.
+    fn get(&self, phase: usize, trigger: Trigger) -> (&[usize], u16) {
+        let at = phase * 2 + usize::from(trigger == Trigger::WeekEnd);
+        match self.lists.get(at) {
+            Some((needed, span)) => (&self.rules[span.clone()], *needed),
+            None => (&[], 0),
+        }
+    }
+}
+
+/// The variables of the entry last fired for, kept to be set afresh for the next
+/// entry of the same trigger whose rules read the same variables: the same variables
+/// in the same order, without a new list each time.
+#[derive(Debug, Default)]
+pub(super) struct DayVars {
+    /// The trigger and the variables read, when `vars` holds them.
+    key: Option<(Trigger, u16)>,
+    vars: Vars,
+}
+
+impl DayVars {
+    /// The list to set an entry's variables in: the last one when it holds the same
+    /// kind, or a new one with room for them.
+    fn for_entry(&mut self, trigger: Trigger, wanted: u16, entry: Option<&Entry>) -> &mut Vars {
+        if self.key != Some((trigger, wanted)) {
+            // Room for the entry's variables (and a check-in's `planned`).
+            let more = match entry.map(|e| &e.kind) {
+                Some(EntryKind::CheckIn { .. }) => (wanted & !BASE).count_ones() as usize,
+                Some(EntryKind::Assessment { .. }) => 3,
+                Some(EntryKind::Event { .. }) => 1,
+                None => 0,
+            };
+            self.key = Some((trigger, wanted));
+            self.vars = Vars::with_capacity((wanted & BASE).count_ones() as usize + more);
+        }
+        &mut self.vars
+    }
+}
+
+/// Sets a text variable; one that holds text already takes `text` in its own buffer.
+fn set_text(vars: &mut Vars, name: &str, text: &str) {
+    match vars.get_mut(name) {
+        Some(rehab_rules::Value::Str(s)) => {
+            if s != text {
+                s.clear();
+                s.push_str(text);
+            }
+        }
+        _ => {
+            vars.set(name, text);
+        }
+    }
+}
+
+/// Sets a check-in's pain scores in its `pain` map (0 for a time not reported). A map
+/// this function filled before has the four times in order, and takes the scores by
+/// place.
+fn set_pain(map: &mut Vars, pain: &[Option<i64>; 4]) {
+    if map.len() == PAIN_TIMES.len() {
+        for ((_, value), score) in map.iter_mut().zip(pain) {
+            *value = rehab_rules::Value::Int(score.unwrap_or(0));
+        }
+        return;
+    }
+    for (t, score) in PAIN_TIMES.iter().zip(pain) {
+        map.set(t, score.unwrap_or(0));
+    }
+}
+
+/// The variables a rule's condition reads, as a mask of [`variable_bit`]s: all of them
+/// when its reading cannot be told from its text.
+fn reads(scripts: &Evaluator<'_>, rule: &Rule) -> u16 {
+    match scripts.reads(rule.condition) {
+        Some(reads) => reads
+            .iter()
+            .filter_map(|r| variable_bit(r))
+            .fold(0, |a, b| a | b),
+        None => ALL_VARIABLES,
     }
 }
 
@@ -236,26 +384,43 @@ pub(super) fn choose(fired: &[Fired], phase: usize, rules: &[Rule]) -> Option<us
         .map(|(i, _)| i)
 }
 
+const INPUTS: u16 = 1;
+const TODAY: u16 = 1 << 1;
+const PHASE: u16 = 1 << 2;
+const WEEK: u16 = 1 << 3;
+const LEVEL: u16 = 1 << 4;
+const DAY: u16 = 1 << 5;
+const DAYS_IN_PHASE: u16 = 1 << 6;
+const TRIGGER: u16 = 1 << 7;
+const FIELDS: u16 = 1 << 8;
+const PAIN: u16 = 1 << 9;
+const SESSION: u16 = 1 << 10;
+const NOTE: u16 = 1 << 11;
+const PLANNED: u16 = 1 << 12;
+/// The variables every script sees, whatever its trigger.
+const BASE: u16 = (1 << 8) - 1;
+/// Every variable: for a script whose reading cannot be told from its text.
+pub(super) const ALL_VARIABLES: u16 = u16::MAX;
+
 /// The bit of a variable a rule's trigger may build, in a mask of the variables the
 /// rules of one entry read; `None` for a name that is not one of them.
 fn variable_bit(name: &str) -> Option<u16> {
-    let place = match name {
-        "inputs" => 0,
-        "today" => 1,
-        "phase" => 2,
-        "week" => 3,
-        "level" => 4,
-        "day" => 5,
-        "days_in_phase" => 6,
-        "trigger" => 7,
-        "fields" => 8,
-        "pain" => 9,
-        "session" => 10,
-        "note" => 11,
-        "planned" => 12,
+    Some(match name {
+        "inputs" => INPUTS,
+        "today" => TODAY,
+        "phase" => PHASE,
+        "week" => WEEK,
+        "level" => LEVEL,
+        "day" => DAY,
+        "days_in_phase" => DAYS_IN_PHASE,
+        "trigger" => TRIGGER,
+        "fields" => FIELDS,
+        "pain" => PAIN,
+        "session" => SESSION,
+        "note" => NOTE,
+        "planned" => PLANNED,
         _ => return None,
-    };
-    Some(1 << place)
+    })
 }
 
 /// The variables a condition mentions, flattened (`pain.during`), with their values.
@@ -293,7 +458,7 @@ pub(super) fn mentions(text: &str, word: &str) -> bool {
 
 /// An assessment's answers as the map scripts read (`result.painless`).
 pub(super) fn answer_vars(answers: &Answers) -> Vars {
-    let mut result = Vars::new();
+    let mut result = Vars::with_capacity(answers.len());
     for (k, v) in answers {
         match *v {
             Answer::Yes(b) => result.set(k, b),

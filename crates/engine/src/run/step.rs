@@ -17,9 +17,15 @@ impl Runner<'_, '_> {
             ));
         }
         let today = self.date;
-        // A phase waiting for its requirements begins this morning if they are met.
-        let Some(mut visit) = self.settle(visit, today)? else {
-            return Ok(None);
+        // A phase waiting for its requirements begins this morning if they are met. (A
+        // visit under way goes on as it is, without being passed through `settle`.)
+        let mut visit = if visit.awaiting() {
+            match self.settle(visit, today)? {
+                Some(visit) => visit,
+                None => return Ok(None),
+            }
+        } else {
+            visit
         };
         if visit.awaiting() {
             return self.wait(visit, today);
@@ -44,13 +50,18 @@ impl Runner<'_, '_> {
     /// Lays out today: the prescription or a rest day, with the visit's opening
     /// decisions on its first day.
     fn open_day(&mut self, visit: &mut Visit, today: Date) -> Result<Today, Diagnostic> {
+        // The opening decisions are the first day's; most days have none.
         if visit.rest.left == 0 {
             let mut day = self.plan_day(visit, today)?;
-            day.decide_all(visit.opening.drain(..));
+            if !visit.opening.is_empty() {
+                day.decide_all(visit.opening.drain(..));
+            }
             return Ok(day);
         }
         let mut day = self.rest_day(visit, today);
-        day.decide_all(visit.opening.drain(..));
+        if !visit.opening.is_empty() {
+            day.decide_all(visit.opening.drain(..));
+        }
         if visit.rest.left == visit.rest.total {
             let total = visit.rest.total;
             day.decide(|| {
