@@ -103,41 +103,49 @@ pub struct Evaluator {
     /// The last native result of each script that calls no host function, with the
     /// values it read: the same values give the same result and the same operations.
     memory: Mutex<Memory>,
+    /// The sandbox this evaluator was made from ([`Sandbox::native_number`]): only its
+    /// programs' results are remembered.
+    sandbox: u64,
 }
 
-/// What an evaluator remembers of its native scripts that call no host function: the
-/// values their variables had, each numbered once, and their results for each
-/// combination of numbers seen. Two values get the same number only when
+/// What an evaluator remembers of native evaluations that called no host function: the
+/// values the variables had, each numbered once, and the results of each script for
+/// each combination of numbers seen. Two values get the same number only when
 /// [`same_value`] holds, and a number is never given to another value, so the same
-/// numbers mean the same values.
-#[derive(Debug, Default)]
+/// numbers mean the same values. Only the programs of the evaluator's own sandbox are
+/// remembered, by their number there.
+#[derive(Debug)]
 struct Memory {
-    /// Per variable name, the values seen lately with their numbers, the most
-    /// recently seen first.
-    values: Vec<(Arc<str>, Vec<Numbered>)>,
-    /// The next number to give; 0 stands for a variable not handed in.
+    /// Unique within the process: a [`Prepared`]'s numbers are this memory's.
+    id: u64,
+    /// By variable name (its number in the sandbox), the values seen lately with their
+    /// numbers, the most recently seen first.
+    values: Vec<Vec<Numbered>>,
+    /// The last number given; 0 stands for a variable not handed in.
     next: u64,
-    /// Per script ([`crate::native::Program::id`]), its latest results.
+    /// By program (its number in the sandbox), its latest results.
     scripts: Vec<Remembered>,
 }
 
 /// A value with its number.
 type Numbered = (u64, Value);
 
-/// A script's latest results.
-#[derive(Debug)]
+/// A script's latest results, the most recently used first: at most
+/// [`RESULTS_PER_SCRIPT`], each the numbers of the values read (in the order of the
+/// script's `reads`), the value and the operations counted.
+#[derive(Debug, Default)]
 struct Remembered {
-    id: u64,
-    /// At most [`RESULTS_PER_SCRIPT`]: the numbers of the values read (in the order of
-    /// the script's `reads`), the value and the operations counted.
     results: Vec<(Key, Value, u64)>,
-    /// The result to replace next once `results` is full.
-    next: usize,
 }
 
-/// The numbers of the variables' values, by name, found so far for one set of
-/// variables.
-type Numbers = SmallVec<[(Arc<str>, u64); 4]>;
+/// The numbers of the variables' values found so far for one set of variables, by name
+/// number, and whose memory numbered them.
+#[derive(Debug, Clone, Default)]
+struct Numbers {
+    memory: u64,
+    found: SmallVec<[(u32, u64); 8]>,
+}
+
 /// The numbers of the values a script read, in the order of its `reads`.
 type Key = SmallVec<[u64; 4]>;
 
@@ -147,28 +155,29 @@ const RESULTS_PER_SCRIPT: usize = 16;
 /// How many values of one variable are remembered; a variable that changes every day
 /// (`today`) only ever costs this many comparisons.
 const VALUES_PER_NAME: usize = 16;
-/// How many variable names and scripts are remembered; past that the memory starts
-/// again (a protocol has a few dozen scripts; only a long-lived evaluator compiling
-/// scripts one by one reaches this).
-const MAX_REMEMBERED: usize = 256;
 
 impl Memory {
-    /// The number of a variable's value, given one if it is new.
-    fn number(&mut self, name: &Arc<str>, value: Option<&Value>) -> u64 {
+    fn new() -> Memory {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Memory {
+            id: NEXT.fetch_add(1, Ordering::Relaxed),
+            values: Vec::new(),
+            next: 0,
+            scripts: Vec::new(),
+        }
+    }
+
+    /// The number of the value of variable `name` (its number in the sandbox), given one
+    /// if it is new.
+    fn number(&mut self, name: u32, value: Option<&Value>) -> u64 {
         let Some(value) = value else {
             return 0;
         };
-        let at = match self.values.iter().position(|(n, _)| same_name(n, name)) {
-            Some(at) => at,
-            None => {
-                if self.values.len() >= MAX_REMEMBERED {
-                    self.values.clear();
-                }
-                self.values.push((Arc::clone(name), Vec::new()));
-                self.values.len() - 1
-            }
-        };
-        let seen = &mut self.values[at].1;
+        let name = name as usize;
+        if self.values.len() <= name {
+            self.values.resize_with(name + 1, Vec::new);
+        }
+        let seen = &mut self.values[name];
         if let Some(i) = seen.iter().position(|(_, v)| same_value(v, value)) {
             if i > 0 {
                 seen[..=i].rotate_right(1);
@@ -183,35 +192,32 @@ impl Memory {
         self.next
     }
 
-    fn recall(&self, id: u64, key: &Key) -> Option<(Value, u64)> {
-        let script = self.scripts.iter().find(|r| r.id == id)?;
-        let (_, value, operations) = script.results.iter().find(|(k, ..)| k == key)?;
+    /// The result remembered for these numbers; it moves to the front, where the
+    /// next search starts.
+    fn recall(&mut self, slot: u32, key: &Key) -> Option<(Value, u64)> {
+        let script = self.scripts.get_mut(slot as usize)?;
+        // Compared number by number: the keys are short, and most differ in the first.
+        let i = script.results.iter().position(|(k, ..)| {
+            k.len() == key.len() && k.iter().zip(key.iter()).all(|(a, b)| a == b)
+        })?;
+        if i > 0 {
+            script.results[..=i].rotate_right(1);
+        }
+        let (_, value, operations) = &script.results[0];
         Some((value.clone(), *operations))
     }
 
-    fn remember(&mut self, id: u64, key: Key, value: &Value, operations: u64) {
-        let at = match self.scripts.iter().position(|r| r.id == id) {
-            Some(at) => at,
-            None => {
-                if self.scripts.len() >= MAX_REMEMBERED {
-                    self.scripts.clear();
-                }
-                self.scripts.push(Remembered {
-                    id,
-                    results: Vec::new(),
-                    next: 0,
-                });
-                self.scripts.len() - 1
-            }
-        };
-        let script = &mut self.scripts[at];
-        let result = (key, value.clone(), operations);
-        if script.results.len() < RESULTS_PER_SCRIPT {
-            script.results.push(result);
-        } else {
-            script.results[script.next] = result;
-            script.next = (script.next + 1) % RESULTS_PER_SCRIPT;
+    fn remember(&mut self, slot: u32, key: Key, value: &Value, operations: u64) {
+        let slot = slot as usize;
+        if self.scripts.len() <= slot {
+            self.scripts.resize_with(slot + 1, Remembered::default);
         }
+        // The newest goes first and the least recently used falls off the end.
+        let results = &mut self.scripts[slot].results;
+        if results.len() >= RESULTS_PER_SCRIPT {
+            results.pop();
+        }
+        results.insert(0, (key, value.clone(), operations));
     }
 }
 
@@ -271,7 +277,8 @@ impl Evaluator {
             limits: sandbox.limits().clone(),
             module_names: sandbox.module_names().to_vec(),
             native: true,
-            memory: Mutex::default(),
+            sandbox: sandbox.native_number(),
+            memory: Mutex::new(Memory::new()),
         }
     }
 
@@ -339,7 +346,7 @@ impl Evaluator {
 
     /// Evaluates a condition: it must give `true` or `false`.
     pub fn eval_bool(&self, script: &Script, vars: &Vars) -> Result<bool, ScriptError> {
-        match self.try_native(script, vars, &mut Numbers::new()) {
+        match self.try_native(script, vars, &mut Numbers::default()) {
             Some(Value::Bool(holds)) => return Ok(holds),
             Some(value) => return as_bool(script, value.to_dynamic()),
             None => {}
@@ -354,7 +361,7 @@ impl Evaluator {
         Prepared {
             vars,
             scope: None,
-            numbers: Numbers::new(),
+            numbers: Numbers::default(),
         }
     }
 
@@ -376,7 +383,7 @@ impl Evaluator {
 
     /// Evaluates a script and returns its value.
     pub fn eval_value(&self, script: &Script, vars: &Vars) -> Result<Value, ScriptError> {
-        if let Some(value) = self.try_native(script, vars, &mut Numbers::new()) {
+        if let Some(value) = self.try_native(script, vars, &mut Numbers::default()) {
             return Ok(crate::native::as_rhai_gives(value));
         }
         let value = self.run_in(script, self.prepare(vars).scope())?;
@@ -404,25 +411,32 @@ impl Evaluator {
             return None;
         }
         let program = script.native.as_ref().ok()?;
-        let key = {
-            let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
-            let mut key = Key::new();
-            for name in &program.reads {
-                let number = match numbers.iter().find(|(n, _)| same_name(n, name)) {
-                    Some((_, number)) => *number,
-                    None => {
-                        let number = memory.number(name, vars.get(name));
-                        numbers.push((Arc::clone(name), number));
-                        number
-                    }
-                };
-                key.push(number);
+        let key = match program.slot {
+            Some(slot) if program.sandbox == self.sandbox => {
+                let mut memory = self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+                if numbers.memory != memory.id {
+                    numbers.memory = memory.id;
+                    numbers.found.clear();
+                }
+                let mut key = Key::new();
+                for (name, n) in &program.reads {
+                    let number = match numbers.found.iter().find(|(m, _)| m == n) {
+                        Some((_, number)) => *number,
+                        None => {
+                            let number = memory.number(*n, vars.get(name));
+                            numbers.found.push((*n, number));
+                            number
+                        }
+                    };
+                    key.push(number);
+                }
+                if let Some((value, operations)) = memory.recall(slot, &key) {
+                    drop(memory);
+                    return self.count_native(operations).then_some(value);
+                }
+                Some((slot, key))
             }
-            if let Some((value, operations)) = memory.recall(program.id, &key) {
-                drop(memory);
-                return self.count_native(operations).then_some(value);
-            }
-            key
+            _ => None,
         };
         let seen = self.state.host.seen().len();
         let mut cx = crate::native::Cx {
@@ -436,11 +450,11 @@ impl Evaluator {
         match value {
             Some(value) if self.count_native(cx.ops) => {
                 // Without host calls, the same values take the same path again.
-                if cx.host_calls == 0 {
+                if let (Some((slot, key)), 0) = (key, cx.host_calls) {
                     self.memory
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
-                        .remember(program.id, key, &value, cx.ops);
+                        .remember(slot, key, &value, cx.ops);
                 }
                 Some(value)
             }
@@ -629,11 +643,6 @@ pub(crate) fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
 }
 
 /// A condition's value as `true` or `false`, or the error that it is neither.
-/// Whether two names are the same: the same copy, as a sandbox's scripts share them,
-/// or equal text.
-fn same_name(a: &Arc<str>, b: &Arc<str>) -> bool {
-    Arc::ptr_eq(a, b) || **a == **b
-}
 
 /// Whether two values are the same for a script: equal, with floats equal bit for bit
 /// (`-0.0` and `0.0` differ, and a NaN is the same as itself), and maps' properties in

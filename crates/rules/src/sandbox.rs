@@ -327,6 +327,12 @@ impl Sandbox {
         names
     }
 
+    /// The number of the sandbox's native programs ([`FuncCache`]), unique within the
+    /// process.
+    pub(crate) fn native_number(&self) -> u64 {
+        self.natives.sandbox
+    }
+
     /// Compiles `source` once. `origin` names it in errors, e.g. a file path or
     /// `"protocols/morra.yaml:120:16"`; error positions stay relative to `source`.
     pub fn compile(&self, origin: &str, source: &str) -> Result<Script, ScriptError> {

@@ -396,4 +396,37 @@ fn remembered_results_only_come_back_for_the_same_values() {
         spent[0] > 0 && spent.iter().all(|s| *s == spent[0]),
         "{spent:?}"
     );
+
+    // Two fresh sandboxes number their first script and its variable alike. Variables
+    // prepared by one evaluator are used with the other, each evaluating the other's
+    // script too: every answer is still the script's own.
+    let (one, two) = (self::sandbox(), self::sandbox());
+    let ours = one.compile("t", "pain.before > 1").unwrap();
+    let theirs = two.compile("t", "pain.before > 2").unwrap();
+    let (first, second) = (one.evaluator().unwrap(), two.evaluator().unwrap());
+    for e in [&first, &second] {
+        e.begin_run(data());
+    }
+    for (turn, before) in [3, 1, 2, 3, 2, 1, 3, 1].into_iter().enumerate() {
+        let vars = Vars::new().with("pain", Vars::new().with("before", before));
+        let mut prepared = if turn % 2 == 0 {
+            first.prepare(&vars)
+        } else {
+            second.prepare(&vars)
+        };
+        let mut order = [
+            (&first, &ours, before > 1),
+            (&second, &theirs, before > 2),
+            (&first, &theirs, before > 2),
+            (&second, &ours, before > 1),
+        ];
+        order.rotate_left(turn % 4);
+        for (evaluator, script, holds) in order {
+            assert_eq!(
+                evaluator.eval_bool_in(script, &mut prepared).unwrap(),
+                holds,
+                "turn {turn}, pain {before}"
+            );
+        }
+    }
 }

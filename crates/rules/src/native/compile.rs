@@ -1,6 +1,7 @@
 //! Compiling a script's Rhai syntax tree to the native form, or saying why not.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use rhai::{AST, ASTFlags, Expr, FnCallExpr, Stmt};
@@ -11,26 +12,52 @@ use crate::modules::is_module_name;
 use crate::vars::Value;
 
 /// The protocol's module functions compiled to native form, shared by every script of a
-/// sandbox: a module function is compiled once, or found not to compile once.
-#[derive(Debug, Default)]
+/// sandbox: a module function is compiled once, or found not to compile once. It also
+/// numbers the sandbox's programs and the variable names they read, for evaluators'
+/// memory of results (`Evaluator::try_native`).
+#[derive(Debug)]
 pub(crate) struct FuncCache {
     compiled: Mutex<HashMap<FuncId, Result<Arc<Func>, String>>>,
-    /// The names of the variables scripts read, one copy of each, so that an
-    /// evaluator's memory of values (`Evaluator::try_native`) tells them apart by
-    /// address first.
+    /// The sandbox's number, unique within the process.
+    pub(crate) sandbox: u64,
+    /// The names of the variables scripts read; a name's number is its place here.
     names: Mutex<Vec<Arc<str>>>,
+    /// How many programs have been compiled; a program's number is the count before it.
+    programs: AtomicU32,
+}
+
+impl Default for FuncCache {
+    fn default() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        FuncCache {
+            compiled: Mutex::default(),
+            sandbox: NEXT.fetch_add(1, Ordering::Relaxed),
+            names: Mutex::default(),
+            programs: AtomicU32::new(0),
+        }
+    }
 }
 
 impl FuncCache {
-    /// The sandbox's one copy of a variable name.
-    fn name(&self, name: &str) -> Arc<str> {
+    /// The sandbox's one copy of a variable name, and its number.
+    pub(super) fn name(&self, name: &str) -> (Arc<str>, u32) {
         let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(found) = names.iter().find(|n| &***n == name) {
-            return Arc::clone(found);
-        }
-        let made: Arc<str> = Arc::from(name);
-        names.push(Arc::clone(&made));
-        made
+        let at = match names.iter().position(|n| &**n == name) {
+            Some(at) => at,
+            None => {
+                names.push(Arc::from(name));
+                names.len() - 1
+            }
+        };
+        (
+            Arc::clone(&names[at]),
+            u32::try_from(at).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// The number of the next program compiled.
+    pub(super) fn next_program(&self) -> u32 {
+        self.programs.fetch_add(1, Ordering::Relaxed)
     }
 }
 
@@ -56,9 +83,7 @@ pub(crate) fn compile(ast: &AST, library: &Library<'_>) -> Result<Program, Strin
         top: true,
     };
     let body = compiler.block(ast.statements(), &mut scope)?;
-    Ok(Program::new(body, scope.slots, |name| {
-        library.cache.name(name)
-    }))
+    Ok(Program::new(body, scope.slots, library.cache))
 }
 
 struct Names {

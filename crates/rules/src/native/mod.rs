@@ -55,14 +55,22 @@ const MAX_CALL_DEPTH: usize = 8;
 pub(crate) struct Program {
     body: Box<[St]>,
     slots: usize,
-    /// Unique within the process: evaluators remember results by it.
-    pub(crate) id: u64,
-    /// The variables it reads, in the order it first names them (module functions
-    /// read only their parameters). An evaluation that calls no host function gives a
-    /// value, and counts operations, that depend on nothing else: the same values give
-    /// the same result, so evaluators remember it (see `Evaluator::try_native`).
-    pub(crate) reads: Box<[Arc<str>]>,
+    /// The sandbox that compiled it ([`FuncCache`]'s number) and its number there, by
+    /// which evaluators remember its results; `None` past [`MAX_REMEMBERED`] programs.
+    pub(crate) sandbox: u64,
+    pub(crate) slot: Option<u32>,
+    /// The variables it reads, in the order it first names them, each with its number
+    /// in the sandbox (module functions read only their parameters). An evaluation that
+    /// calls no host function gives a value, and counts operations, that depend on
+    /// nothing else: the same values give the same result, so evaluators remember it
+    /// (see `Evaluator::try_native`).
+    pub(crate) reads: Box<[(Arc<str>, u32)]>,
 }
+
+/// How many programs, and variable names, of one sandbox evaluators remember results
+/// for: a protocol has a few dozen; only a long-lived sandbox compiling scripts one by
+/// one goes past it, and its later scripts are simply evaluated every time.
+pub(crate) const MAX_REMEMBERED: u32 = 4096;
 
 /// A module function in native form.
 #[derive(Debug)]
@@ -73,18 +81,20 @@ pub(crate) struct Func {
 }
 
 impl Program {
-    /// `name` gives the sandbox's one copy of a variable's name.
-    fn new(body: Box<[St]>, slots: usize, name: impl Fn(&str) -> Arc<str>) -> Program {
-        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let mut reads = Vec::new();
+    fn new(body: Box<[St]>, slots: usize, cache: &FuncCache) -> Program {
+        let mut names = Vec::new();
         for s in &body {
-            reads_st(s, &mut reads);
+            reads_st(s, &mut names);
         }
+        let reads: Box<[(Arc<str>, u32)]> = names.iter().map(|n| cache.name(n)).collect();
+        let slot = cache.next_program();
+        let counted = slot < MAX_REMEMBERED && reads.iter().all(|(_, n)| *n < MAX_REMEMBERED);
         Program {
             body,
             slots,
-            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            reads: reads.iter().map(|r| name(r)).collect(),
+            sandbox: cache.sandbox,
+            slot: counted.then_some(slot),
+            reads,
         }
     }
 }
