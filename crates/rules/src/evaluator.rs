@@ -642,8 +642,6 @@ pub(crate) fn clamp_float(x: FLOAT, low: FLOAT, high: FLOAT) -> FLOAT {
     if x.is_nan() { x } else { x.min(high).max(low) }
 }
 
-/// A condition's value as `true` or `false`, or the error that it is neither.
-
 /// Whether two values are the same for a script: equal, with floats equal bit for bit
 /// (`-0.0` and `0.0` differ, and a NaN is the same as itself), and maps' properties in
 /// the same order.
@@ -663,6 +661,7 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// A condition's value as `true` or `false`, or the error that it is neither.
 fn as_bool(script: &Script, value: Dynamic) -> Result<bool, ScriptError> {
     value.as_bool().map_err(|_| {
         ScriptError::new(
