@@ -14,7 +14,7 @@ const LIBRARIES: &[(&str, &[&str], &[&str])] = &[
         &["rehab-dose"],
         &["serde", "serde-saphyr", "jiff", "schemars", "serde_json"],
     ),
-    ("rules", &[], &["rhai", "jiff", "compact_str"]),
+    ("rules", &[], &["rhai", "jiff", "compact_str", "smallvec"]),
     (
         "engine",
         &["rehab-dose", "rehab-syntax", "rehab-rules"],

@@ -4,6 +4,8 @@
 //! calls recorded is a failure.
 #![no_main]
 
+use std::cell::{Cell, RefCell};
+
 use arbitrary::Arbitrary;
 use jiff::civil::date;
 use libfuzzer_sys::fuzz_target;
@@ -333,17 +335,27 @@ fn host(input: &Input) -> HostData {
     }
 }
 
-fn outcome(evaluator: &Evaluator, scripts: &[Script], vars: &Vars, data: &HostData) -> String {
+/// Each script evaluated on the variables, on the other set, and on the variables
+/// again: the native evaluator's memory of results gives some of these answers, and
+/// must give Rhai's.
+fn outcome(
+    evaluator: &Evaluator,
+    scripts: &[Script],
+    sets: [&Vars; 3],
+    data: &HostData,
+) -> String {
     evaluator.begin_run(data.clone());
     let mut out = String::new();
     for script in scripts {
-        let value = evaluator.eval_value(script, vars);
-        let condition = evaluator.eval_bool_in(script, &mut evaluator.prepare(vars));
-        out.push_str(&format!(
-            "{value:?}\n{condition:?}\n{:?}\nops {}\n",
-            evaluator.take_seen(),
-            evaluator.run_operations()
-        ));
+        for vars in sets {
+            let value = evaluator.eval_value(script, vars);
+            let condition = evaluator.eval_bool_in(script, &mut evaluator.prepare(vars));
+            out.push_str(&format!(
+                "{value:?}\n{condition:?}\n{:?}\nops {}\n",
+                evaluator.take_seen(),
+                evaluator.run_operations()
+            ));
+        }
     }
     out
 }
@@ -375,13 +387,14 @@ fn pair(limits: Limits) -> Pair {
 }
 
 thread_local! {
-    static ROOMY: Pair = pair(Limits::default());
+    static ROOMY: RefCell<Pair> = RefCell::new(pair(Limits::default()));
     // Limits a generated script reaches, so that both ways stop at the same point.
-    static TIGHT: Pair = pair(Limits {
+    static TIGHT: RefCell<Pair> = RefCell::new(pair(Limits {
         max_operations: 30,
         max_run_operations: 70,
         ..Limits::default()
-    });
+    }));
+    static RUNS: Cell<u64> = const { Cell::new(0) };
 }
 
 fuzz_target!(|input: Input| {
@@ -397,14 +410,51 @@ fuzz_target!(|input: Input| {
             .filter_map(|t| p.sandbox.compile("fuzz", t).ok())
             .collect();
         let vars = vars(&input);
+        let other = other_vars(&input);
         let data = host(&input);
-        let a = outcome(&p.native, &scripts, &vars, &data);
-        let b = outcome(&p.rhai, &scripts, &vars, &data);
-        assert_eq!(a, b, "native and Rhai differ on {texts:?} with {vars:?}");
+        let sets = [&vars, &other, &vars];
+        let a = outcome(&p.native, &scripts, sets, &data);
+        let b = outcome(&p.rhai, &scripts, sets, &data);
+        assert_eq!(
+            a, b,
+            "native and Rhai differ on {texts:?} with {vars:?}, then {other:?}"
+        );
     };
-    if input.tight {
-        TIGHT.with(check);
-    } else {
-        ROOMY.with(check);
-    }
+    // A sandbox remembers results for its first few thousand scripts only: start
+    // afresh now and then, so that the memory stays in play.
+    let fresh = RUNS.with(|n| {
+        n.set(n.get() + 1);
+        n.get() % 2000 == 0
+    });
+    let pairs = if input.tight { &TIGHT } else { &ROOMY };
+    pairs.with(|p| {
+        if fresh {
+            *p.borrow_mut() = pair(p.borrow().sandbox.limits().clone());
+        }
+        check(&p.borrow());
+    });
 });
+
+/// A second set of variables, near the first: the same names, with the pain scores
+/// shifted and the other values cycled, so that some values repeat and some do not.
+fn other_vars(input: &Input) -> Vars {
+    let first = vars(input);
+    let mut other = Vars::new();
+    let values: Vec<Value> = first.iter().map(|(_, v)| v.clone()).collect();
+    for (i, (name, value)) in first.iter().enumerate() {
+        let value = match value {
+            Value::Map(map) => {
+                let mut shifted = Vars::new();
+                let items: Vec<_> = map.iter().collect();
+                for (j, (key, _)) in items.iter().enumerate() {
+                    shifted.set(key, items[(j + 1) % items.len()].1.clone());
+                }
+                Value::Map(shifted)
+            }
+            _ if i % 2 == 1 => values[(i + 1) % values.len()].clone(),
+            other => other.clone(),
+        };
+        other.set(name, value);
+    }
+    other
+}
