@@ -429,7 +429,8 @@ fuzz_target!(|input: Input| {
     let pairs = if input.tight { &TIGHT } else { &ROOMY };
     pairs.with(|p| {
         if fresh {
-            *p.borrow_mut() = pair(p.borrow().sandbox.limits().clone());
+            let limits = p.borrow().sandbox.limits().clone();
+            *p.borrow_mut() = pair(limits);
         }
         check(&p.borrow());
     });
