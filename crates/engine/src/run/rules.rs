@@ -26,11 +26,7 @@ impl Runner<'_, '_> {
             None => self.firing.get(visit.phase, trigger),
             Some(_) => {
                 listed = (self.protocol.rules.iter().enumerate())
-                    .filter(|(_, rule)| {
-                        rule.trigger == trigger
-                            && rule.applies_in(visit.phase)
-                            && rule.only.as_deref().is_none_or(|o| Some(o) == name)
-                    })
+                    .filter(|(_, rule)| triggers(rule, trigger, visit.phase, name))
                     .map(|(i, _)| i)
                     .collect();
                 let rules = &self.protocol.rules;
@@ -268,7 +264,7 @@ impl Firing {
                 let mut needed = 0;
                 for (i, rule) in protocol.rules.iter().enumerate() {
                     // Rules kept for one assessment or event never fire here.
-                    if rule.trigger == trigger && rule.applies_in(phase) && rule.only.is_none() {
+                    if triggers(rule, trigger, phase, None) {
                         self.rules.push(i);
                         needed |= reads(scripts, rule);
                     }
@@ -346,6 +342,15 @@ fn set_pain(map: &mut Vars, pain: &[Option<i64>; 4]) {
     for (t, score) in PAIN_TIMES.iter().zip(pain) {
         map.set(t, score.unwrap_or(0));
     }
+}
+
+/// Whether an entry of `trigger` in `phase` fires `rule`; `name` is the assessment's or
+/// event's id (`None` for a check-in or a week's end, which no rule kept for one id
+/// answers).
+fn triggers(rule: &Rule, trigger: Trigger, phase: usize, name: Option<&str>) -> bool {
+    rule.trigger == trigger
+        && rule.applies_in(phase)
+        && rule.only.as_deref().is_none_or(|o| Some(o) == name)
 }
 
 /// The variables a rule's condition reads, as a mask of [`variable_bit`]s: all of them

@@ -21,7 +21,7 @@ pub(crate) struct FuncCache {
     /// The sandbox's number, unique within the process.
     pub(crate) sandbox: u64,
     /// The names of the variables scripts read; a name's number is its place here.
-    names: Mutex<Vec<Arc<str>>>,
+    names: Mutex<Vec<String>>,
     /// How many programs have been compiled; a program's number is the count before it.
     programs: AtomicU32,
 }
@@ -39,20 +39,17 @@ impl Default for FuncCache {
 }
 
 impl FuncCache {
-    /// The sandbox's one copy of a variable name, and its number.
-    pub(super) fn name(&self, name: &str) -> (Arc<str>, u32) {
+    /// The number of a variable name in the sandbox.
+    pub(super) fn name(&self, name: &str) -> u32 {
         let mut names = self.names.lock().unwrap_or_else(PoisonError::into_inner);
-        let at = match names.iter().position(|n| &**n == name) {
+        let at = match names.iter().position(|n| n == name) {
             Some(at) => at,
             None => {
-                names.push(Arc::from(name));
+                names.push(name.to_owned());
                 names.len() - 1
             }
         };
-        (
-            Arc::clone(&names[at]),
-            u32::try_from(at).unwrap_or(u32::MAX),
-        )
+        u32::try_from(at).unwrap_or(u32::MAX)
     }
 
     /// The number of the next program compiled.

@@ -51,14 +51,9 @@ impl<'a> V<'a> {
     /// The value as a borrowed one, whoever holds it: never `Own`.
     fn view(&self) -> V<'_> {
         match self {
-            V::Unit => V::Unit,
-            V::Int(i) => V::Int(*i),
-            V::Float(f) => V::Float(*f),
-            V::Bool(b) => V::Bool(*b),
-            V::Str(s) => V::Str(s),
-            V::List(items) => V::List(items),
-            V::Map(vars) => V::Map(vars),
             V::Own(value) => V::of(value),
+            // Every other kind is a number, a boolean or a reference: cloning copies it.
+            other => other.clone(),
         }
     }
 

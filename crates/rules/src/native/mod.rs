@@ -64,7 +64,7 @@ pub(crate) struct Program {
     /// calls no host function gives a value, and counts operations, that depend on
     /// nothing else: the same values give the same result, so evaluators remember it
     /// (see `Evaluator::try_native`).
-    pub(crate) reads: Box<[(Arc<str>, u32)]>,
+    pub(crate) reads: Box<[(String, u32)]>,
 }
 
 /// How many programs, and variable names, of one sandbox evaluators remember results
@@ -86,7 +86,13 @@ impl Program {
         for s in &body {
             reads_st(s, &mut names);
         }
-        let reads: Box<[(Arc<str>, u32)]> = names.iter().map(|n| cache.name(n)).collect();
+        let reads: Box<[(String, u32)]> = names
+            .into_iter()
+            .map(|n| {
+                let number = cache.name(&n);
+                (n, number)
+            })
+            .collect();
         let slot = cache.next_program();
         let counted = slot < MAX_REMEMBERED && reads.iter().all(|(_, n)| *n < MAX_REMEMBERED);
         Program {
